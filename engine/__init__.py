@@ -1,0 +1,6 @@
+"""hapsvm: single-visit mosaics and catalogs for HST visits (package ``engine``)."""
+from __future__ import annotations
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"
