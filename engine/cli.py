@@ -1,0 +1,126 @@
+"""The ``svm`` command: a Hydra app that runs the recipe on one visit (or many with ``-m``).
+
+Exit codes are listed in ``engine.errors.EXIT_CODES`` and in the README.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+import yaml
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+import engine.steps  # noqa: F401  (registers every implemented step)
+from engine.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
+from engine.errors import ConfigError, HapsvmError, InputError
+from engine.paths import project_paths
+
+__all__ = ["main", "run_visit", "visit_name"]
+
+log = logging.getLogger("engine.cli")
+
+_EXIT_CODES: list[int] = []
+#: Overrides that belong to one run only and are never replayed from a recipe file.
+_RUN_ONLY = ("output_dir=", "recipe_file=", "hydra.")
+
+
+def visit_name(input_path: str) -> str:
+    """A short label for the run directory: the input's file name without its extension."""
+    return Path(str(input_path).rstrip("/")).name.split(".")[0] or "visit"
+
+
+OmegaConf.register_new_resolver("svm_visit_name", visit_name, replace=True)
+store_step_configs()
+
+
+def run_visit(input_path: str, output_dir: Path, overrides: list[str], *,
+              recipe: str = "v1") -> RunResult:
+    """Run a recipe on one visit (library entry point; the CLI and tests use it).
+
+    Parameters
+    ----------
+    input_path
+        Poller file, list file, directory or FITS file.
+    output_dir
+        Where every product is written.
+    overrides
+        Hydra overrides (``drizzle_products.pixfrac=0.8``); ``input``/``output_dir`` are set here.
+    recipe
+        Name of a recipe in ``svm_recipes/`` or a path to a recipe file.
+    """
+    paths = project_paths()
+    composer = RecipeComposer(paths, Recipe.load(recipe, paths))
+    out = Path(output_dir).resolve()
+    kept = [o for o in overrides if not o.startswith(_RUN_ONLY + ("input=", "recipe="))]
+    kept += [f"input={input_path}", f"output_dir={out}"]
+    runner = Runner(composer, input=str(input_path), output_dir=out, overrides=kept)
+    return runner.run()
+
+
+def replay_settings(recipe_file: Path) -> tuple[str, str, list[str]]:
+    """Input, recipe and user overrides recorded in a ``<product>_recipe.yaml``."""
+    if not recipe_file.is_file():
+        raise InputError("recipe file does not exist", file=recipe_file)
+    try:
+        prov = yaml.safe_load(recipe_file.read_text())["provenance"]
+        overrides = [o for o in prov["overrides"]
+                     if not o.startswith(_RUN_ONLY + ("input=", "recipe="))]
+        return str(prov["input"]), str(prov["recipe"]), overrides
+    except (yaml.YAMLError, KeyError, TypeError) as err:
+        raise InputError(f"not a hapsvm recipe file ({err})", file=recipe_file) from err
+
+
+def _configure_logging(cfg: DictConfig) -> None:
+    level = getattr(logging, str(cfg.log_level).upper(), logging.INFO)
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in root.handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler,
+                                                                         logging.FileHandler):
+            handler.setLevel(logging.WARNING if cfg.quiet else level)
+
+
+@hydra.main(config_path=str(project_paths().conf), config_name="config", version_base="1.3")
+def svm_app(cfg: DictConfig) -> int:
+    """Hydra task: run one visit with the composed config and record the exit code."""
+    _configure_logging(cfg)
+    hydra_cfg = HydraConfig.get()
+    overrides = list(hydra_cfg.overrides.task)
+    output_dir = Path(cfg.output_dir or hydra_cfg.runtime.output_dir)
+    try:
+        if cfg.recipe_file:
+            input_path, recipe, replay = replay_settings(Path(cfg.recipe_file))
+            user = [o for o in overrides if not o.startswith("recipe_file=")]
+            overrides = replay + user
+            log.info("replaying %s: input %s, recipe %s, overrides %s", cfg.recipe_file,
+                     input_path, recipe, replay)
+        else:
+            if OmegaConf.is_missing(cfg, "input"):
+                raise ConfigError("no input given: use svm input=<poller file, list or "
+                                  "directory>, or `svm demo`", key="input")
+            input_path, recipe = str(cfg.input), str(cfg.recipe)
+        result = run_visit(input_path, output_dir, overrides, recipe=recipe)
+        code = result.exit_code
+        log.info("products in %s (exit code %d)", output_dir, code)
+    except HapsvmError as err:
+        log.error("%s", err)
+        code = err.exit_code
+    except Exception:  # noqa: BLE001 - the CLI's last line of defence: report, exit 1
+        log.exception("internal error")
+        code = 1
+    _EXIT_CODES.append(code)
+    return code
+
+
+def main() -> None:
+    """Console entry point of ``svm``."""
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        from engine.demo import main as demo_main
+
+        sys.argv.pop(1)
+        sys.exit(demo_main())
+    svm_app()
+    sys.exit(max(_EXIT_CODES, default=0))

@@ -1,0 +1,190 @@
+"""Compose run recipes with Hydra's compose API, pin recipe values, validate before any work."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from engine.core.registry import StepSpec, registered_steps
+from engine.core.schema import load_schema, validate_against
+from engine.errors import ConfigError
+
+__all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "override_keys"]
+
+log = logging.getLogger(__name__)
+
+#: Top-level config keys that belong to the run, not to a step.
+RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level", "resume")
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """Where the configuration data lives (``conf/``, ``svm_recipes/``, ``schemas/``)."""
+
+    conf: Path
+    recipes: Path
+    schemas: Path
+
+    @classmethod
+    def from_root(cls, root: Path) -> "ProjectPaths":
+        """Paths of a checkout or installed tree rooted at ``root``."""
+        return cls(root / "conf", root / "svm_recipes", root / "schemas")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A versioned recipe: ordered step names and pinned config values."""
+
+    name: str
+    version: str
+    steps: list[str]
+    pinned: dict[str, Any]
+    path: Path
+
+    @classmethod
+    def load(cls, name_or_path: str, paths: ProjectPaths) -> "Recipe":
+        """Read ``svm_recipes/<name>.yaml`` (or a path to a recipe file) and check its shape."""
+        candidate = Path(name_or_path)
+        path = candidate if candidate.suffix in (".yaml", ".yml") else \
+            paths.recipes / f"{name_or_path}.yaml"
+        if not path.is_file():
+            known = sorted(p.stem for p in paths.recipes.glob("*.yaml"))
+            raise ConfigError(f"no recipe file {path}", key="recipe", value=name_or_path,
+                              allowed=known)
+        data = yaml.safe_load(path.read_text()) or {}
+        validate_against(data, load_schema(paths.schemas / "recipe.schema.json"),
+                         where=f"recipe {path.name}")
+        steps = registered_steps()
+        unknown = [s for s in data["steps"] if s not in steps]
+        if unknown:
+            raise ConfigError(f"recipe {path.name} names unregistered steps {unknown}",
+                              key="recipe.steps", allowed=sorted(steps))
+        return cls(name=data["name"], version=str(data["version"]), steps=list(data["steps"]),
+                   pinned=data.get("pinned") or {}, path=path)
+
+
+def _unfreeze(node: Any) -> None:
+    OmegaConf.set_readonly(node, False)
+    if isinstance(node, DictConfig):
+        for key in node.keys():
+            child = node._get_node(key)
+            if isinstance(child, (DictConfig, ListConfig)):
+                _unfreeze(child)
+
+
+def store_step_configs() -> None:
+    """Put every registered step's config in the ConfigStore as ``step/base_<name>``.
+
+    Frozen dataclass nodes cannot be merged, so a writable structured copy is stored; the
+    typed (frozen) object is rebuilt after composition by :meth:`RecipeComposer.typed`.
+    """
+    store = ConfigStore.instance()
+    for name, spec in registered_steps().items():
+        node = OmegaConf.structured(spec.config)
+        _unfreeze(node)
+        store.store(group="step", name=f"base_{name}", node=node)
+
+
+def override_keys(overrides: list[str]) -> set[str]:
+    """Dotted keys set by command-line overrides (``+a.b=1`` → ``a.b``)."""
+    keys = set()
+    for item in overrides:
+        if "=" not in item:
+            continue
+        key = item.split("=", 1)[0].lstrip("+~")
+        keys.add(key.split("@", 1)[0])
+    return keys
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+class RecipeComposer:
+    """Compose, pin and validate the config of one unit of work."""
+
+    def __init__(self, paths: ProjectPaths, recipe: Recipe) -> None:
+        self.paths = paths
+        self.recipe = recipe
+        store_step_configs()
+
+    def compose(self, groups: dict[str, str], overrides: list[str]) -> DictConfig:
+        """Compose ``config`` with group choices, the recipe's pins and the user's overrides.
+
+        Later sources win: conf/ defaults, then recipe pins, then the command line.
+        """
+        all_overrides = [f"{g}={c}" for g, c in groups.items()] + list(overrides)
+        try:
+            if GlobalHydra.instance().is_initialized():
+                cfg = compose(config_name="config", overrides=all_overrides)
+            else:
+                with initialize_config_dir(str(self.paths.conf.resolve()), version_base="1.3"):
+                    cfg = compose(config_name="config", overrides=all_overrides)
+        except (HydraException, OmegaConfBaseException) as err:
+            raise ConfigError(f"cannot compose the recipe: {err}".replace("\n", " "),
+                              key=",".join(all_overrides)) from err
+        user_keys = override_keys(overrides)
+        for key, value in _flatten(self.recipe.pinned).items():
+            if key in user_keys:
+                continue
+            try:
+                OmegaConf.update(cfg, key, value, merge=True)
+            except OmegaConfBaseException as err:
+                raise ConfigError(f"recipe {self.recipe.name} pins an invalid value: {err}",
+                                  key=key, value=value) from err
+        cfg.recipe = self.recipe.name
+        return cfg
+
+    def validate(self, cfg: DictConfig, steps: list[StepSpec]) -> None:
+        """Check the run keys, the detector facts and each step's section against schemas/."""
+        try:
+            data = OmegaConf.to_container(cfg, resolve=True)
+        except OmegaConfBaseException as err:
+            raise ConfigError(f"cannot resolve the config: {err}") from err
+        assert isinstance(data, dict)
+        run = {k: data[k] for k in RUN_KEYS if k in data}
+        validate_against(run, load_schema(self.paths.schemas / "run.schema.json"), where="run")
+        for section in ("instrument", "detector", "nexp"):
+            if data.get(section):
+                schema = load_schema(self.paths.schemas / f"{section}.schema.json")
+                validate_against(data[section], schema, where=section)
+        for spec in steps:
+            if spec.name not in data:
+                raise ConfigError("step has no config section; is conf/step/"
+                                  f"{spec.name}.yaml in conf/config.yaml?", key=spec.name)
+            schema = load_schema(self.paths.schemas / "step" / f"{spec.name}.schema.json")
+            validate_against(data[spec.name], schema, where=spec.name)
+            self.typed(cfg, spec)
+        stray = sorted(set(data) - set(RUN_KEYS) - {"instrument", "detector", "nexp"}
+                       - set(registered_steps()) - {"hydra"})
+        if stray:
+            raise ConfigError(f"unknown top-level keys {stray}", key=stray[0])
+
+    @staticmethod
+    def typed(cfg: DictConfig, spec: StepSpec) -> Any:
+        """Return the step's config as its frozen dataclass."""
+        try:
+            obj = OmegaConf.to_object(cfg[spec.name])
+        except OmegaConfBaseException as err:
+            raise ConfigError(f"invalid value: {err}".replace("\n", " "), key=spec.name) from err
+        if not dataclasses.is_dataclass(obj):
+            raise ConfigError("section is not the step's structured config (extra '+' keys?)",
+                              key=spec.name)
+        return obj

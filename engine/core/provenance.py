@@ -1,0 +1,86 @@
+"""Provenance of a run: recipe, overrides, package versions, input hashes and step statuses."""
+from __future__ import annotations
+
+import hashlib
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["RunProvenance", "StepRecord", "sha256_of", "package_versions"]
+
+#: Distributions whose versions are recorded with every product.
+RECORDED_PACKAGES = ("hapsvm", "hydra-core", "omegaconf", "numpy", "scipy", "astropy",
+                     "photutils", "drizzle", "tweakwcs", "stwcs", "jsonschema", "PyYAML")
+
+
+def package_versions() -> dict[str, str]:
+    """Return the installed version of every recorded distribution ('absent' if missing)."""
+    out: dict[str, str] = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class StepRecord:
+    """Outcome of one step for one unit."""
+
+    step: str
+    unit: str
+    status: str
+    seconds: float
+    message: str = ""
+
+
+@dataclass
+class RunProvenance:
+    """What made a run's products; serialised beside every product."""
+
+    recipe: str
+    recipe_version: str
+    overrides: list[str]
+    input: str
+    packages: dict[str, str] = field(default_factory=package_versions)
+    inputs: dict[str, str] = field(default_factory=dict)
+    steps: list[StepRecord] = field(default_factory=list)
+
+    def add_inputs(self, paths: list[Path]) -> None:
+        """Record the sha256 of input files (each hashed once per run)."""
+        for p in paths:
+            key = str(p)
+            if key not in self.inputs:
+                self.inputs[key] = sha256_of(Path(p))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form (for YAML)."""
+        return {
+            "recipe": self.recipe,
+            "recipe_version": self.recipe_version,
+            "input": self.input,
+            "overrides": list(self.overrides),
+            "packages": dict(self.packages),
+            "inputs_sha256": dict(self.inputs),
+            "steps": [vars(s) for s in self.steps],
+        }
+
+    def product_block(self, product: Path, step: str) -> str:
+        """YAML text of the provenance section written after the resolved config."""
+        block = {"provenance": {"product": product.name, "written_by_step": step,
+                                **self.as_dict()}}
+        return yaml.safe_dump(block, sort_keys=False)

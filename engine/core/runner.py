@@ -1,0 +1,165 @@
+"""The runner: executes a recipe's ordered steps over the visit and its units, with timing."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from engine.core.compose import Recipe, RecipeComposer
+from engine.core.context import VisitContext, WorkUnit
+from engine.core.provenance import RunProvenance, StepRecord
+from engine.core.registry import StepSpec, get_step
+from engine.errors import ConfigError, HapsvmError, NoWorkFound, StepFailed
+
+__all__ = ["Runner", "RunResult", "SEEDED_KEYS", "check_wiring"]
+
+log = logging.getLogger(__name__)
+
+#: Context keys the runner provides before the first step.
+SEEDED_KEYS = ("input",)
+#: Context key a planning step provides to declare the units to compose recipes for.
+UNITS_KEY = "work_units"
+
+
+@dataclass
+class RunResult:
+    """Outcome of a run."""
+
+    exit_code: int
+    records: list[StepRecord]
+    failures: dict[str, StepFailed] = field(default_factory=dict)
+    context: VisitContext | None = None
+    unit_configs: dict[str, DictConfig] = field(default_factory=dict)
+
+
+def check_wiring(steps: list[StepSpec]) -> None:
+    """Check that every key a step requires is provided earlier (before any work)."""
+    available = set(SEEDED_KEYS)
+    seen_work = False
+    for spec in steps:
+        missing = [k for k in spec.requires if k not in available]
+        if missing:
+            raise ConfigError(f"step {spec.name!r} requires {missing}, which no earlier step "
+                              "provides", key="recipe.steps")
+        if spec.planning and seen_work:
+            raise ConfigError(f"planning step {spec.name!r} must come before every other step",
+                              key="recipe.steps")
+        if spec.planning and spec.scope != "visit":
+            raise ConfigError(f"planning step {spec.name!r} must have visit scope",
+                              key="recipe.steps")
+        seen_work = seen_work or not spec.planning
+        available.update(spec.provides)
+
+
+def _recipe_yaml(cfg: DictConfig, unit: str) -> str:
+    data = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(data, dict)
+    data.pop("hydra", None)
+    header = f"# hapsvm resolved recipe (unit: {unit or 'visit'})\n"
+    return header + yaml.safe_dump({"config": data}, sort_keys=False)
+
+
+class Runner:
+    """Run one visit: planning steps, per-unit composition and validation, then the work."""
+
+    def __init__(self, composer: RecipeComposer, *, input: str, output_dir: Path,
+                 overrides: list[str]) -> None:
+        self.composer = composer
+        self.recipe: Recipe = composer.recipe
+        self.input = input
+        self.output_dir = Path(output_dir)
+        self.overrides = list(overrides)
+        self.steps = [get_step(n) for n in self.recipe.steps]
+        self.provenance = RunProvenance(recipe=self.recipe.name,
+                                        recipe_version=self.recipe.version,
+                                        overrides=self.overrides, input=input)
+        self.failures: dict[str, StepFailed] = {}
+
+    def run(self) -> RunResult:
+        """Execute the recipe; per-unit failures are recorded and the other units go on."""
+        check_wiring(self.steps)
+        visit_cfg = self.composer.compose({}, self.overrides)
+        self.composer.validate(visit_cfg, self.steps)
+        ctx = VisitContext(self.output_dir, self.provenance)
+        ctx.seed("input", self.input)
+        planning = [s for s in self.steps if s.planning]
+        work = [s for s in self.steps if not s.planning]
+        cfgs: dict[str, DictConfig] = {"": visit_cfg}
+        yamls: dict[str, str] = {"": _recipe_yaml(visit_cfg, "")}
+        log.info("recipe %s (version %s): %d steps", self.recipe.name, self.recipe.version,
+                 len(self.steps))
+        for spec in planning:
+            self._run_one(ctx, spec, cfgs[""], ("",), yamls[""], writes=False, fatal=True)
+        units: list[WorkUnit] = ctx.peek(UNITS_KEY) if UNITS_KEY in ctx.snapshot() else []
+        for unit in units:
+            for u in (unit, *unit.children):
+                cfgs[u.name] = self.composer.compose(u.groups, self.overrides)
+                self.composer.validate(cfgs[u.name], self.steps)
+                yamls[u.name] = _recipe_yaml(cfgs[u.name], u.name)
+                log.info("unit %s: recipe composed from %s", u.name,
+                         " ".join(f"{g}={c}" for g, c in u.groups.items()))
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        for spec in work:
+            for chain in self._chains(spec, units):
+                if any(name in self.failures for name in chain if name):
+                    continue
+                self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]], writes=True,
+                              fatal=spec.scope == "visit")
+        code = max((f.exit_code for f in self.failures.values()), default=0)
+        return RunResult(exit_code=code, records=self.provenance.steps,
+                         failures=dict(self.failures), context=ctx, unit_configs=cfgs)
+
+    @staticmethod
+    def _chains(spec: StepSpec, units: list[WorkUnit]) -> list[tuple[str, ...]]:
+        if spec.scope == "visit":
+            return [("",)]
+        if spec.scope == "detector":
+            return [(u.name, "") for u in units]
+        return [(c.name, u.name, "") for u in units for c in u.children]
+
+    def _run_one(self, ctx: VisitContext, spec: StepSpec, cfg: DictConfig,
+                 chain: tuple[str, ...], recipe_yaml: str, *, writes: bool, fatal: bool) -> None:
+        unit = chain[0] or "visit"
+        typed = self.composer.typed(cfg, spec)
+        log.info("%s [%s]: start", spec.name, unit)
+        start = time.perf_counter()
+        status, message = "done", ""
+        try:
+            with ctx.running(spec.name, requires=spec.requires, provides=spec.provides,
+                             scope_chain=chain, recipe_yaml=recipe_yaml, writes_allowed=writes):
+                spec.func(ctx, typed)
+        except NoWorkFound as why:
+            status, message = "skipped", str(why)
+        except Exception as err:  # noqa: BLE001 - wrapped with the step's name, then re-raised
+            failure = StepFailed(spec.name, unit, err)
+            status, message = "failed", str(err)
+            self._record(spec, unit, status, start, message)
+            log.error("%s [%s]: failed after %.2f s: %s", spec.name, unit,
+                      time.perf_counter() - start, err)
+            if fatal:
+                raise failure from err
+            if not isinstance(err, HapsvmError):
+                log.exception("%s [%s]: internal error", spec.name, unit)
+            self.failures[chain[0]] = failure
+            return
+        self._record(spec, unit, status, start, message)
+        seconds = time.perf_counter() - start
+        if status == "skipped":
+            log.info("%s [%s]: skipped (%s) after %.2f s", spec.name, unit, message, seconds)
+        else:
+            log.info("%s [%s]: done in %.2f s", spec.name, unit, seconds)
+
+    def _record(self, spec: StepSpec, unit: str, status: str, start: float, message: str) -> None:
+        self.provenance.steps.append(StepRecord(step=spec.name, unit=unit, status=status,
+                                                seconds=round(time.perf_counter() - start, 3),
+                                                message=message))
+
+
+def unit_names(units: list[WorkUnit]) -> list[str]:
+    """Names of every unit and sub-unit, outermost first."""
+    return [n for u in units for n in (u.name, *[c.name for c in u.children])]

@@ -1,0 +1,11 @@
+"""Registered steps: small typed adapters between the engine core and the domain packages.
+
+Importing this package registers every implemented step.
+"""
+from __future__ import annotations
+
+from engine.steps import (copy_inputs, define_products, filter_exposures, read_visit,
+                          write_manifest, write_visit_plan)
+
+__all__ = ["copy_inputs", "define_products", "filter_exposures", "read_visit", "write_manifest",
+           "write_visit_plan"]

@@ -1,0 +1,41 @@
+"""Copy every kept exposure of a detector to its SVM name; originals are never modified."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.core import VisitContext, register_step
+from engine.visit import copy_and_rename
+from engine.visit.product_tree import TotalProduct
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CopyInputsConfig:
+    """Copying has no parameters."""
+
+
+def total_for(ctx: VisitContext) -> TotalProduct:
+    """The total product of the detector the current step runs for."""
+    for total in ctx.read("product_tree").totals:
+        if total.detector_key == ctx.unit.split("/")[0]:
+            return total
+    raise KeyError(f"no detector {ctx.unit!r} in the product tree")
+
+
+@register_step("copy_inputs", config=CopyInputsConfig, requires=("product_tree",),
+               provides=("input_copies",), scope="detector")
+def copy_inputs(ctx: VisitContext, cfg: CopyInputsConfig) -> None:
+    """Write ``hst_<prop>_<obset>_<instr>_<det>_<filter>_<ipppssoo>_fl?.fits`` copies."""
+    total = total_for(ctx)
+    products = total.all_exposures()
+    copies: dict[str, Path] = {}
+    for i, ep in enumerate(products, start=1):
+        src = ep.exposure.path
+        path = ctx.save_product(
+            ep.input_copy, lambda tmp, s=src, n=ep.input_copy: copy_and_rename(s, tmp, svm_name=n))
+        copies[ep.exposure.rootname] = path
+        log.info("%d/%d %s → %s (%s)", i, len(products), src.name, ep.input_copy, ep.kind)
+    ctx.write("input_copies", copies)

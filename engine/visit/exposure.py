@@ -1,0 +1,141 @@
+"""Read the header facts of one exposure (primary and SCI headers), read-only."""
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyWarning
+
+from engine.errors import InputError
+from engine.visit.inputs import InputRow
+from engine.visit.naming import derive_filter_name
+
+__all__ = ["ExposureInfo", "read_exposure", "SUPPORTED_INSTRUMENTS"]
+
+log = logging.getLogger(__name__)
+
+#: Instruments (INSTRUME, upper case) → their detectors handled by hapsvm.
+SUPPORTED_INSTRUMENTS = {"ACS": ("WFC", "HRC", "SBC"), "WFC3": ("UVIS", "IR")}
+
+
+@dataclass(frozen=True)
+class ExposureInfo:
+    """Everything the visit planning needs to know about one exposure."""
+
+    path: Path
+    rootname: str
+    instrument: str
+    detector: str
+    filters: str
+    filter_name: str
+    exptime: float
+    expstart: float
+    photflam: float
+    photplam: float
+    obstype: str
+    drizcorr: str
+    mtflag: str
+    scan_typ: str
+    targname: str
+    fgslock: str
+    chinject: str
+    proposal_id: int
+    program_id: str
+    obset_id: str
+    suffix: str
+    n_sci: int
+    all_zero: bool
+    aperture: str = "empty_aperture"
+
+    @property
+    def detector_key(self) -> str:
+        """``<instrument>_<detector>`` in lower case, e.g. ``wfc3_ir``."""
+        return f"{self.instrument.lower()}_{self.detector.lower()}"
+
+    @property
+    def filter_tokens(self) -> list[str]:
+        """Upper-case filter names of the exposure (``FILTER`` or ``FILTER1``, ``FILTER2``)."""
+        return [t for t in self.filters.upper().split(";") if t]
+
+
+def _text(header: fits.Header, key: str, default: str = "") -> str:
+    value = header.get(key, default)
+    return default if value is None else str(value).strip().upper()
+
+
+def _number(header: fits.Header, key: str, path: Path) -> float:
+    if key not in header:
+        raise InputError(f"header keyword {key} is missing", file=path)
+    try:
+        return float(header[key])
+    except (TypeError, ValueError):
+        raise InputError(f"header keyword {key}={header[key]!r} is not a number", file=path,
+                         value=header[key]) from None
+
+
+def read_exposure(row: InputRow) -> ExposureInfo:
+    """Read an exposure's primary and SCI headers (opened read-only) into an ``ExposureInfo``.
+
+    Raises
+    ------
+    InputError
+        If the file is not FITS, has no SCI extension, lacks a required keyword, or comes from
+        an unsupported instrument.
+    """
+    path = row.path
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyWarning)
+            with fits.open(path, mode="readonly", memmap=True, lazy_load_hdus=False) as hdul:
+                return _from_hdul(hdul, row)
+    except OSError as err:
+        raise InputError(f"cannot be read as FITS ({err})", file=path) from err
+
+
+def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
+    path = row.path
+    prim = hdul[0].header
+    scis = [h for h in hdul if h.name == "SCI"]
+    if not scis:
+        raise InputError("has no SCI extension", file=path)
+    instrument = _text(prim, "INSTRUME")
+    if instrument not in SUPPORTED_INSTRUMENTS:
+        raise InputError(f"instrument {instrument or '<none>'} is not supported (hapsvm handles "
+                         f"{', '.join(SUPPORTED_INSTRUMENTS)})", file=path, value=instrument)
+    detector = _text(prim, "DETECTOR")
+    if detector not in SUPPORTED_INSTRUMENTS[instrument]:
+        raise InputError(f"detector {instrument}/{detector} is not supported", file=path,
+                         value=detector)
+    rootname = _text(prim, "ROOTNAME").lower()
+    if len(rootname) < 8:
+        raise InputError(f"ROOTNAME {rootname!r} is not an HST rootname", file=path)
+    if instrument == "ACS":
+        filters = ";".join(f for f in (_text(prim, "FILTER1"), _text(prim, "FILTER2")) if f)
+    else:
+        filters = _text(prim, "FILTER")
+    photkey_hdr = prim if ("PHOTFLAM" in prim or detector == "IR") else scis[0].header
+    all_zero = True
+    for h in scis:
+        data = h.data
+        if data is not None and np.any(data):
+            all_zero = False
+            break
+    name = path.name.lower()
+    return ExposureInfo(
+        path=path, rootname=rootname, instrument=instrument, detector=detector,
+        filters=filters, filter_name=derive_filter_name(filters),
+        exptime=_number(prim, "EXPTIME", path), expstart=_number(prim, "EXPSTART", path),
+        photflam=float(photkey_hdr.get("PHOTFLAM", 0.0) or 0.0),
+        photplam=float(photkey_hdr.get("PHOTPLAM", 0.0) or 0.0),
+        obstype=_text(prim, "OBSTYPE"), drizcorr=_text(prim, "DRIZCORR"),
+        mtflag=_text(prim, "MTFLAG"), scan_typ=_text(prim, "SCAN_TYP"),
+        targname=_text(prim, "TARGNAME"), fgslock=_text(prim, "FGSLOCK"),
+        chinject=_text(prim, "CHINJECT", "NONE"),
+        proposal_id=int(_number(prim, "PROPOSID", path)),
+        program_id=rootname[1:4].upper(), obset_id=rootname[4:6],
+        suffix="flc" if name.endswith("_flc.fits") else "flt",
+        n_sci=len(scis), all_zero=all_zero, aperture=row.aperture)
