@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from engine.core.registry import registered_steps
 from engine.core.schema import config_schema
 
-__all__ = ["step_schema_text", "write_step_schemas", "main"]
+__all__ = ["step_schema_text", "write_step_schemas"]
 
 
 def step_schema_text(name: str) -> str:
@@ -31,13 +30,3 @@ def write_step_schemas(schemas_dir: Path) -> list[Path]:
         path.write_text(step_schema_text(name))
         out.append(path)
     return out
-
-
-def main() -> None:
-    """Entry point: ``svm-schemas [SCHEMAS_DIR]`` (default: the project's ``schemas/``)."""
-    import engine.steps  # noqa: F401  (registers the steps)
-    from engine.paths import project_paths
-
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else project_paths().schemas
-    for path in write_step_schemas(target):
-        print(path)

@@ -88,12 +88,18 @@ def read_exposure(row: InputRow) -> ExposureInfo:
     """
     path = row.path
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AstropyWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AstropyWarning)
             with fits.open(path, mode="readonly", memmap=True, lazy_load_hdus=False) as hdul:
-                return _from_hdul(hdul, row)
-    except OSError as err:
+                info = _from_hdul(hdul, row)
+    except (OSError, ValueError) as err:
         raise InputError(f"cannot be read as FITS ({err})", file=path) from err
+    for w in caught:
+        text = str(w.message).lower()
+        if "truncated" in text or "corrupted" in text:
+            raise InputError("file is truncated or corrupted (" +
+                             " ".join(str(w.message).split()) + ")", file=path)
+    return info
 
 
 def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
@@ -102,6 +108,12 @@ def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
     scis = [h for h in hdul if h.name == "SCI"]
     if not scis:
         raise InputError("has no SCI extension", file=path)
+    names = {(h.name, h.ver) for h in hdul}
+    for h in scis:
+        for ext in ("ERR", "DQ"):
+            if (ext, h.ver) not in names:
+                raise InputError(f"has SCI,{h.ver} but no {ext},{h.ver} extension (not a "
+                                 "calibrated FLT/FLC, or truncated)", file=path)
     instrument = _text(prim, "INSTRUME")
     if instrument not in SUPPORTED_INSTRUMENTS:
         raise InputError(f"instrument {instrument or '<none>'} is not supported (hapsvm handles "

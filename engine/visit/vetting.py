@@ -47,9 +47,13 @@ def is_ramp(filter_name: str) -> bool:
     return filter_name.startswith(("fr", "fq"))
 
 
-def _chain(exp: ExposureInfo, rules: VettingRules) -> str:
-    """First matching rejection rule of spec §2, as ``KEYWORD=value``; '' if none."""
-    if exp.obstype != rules.imaging_obstype:
+def _chain(exp: ExposureInfo, rules: VettingRules, *, is_dispersed: bool = False) -> str:
+    """First matching rejection rule of spec §2, as ``KEYWORD=value``; '' if none.
+
+    For grism/prism exposures (``is_dispersed``) the OBSTYPE rule is skipped, so that the
+    later rules still apply to them.
+    """
+    if exp.obstype != rules.imaging_obstype and not is_dispersed:
         return f"OBSTYPE={exp.obstype}"
     if exp.drizcorr in rules.reject_drizcorr:
         return f"DRIZCORR={exp.drizcorr}"
@@ -73,8 +77,9 @@ def vet_exposure(exp: ExposureInfo, rules: VettingRules | None = None) -> Decisi
 
     The rules run in the spec's order and the first match decides. Differences from
     runsinglehap 3.11 (documented in the README): an ``FGSLOCK`` GY/COARSE warning does not end
-    the chain (so charge injection and all-zero data are still caught), and the grism rule only
-    clears an ``OBSTYPE`` rejection (a grism exposure of a moving target stays rejected).
+    the chain (so charge injection and all-zero data are still caught), and a grism/prism
+    exposure skips only the ``OBSTYPE`` rule (a grism exposure of a moving target or of zero
+    seconds stays rejected).
 
     Examples
     --------
@@ -88,18 +93,15 @@ def vet_exposure(exp: ExposureInfo, rules: VettingRules | None = None) -> Decisi
     'EXPTIME=0'
     """
     rules = rules or VettingRules()
-    reason = _chain(exp, rules)
+    tokens = exp.filter_tokens
+    dispersed = any(t.startswith(tuple(rules.grism_prefixes)) for t in tokens)
+    reason = _chain(exp, rules, is_dispersed=dispersed)
     warning = ""
     if any(word in exp.fgslock for word in rules.warn_fgslock):
         warning = f"FGSLOCK={exp.fgslock}: guiding may be compromised"
-    kind = "imaging"
-    for token in exp.filter_tokens:
-        if token.startswith(tuple(rules.blocked_prefixes)):
-            reason = f"FILTER={exp.filters}"
-        elif token.startswith(tuple(rules.grism_prefixes)):
-            kind = "grism"
-            if reason.startswith("OBSTYPE=") and abs(exp.exptime) > rules.min_exptime_s:
-                reason = ""
+    if any(t.startswith(tuple(rules.blocked_prefixes)) for t in tokens):
+        reason = f"FILTER={exp.filters}"
+    kind = "grism" if dispersed else "imaging"
     if reason:
         return Decision(keep=False, reason=reason, warning=warning, kind="rejected")
     return Decision(keep=True, reason="", warning=warning, kind=kind)

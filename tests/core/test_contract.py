@@ -1,0 +1,102 @@
+"""Contract tests: registry, conf/step, schemas and recipes agree; layering is respected."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.core import registered_steps
+from engine.core.schema_files import step_schema_text
+from engine.paths import PROJECT_ROOT, project_paths
+
+PATHS = project_paths()
+CORE_ALLOWED = {"hydra", "omegaconf", "jsonschema", "yaml", "engine"}
+ASTRONOMY = {"astropy", "photutils", "drizzle", "tweakwcs", "stwcs", "numpy", "scipy"}
+DOMAINS = ["visit", "simulate", "align", "mosaic", "catalogs", "preview"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_registry_conf_and_schemas_agree() -> None:
+    steps = registered_steps()
+    conf_files = {p.stem for p in (PATHS.conf / "step").glob("*.yaml")}
+    schema_files = {p.name.removesuffix(".schema.json")
+                    for p in (PATHS.schemas / "step").glob("*.schema.json")}
+    assert conf_files == set(steps), "conf/step/*.yaml must match the registered steps"
+    assert schema_files == set(steps), "schemas/step must match the registry (svm-schemas)"
+    for name in steps:
+        assert (PATHS.schemas / "step" / f"{name}.schema.json").read_text() == \
+            step_schema_text(name), f"schemas/step/{name}.schema.json is stale: run svm-schemas"
+        first = (PATHS.conf / "step" / f"{name}.yaml").read_text().splitlines()[0]
+        assert first == f"# @package {name}", f"conf/step/{name}.yaml must start with the header"
+
+
+def test_config_lists_every_step_once() -> None:
+    cfg = yaml.safe_load((PATHS.conf / "config.yaml").read_text())
+    listed = next(d["step"] for d in cfg["defaults"] if isinstance(d, dict) and "step" in d)
+    assert sorted(listed) == sorted(registered_steps())
+
+
+@pytest.mark.parametrize("recipe", sorted(p.stem for p in PATHS.recipes.glob("*.yaml")))
+def test_every_recipe_composes_and_validates_for_every_detector(recipe: str) -> None:
+    from engine.core import Recipe, RecipeComposer
+
+    composer = RecipeComposer(PATHS, Recipe.load(recipe, PATHS))
+    text = (PATHS.recipes / f"{recipe}.yaml").read_text()
+    assert "_target_" not in text
+    specs = [registered_steps()[s] for s in composer.recipe.steps]
+    instruments = {"acs_wfc": "acs", "acs_hrc": "acs", "acs_sbc": "acs", "wfc3_uvis": "wfc3",
+                   "wfc3_ir": "wfc3"}
+    for det, inst in instruments.items():
+        for nexp in ("n1", "n2", "n4", "n6"):
+            cfg = composer.compose({"instrument": inst, "detector": det, "nexp": nexp},
+                                   ["input=x"])
+            composer.validate(cfg, specs)
+            assert "step" not in cfg, "a conf/step file lost its @package header"
+            assert cfg.detector.name == det and cfg.nexp.name == nexp
+
+
+def test_core_imports_no_astronomy() -> None:
+    for path in sorted((PROJECT_ROOT / "engine" / "core").glob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            assert top not in ASTRONOMY, f"{path.name} imports {name}"
+            if top not in CORE_ALLOWED:
+                import sys
+                assert top in sys.stdlib_module_names, f"{path.name} imports {name}"
+            if top == "engine":
+                assert name.startswith(("engine.core", "engine.errors")), f"{path.name}: {name}"
+
+
+def test_domain_packages_import_no_engine_machinery() -> None:
+    for domain in DOMAINS:
+        for path in sorted((PROJECT_ROOT / "engine" / domain).rglob("*.py")):
+            for name in _imports(path):
+                top = name.split(".")[0]
+                assert top not in {"hydra", "omegaconf"}, f"{path} imports {name}"
+                assert not name.startswith(("engine.core", "engine.steps", "engine.cli")), \
+                    f"{path} imports {name}"
+
+
+def test_errors_module_imports_nothing() -> None:
+    names = _imports(PROJECT_ROOT / "engine" / "errors.py")
+    assert names <= {"__future__"}
+
+
+def test_schemas_are_valid_json_schema() -> None:
+    import jsonschema
+
+    for path in PATHS.schemas.rglob("*.json"):
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
