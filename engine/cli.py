@@ -24,7 +24,7 @@ log = logging.getLogger("engine.cli")
 
 _EXIT_CODES: list[int] = []
 #: Overrides that belong to one run only and are never replayed from a recipe file.
-_RUN_ONLY = ("output_dir=", "recipe_file=", "hydra.")
+_RUN_ONLY = ("output_dir=", "recipe_file=", "resume=", "hydra.")
 
 
 def visit_name(input_path: str) -> str:
@@ -37,7 +37,7 @@ store_step_configs()
 
 
 def run_visit(input_path: str, output_dir: Path, overrides: list[str], *,
-              recipe: str = "v1") -> RunResult:
+              recipe: str = "v1", resume: bool = True) -> RunResult:
     """Run a recipe on one visit (library entry point; the CLI and tests use it).
 
     Parameters
@@ -50,13 +50,16 @@ def run_visit(input_path: str, output_dir: Path, overrides: list[str], *,
         Hydra overrides (``drizzle_products.pixfrac=0.8``); ``input``/``output_dir`` are set here.
     recipe
         Name of a recipe in ``svm_recipes/`` or a path to a recipe file.
+    resume
+        Skip steps an earlier run into ``output_dir`` completed with the same inputs and config.
     """
     paths = project_paths()
     composer = RecipeComposer(paths, Recipe.load(recipe, paths))
     out = Path(output_dir).resolve()
     kept = [o for o in overrides if not o.startswith(_RUN_ONLY + ("input=", "recipe="))]
     kept += [f"input={input_path}", f"output_dir={out}"]
-    runner = Runner(composer, input=str(input_path), output_dir=out, overrides=kept)
+    runner = Runner(composer, input=str(input_path), output_dir=out, overrides=kept,
+                    resume=resume)
     return runner.run()
 
 
@@ -102,7 +105,8 @@ def svm_app(cfg: DictConfig) -> int:
                 raise ConfigError("no input given: use svm input=<poller file, list or "
                                   "directory>, or `svm demo`", key="input")
             input_path, recipe = str(cfg.input), str(cfg.recipe)
-        result = run_visit(input_path, output_dir, overrides, recipe=recipe)
+        result = run_visit(input_path, output_dir, overrides, recipe=recipe,
+                           resume=bool(cfg.resume))
         code = result.exit_code
         log.info("products in %s (exit code %d)", output_dir, code)
     except HapsvmError as err:

@@ -9,6 +9,7 @@ from engine.core.compose import ProjectPaths, Recipe, RecipeComposer, store_step
 from engine.core.context import VisitContext, WiringError, WorkUnit, atomic_write, recipe_path_for
 from engine.core.provenance import RunProvenance, StepRecord, sha256_of
 from engine.core.registry import SCOPES, StepSpec, get_step, register_step, registered_steps
+from engine.core.resume import OutputLock, StateStore
 from engine.core.runner import Runner, RunResult, check_wiring
 from engine.core.schema import config_schema, constrained, validate_against
 
@@ -17,6 +18,6 @@ __all__ = [
     "VisitContext", "WiringError", "WorkUnit", "atomic_write", "recipe_path_for",
     "RunProvenance", "StepRecord", "sha256_of",
     "SCOPES", "StepSpec", "get_step", "register_step", "registered_steps",
-    "Runner", "RunResult", "check_wiring",
+    "OutputLock", "StateStore", "Runner", "RunResult", "check_wiring",
     "config_schema", "constrained", "validate_against",
 ]

@@ -14,6 +14,7 @@ from engine.core.compose import Recipe, RecipeComposer
 from engine.core.context import VisitContext, WorkUnit
 from engine.core.provenance import RunProvenance, StepRecord
 from engine.core.registry import StepSpec, get_step
+from engine.core.resume import OutputLock, StateStore, chain_key
 from engine.errors import ConfigError, HapsvmError, NoWorkFound, StepFailed
 
 __all__ = ["Runner", "RunResult", "SEEDED_KEYS", "check_wiring"]
@@ -68,8 +69,11 @@ class Runner:
     """Run one visit: planning steps, per-unit composition and validation, then the work."""
 
     def __init__(self, composer: RecipeComposer, *, input: str, output_dir: Path,
-                 overrides: list[str]) -> None:
+                 overrides: list[str], resume: bool = True) -> None:
         self.composer = composer
+        self.resume = resume
+        self.state = StateStore(output_dir)
+        self._key = ""
         self.recipe: Recipe = composer.recipe
         self.input = input
         self.output_dir = Path(output_dir)
@@ -103,16 +107,44 @@ class Runner:
                 yamls[u.name] = _recipe_yaml(cfgs[u.name], u.name)
                 log.info("unit %s: recipe composed from %s", u.name,
                          " ".join(f"{g}={c}" for g, c in u.groups.items()))
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        for spec in work:
-            for chain in self._chains(spec, units):
-                if any(name in self.failures for name in chain if name):
-                    continue
-                self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]], writes=True,
-                              fatal=spec.scope == "visit")
+        self._key = chain_key("", yaml.safe_dump(self.provenance.inputs),
+                              yaml.safe_dump(self.provenance.packages))
+        with OutputLock(self.output_dir):
+            for spec in work:
+                for chain in self._chains(spec, units):
+                    if any(name in self.failures for name in chain if name):
+                        continue
+                    self._key = chain_key(self._key, spec.name, chain[0], yamls[chain[0]])
+                    if self._resumed(ctx, spec, chain):
+                        continue
+                    n_written = len(ctx.written)
+                    self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]],
+                                  writes=True, fatal=spec.scope == "visit")
+                    if chain[0] not in self.failures:
+                        values = {k: v for k, v in ctx.snapshot(chain[0]).items()
+                                  if k in spec.provides}
+                        self.state.save(spec.name, chain[0], self._key,
+                                        self.provenance.steps[-1].status, values,
+                                        ctx.written[n_written:])
         code = max((f.exit_code for f in self.failures.values()), default=0)
         return RunResult(exit_code=code, records=self.provenance.steps,
                          failures=dict(self.failures), context=ctx, unit_configs=cfgs)
+
+    def _resumed(self, ctx: VisitContext, spec: StepSpec, chain: tuple[str, ...]) -> bool:
+        """Load a matching earlier run of this step instead of running it again."""
+        if not self.resume:
+            return False
+        state = self.state.load(spec.name, chain[0], self._key)
+        if state is None:
+            return False
+        ctx.restore(chain[0], state.values)
+        ctx.written.extend(self.output_dir / name for name in state.files)
+        self.provenance.steps.append(StepRecord(step=spec.name, unit=chain[0] or "visit",
+                                                status="resumed", seconds=0.0,
+                                                message=f"earlier run: {state.status}"))
+        log.info("%s [%s]: resumed (completed by an earlier run)", spec.name,
+                 chain[0] or "visit")
+        return True
 
     @staticmethod
     def _chains(spec: StepSpec, units: list[WorkUnit]) -> list[tuple[str, ...]]:

@@ -50,7 +50,8 @@ def _check_outputs(out: Path, visit21: Path) -> None:
     assert sorted(e["rootname"] for e in det["grism_exposures"]) == sorted(VISIT21_GRISM)
     table = Table.read(out / "wfc3_b6o_21_exposures.ecsv")
     assert sorted(table["kind"][table["keep"]]) == ["grism"] * 4 + ["imaging"] * 4
-    written = [p for p in out.iterdir() if not p.name.endswith("_recipe.yaml")]
+    written = [p for p in out.iterdir()
+               if not p.name.endswith("_recipe.yaml") and not p.name.startswith(".")]
     for p in written:
         stem = p.name.split(".", 1)[0]
         assert (out / f"{stem}_recipe.yaml").is_file(), f"no recipe beside {p.name}"

@@ -1,0 +1,128 @@
+"""Resume support: a record per completed step and unit, and a lock on the output directory.
+
+After a step finishes for a unit, the runner stores in ``<output_dir>/.svm_state/`` the values
+it provided (pickled) and the sha256 of every file it wrote, under a key chained from the
+previous step's key, the unit's resolved config and the input hashes. A rerun whose key,
+record and files all match loads the values instead of running the step again; anything that
+changed upstream changes every later key, so those steps run again.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, IO
+
+from engine.core.context import atomic_write
+from engine.core.provenance import sha256_of
+from engine.errors import OutputLockedError
+
+__all__ = ["StateStore", "OutputLock", "chain_key", "StepState"]
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".svm_state"
+LOCK_FILE = ".svm.lock"
+
+
+def chain_key(previous: str, *parts: str) -> str:
+    """sha256 of the previous key and the given parts."""
+    digest = hashlib.sha256(previous.encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class StepState:
+    """What a completed step left behind."""
+
+    key: str
+    status: str
+    values: dict[str, Any]
+    files: dict[str, str]
+
+
+class StateStore:
+    """Per-step records in ``<output_dir>/.svm_state``."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.root = Path(output_dir) / STATE_DIR
+
+    def _stem(self, step: str, unit: str) -> Path:
+        return self.root / f"{step}__{unit or 'visit'}"
+
+    def load(self, step: str, unit: str, key: str) -> StepState | None:
+        """The record of ``step`` for ``unit`` if its key matches and its files are intact."""
+        meta_path = self._stem(step, unit).with_suffix(".json")
+        if not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text())
+            if meta["key"] != key:
+                return None
+            pkl = self._stem(step, unit).with_suffix(".pkl")
+            if sha256_of(pkl) != meta["values_sha256"]:
+                log.warning("%s: state of %s/%s is corrupt; running it again", pkl, step, unit)
+                return None
+            for name, digest in meta["files"].items():
+                path = self.root.parent / name
+                if not path.is_file() or sha256_of(path) != digest:
+                    log.info("%s changed or missing; %s [%s] runs again", name, step, unit)
+                    return None
+            with open(pkl, "rb") as fh:
+                values = pickle.load(fh)
+        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as err:
+            log.warning("unreadable state for %s/%s (%s); running it again", step, unit, err)
+            return None
+        return StepState(key=key, status=meta["status"], values=values, files=meta["files"])
+
+    def save(self, step: str, unit: str, key: str, status: str, values: dict[str, Any],
+             files: list[Path]) -> None:
+        """Record a completed step (values pickled first, then the JSON that vouches for them)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        stem = self._stem(step, unit)
+        blob = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(stem.with_suffix(".pkl"), lambda p: p.write_bytes(blob))
+        meta = {"step": step, "unit": unit, "key": key, "status": status,
+                "values_sha256": hashlib.sha256(blob).hexdigest(),
+                "files": {f.name: sha256_of(f) for f in files if f.is_file()}}
+        atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
+
+
+class OutputLock:
+    """An exclusive, non-blocking lock on an output directory for the length of a run."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.path = Path(output_dir) / LOCK_FILE
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> "OutputLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise OutputLockedError(f"{self.path.parent} is in use by a running svm "
+                                    f"({holder}); wait for it or choose another output_dir")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self.path.unlink(missing_ok=True)
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None

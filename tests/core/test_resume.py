@@ -1,0 +1,78 @@
+"""Resume: completed steps are skipped on rerun, changes rerun what they affect; the lock."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cli import run_visit
+from engine.core import OutputLock
+from engine.core.provenance import sha256_of
+from engine.errors import OutputLockedError
+from tests.visit.synthetic import write_exposure
+
+
+@pytest.fixture
+def visit(tmp_path: Path) -> Path:
+    v = tmp_path / "visit"
+    v.mkdir()
+    for i in range(3):
+        write_exposure(v / f"ib6o21a{i}q_flt.fits", rootname=f"ib6o21a{i}q")
+    return v
+
+
+def _statuses(result) -> dict[tuple[str, str], str]:
+    return {(r.step, r.unit): r.status for r in result.records}
+
+
+def test_rerun_resumes_every_completed_step(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run_visit(str(visit), out, [])
+    hashes = {p.name: sha256_of(p) for p in out.glob("*.fits")}
+    second = run_visit(str(visit), out, [])
+    work = {k: v for k, v in _statuses(second).items()
+            if k[0] not in ("read_visit", "filter_exposures", "define_products")}
+    assert work and set(work.values()) == {"resumed"}
+    assert {p.name: sha256_of(p) for p in out.glob("*.fits")} == hashes
+    assert second.exit_code == first.exit_code == 0
+
+
+def test_changed_config_reruns_the_steps(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_visit(str(visit), out, [])
+    again = run_visit(str(visit), out, ["filter_exposures.min_exptime_s=0.001"])
+    assert _statuses(again)[("copy_inputs", "wfc3_ir")] == "done"
+
+
+def test_deleted_or_changed_product_is_remade(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_visit(str(visit), out, [])
+    copy = out / "hst_11359_21_wfc3_ir_f160w_ib6o21a1_flt.fits"
+    digest = sha256_of(copy)
+    copy.write_bytes(b"damaged")
+    again = run_visit(str(visit), out, [])
+    assert _statuses(again)[("copy_inputs", "wfc3_ir")] == "done"
+    assert sha256_of(copy) == digest
+
+
+def test_corrupt_state_is_detected_and_rerun(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_visit(str(visit), out, [])
+    (out / ".svm_state" / "copy_inputs__wfc3_ir.pkl").write_bytes(b"garbage")
+    again = run_visit(str(visit), out, [])
+    assert _statuses(again)[("copy_inputs", "wfc3_ir")] == "done"
+
+
+def test_resume_false_runs_everything(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_visit(str(visit), out, [])
+    again = run_visit(str(visit), out, [], resume=False)
+    assert "resumed" not in _statuses(again).values()
+
+
+def test_locked_output_directory_stops_a_second_run(visit: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with OutputLock(out):
+        with pytest.raises(OutputLockedError, match="is in use by a running svm"):
+            run_visit(str(visit), out, [])
+    assert run_visit(str(visit), out, []).exit_code == 0
