@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 from contextlib import contextmanager
 
 from engine.core.provenance import RunProvenance
+from engine.core.trail import TrailLog
 
 __all__ = ["VisitContext", "WorkUnit", "WiringError"]
 
@@ -57,6 +58,7 @@ class VisitContext:
         self._writes_allowed = False
         self._recipe_yaml = ""
         self.written: list[Path] = []
+        self.trail = TrailLog()
 
     # -- set by the runner -------------------------------------------------------------
     @contextmanager
@@ -115,6 +117,10 @@ class VisitContext:
     def restore(self, unit: str, values: dict[str, Any]) -> None:
         """Load a namespace saved by :meth:`snapshot` (resume)."""
         self._values.setdefault(unit, {}).update(values)
+
+    def log_lines(self, units: list[str]) -> list[str]:
+        """Every log line emitted so far by steps of the given units ('' = visit), in order."""
+        return self.trail.for_units(set(units))
 
     # -- products ------------------------------------------------------------------------
     def product_path(self, name: str) -> Path:

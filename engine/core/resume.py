@@ -20,6 +20,7 @@ from typing import Any, IO
 
 from engine.core.context import atomic_write
 from engine.core.provenance import sha256_of
+from engine.core.trail import LogLine
 from engine.errors import OutputLockedError
 
 __all__ = ["StateStore", "OutputLock", "chain_key", "StepState"]
@@ -46,6 +47,7 @@ class StepState:
     status: str
     values: dict[str, Any]
     files: dict[str, str]
+    log: list[LogLine]
 
 
 class StateStore:
@@ -80,10 +82,12 @@ class StateStore:
         except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as err:
             log.warning("unreadable state for %s/%s (%s); running it again", step, unit, err)
             return None
-        return StepState(key=key, status=meta["status"], values=values, files=meta["files"])
+        lines = [LogLine(unit, step, text) for text in meta.get("log", [])]
+        return StepState(key=key, status=meta["status"], values=values, files=meta["files"],
+                         log=lines)
 
     def save(self, step: str, unit: str, key: str, status: str, values: dict[str, Any],
-             files: list[Path]) -> None:
+             files: list[Path], log: list[LogLine] | None = None) -> None:
         """Record a completed step (values pickled first, then the JSON that vouches for them)."""
         self.root.mkdir(parents=True, exist_ok=True)
         stem = self._stem(step, unit)
@@ -91,7 +95,8 @@ class StateStore:
         atomic_write(stem.with_suffix(".pkl"), lambda p: p.write_bytes(blob))
         meta = {"step": step, "unit": unit, "key": key, "status": status,
                 "values_sha256": hashlib.sha256(blob).hexdigest(),
-                "files": {f.name: sha256_of(f) for f in files if f.is_file()}}
+                "files": {f.name: sha256_of(f) for f in files if f.is_file()},
+                "log": [line.text for line in (log or [])]}
         atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
 
 

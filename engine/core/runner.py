@@ -125,7 +125,8 @@ class Runner:
                                   if k in spec.provides}
                         self.state.save(spec.name, chain[0], self._key,
                                         self.provenance.steps[-1].status, values,
-                                        ctx.written[n_written:])
+                                        ctx.written[n_written:],
+                                        log=ctx.trail.of_step(chain[0], spec.name))
         code = max((f.exit_code for f in self.failures.values()), default=0)
         return RunResult(exit_code=code, records=self.provenance.steps,
                          failures=dict(self.failures), context=ctx, unit_configs=cfgs)
@@ -138,6 +139,7 @@ class Runner:
         if state is None:
             return False
         ctx.restore(chain[0], state.values)
+        ctx.trail.extend(state.log)
         ctx.written.extend(self.output_dir / name for name in state.files)
         self.provenance.steps.append(StepRecord(step=spec.name, unit=chain[0] or "visit",
                                                 status="resumed", seconds=0.0,
@@ -156,21 +158,28 @@ class Runner:
 
     def _run_one(self, ctx: VisitContext, spec: StepSpec, cfg: DictConfig,
                  chain: tuple[str, ...], recipe_yaml: str, *, writes: bool, fatal: bool) -> None:
+        with ctx.trail.capture(chain[0], spec.name):
+            self._run_logged(ctx, spec, cfg, chain, recipe_yaml, writes=writes, fatal=fatal)
+
+    def _run_logged(self, ctx: VisitContext, spec: StepSpec, cfg: DictConfig,
+                    chain: tuple[str, ...], recipe_yaml: str, *, writes: bool,
+                    fatal: bool) -> None:
         unit = chain[0] or "visit"
         typed = self.composer.typed(cfg, spec)
         log.info("%s [%s]: start", spec.name, unit)
         start = time.perf_counter()
-        status, message = "done", ""
         try:
             with ctx.running(spec.name, requires=spec.requires, provides=spec.provides,
                              scope_chain=chain, recipe_yaml=recipe_yaml, writes_allowed=writes):
                 spec.func(ctx, typed)
         except NoWorkFound as why:
-            status, message = "skipped", str(why)
+            self._record(spec, unit, "skipped", start, str(why))
+            log.info("%s [%s]: skipped (%s) after %.2f s", spec.name, unit, why,
+                     time.perf_counter() - start)
+            return
         except Exception as err:  # noqa: BLE001 - wrapped with the step's name, then re-raised
             failure = StepFailed(spec.name, unit, err)
-            status, message = "failed", str(err)
-            self._record(spec, unit, status, start, message)
+            self._record(spec, unit, "failed", start, str(err))
             log.error("%s [%s]: failed after %.2f s: %s", spec.name, unit,
                       time.perf_counter() - start, err)
             if fatal:
@@ -179,12 +188,8 @@ class Runner:
                 log.exception("%s [%s]: internal error", spec.name, unit)
             self.failures[chain[0]] = failure
             return
-        self._record(spec, unit, status, start, message)
-        seconds = time.perf_counter() - start
-        if status == "skipped":
-            log.info("%s [%s]: skipped (%s) after %.2f s", spec.name, unit, message, seconds)
-        else:
-            log.info("%s [%s]: done in %.2f s", spec.name, unit, seconds)
+        self._record(spec, unit, "done", start, "")
+        log.info("%s [%s]: done in %.2f s", spec.name, unit, time.perf_counter() - start)
 
     def _record(self, spec: StepSpec, unit: str, status: str, start: float, message: str) -> None:
         self.provenance.steps.append(StepRecord(step=spec.name, unit=unit, status=status,

@@ -5,7 +5,7 @@ Importing this package registers every implemented step.
 from __future__ import annotations
 
 from engine.steps import (copy_inputs, define_products, filter_exposures, read_visit,
-                          write_manifest, write_visit_plan)
+                          write_manifest, write_trailers, write_visit_plan)
 
 __all__ = ["copy_inputs", "define_products", "filter_exposures", "read_visit", "write_manifest",
-           "write_visit_plan"]
+           "write_trailers", "write_visit_plan"]
