@@ -17,6 +17,7 @@ import engine.steps  # noqa: F401  (registers every implemented step)
 from engine.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
 from engine.errors import ConfigError, HapsvmError, InputError
 from engine.paths import project_paths
+from engine.progress import enable_progress
 
 __all__ = ["main", "run_visit", "visit_name"]
 
@@ -32,7 +33,13 @@ def visit_name(input_path: str) -> str:
     return Path(str(input_path).rstrip("/")).name.split(".")[0] or "visit"
 
 
+def run_dir(output_dir: str | None, visit: str, recipe: str, stamp: str) -> str:
+    """Hydra's run directory: ``output_dir`` if given, else ``outputs/<visit>/<recipe>/<time>``."""
+    return str(output_dir) if output_dir else f"outputs/{visit}/{recipe}/{stamp}"
+
+
 OmegaConf.register_new_resolver("svm_visit_name", visit_name, replace=True)
+OmegaConf.register_new_resolver("svm_run_dir", run_dir, replace=True)
 store_step_configs()
 
 
@@ -90,6 +97,7 @@ def _configure_logging(cfg: DictConfig) -> None:
 def svm_app(cfg: DictConfig) -> int:
     """Hydra task: run one visit with the composed config and record the exit code."""
     _configure_logging(cfg)
+    enable_progress(not cfg.quiet and sys.stderr.isatty())
     hydra_cfg = HydraConfig.get()
     overrides = list(hydra_cfg.overrides.task)
     output_dir = Path(cfg.output_dir or hydra_cfg.runtime.output_dir)

@@ -77,3 +77,18 @@ def test_cli_no_viable_data_exits_65(tmp_path: Path) -> None:
     r = _svm(f"input={v}", "output_dir=out", cwd=tmp_path)
     assert r.returncode == 65, r.stderr
     assert "TARGNAME=DARK" in r.stderr + r.stdout
+
+
+def test_runsinglehap_front_end_writes_into_cwd(visit: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "v.lst").write_text("".join(f"{p}\n" for p in sorted(visit.glob("*.fits"))))
+    cmd = [sys.executable, "-c", "from engine.runsinglehap import main; main()", "-l", "debug",
+           "v.lst", "--", f"read_visit.roots=[{visit}]"]
+    r = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (work / "hst_11359_21_wfc3_ir_f160w_ib6o21a0_flt.fits").is_file()
+    assert (work / "svm.log").is_file() and (work / ".hydra" / "config.yaml").is_file()
+    bad = subprocess.run([*cmd[:3], "-c", "pars.json", "v.lst"], cwd=work, capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 3 and "not supported" in bad.stderr

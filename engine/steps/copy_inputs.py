@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.core import VisitContext, register_step
+from engine.progress import progress
 from engine.visit import copy_and_rename
 from engine.visit.product_tree import TotalProduct
 
@@ -32,7 +33,8 @@ def copy_inputs(ctx: VisitContext, cfg: CopyInputsConfig) -> None:
     total = total_for(ctx)
     products = total.all_exposures()
     copies: dict[str, Path] = {}
-    for i, ep in enumerate(products, start=1):
+    for i, ep in enumerate(progress(products, desc=f"copy {total.detector_key}",
+                                    unit="file"), start=1):
         src = ep.exposure.path
         path = ctx.save_product(
             ep.input_copy, lambda tmp, s=src, n=ep.input_copy: copy_and_rename(s, tmp, svm_name=n))
