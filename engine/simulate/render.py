@@ -1,0 +1,132 @@
+"""Render the pixels of one chip of one exposure: sky, sources, noise, cosmic rays, defects, DQ."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from astropy.wcs import WCS
+
+from engine.simulate.detectors import DetectorSpec
+from engine.simulate.effects import (DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays)
+from engine.simulate.filters import get_filter
+from engine.simulate.galaxies import add_galaxies
+from engine.simulate.geometry import ChipGeometry
+from engine.simulate.plan import ExposurePlan
+from engine.simulate.psf import PsfModel, add_points, psf_for
+from engine.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
+
+__all__ = ["ChipPixels", "render_chip", "IR_EFFECTIVE_READ_NOISE_E"]
+
+#: Read noise of an up-the-ramp fitted WFC3/IR pixel, electrons.
+IR_EFFECTIVE_READ_NOISE_E = 14.0
+_CHINJECT_PERIOD, _CHINJECT_E = 17, 25.0
+
+
+@dataclass(frozen=True)
+class ChipPixels:
+    """The arrays written for one chip."""
+
+    sci: np.ndarray
+    """float32, electrons (CCD) or electrons/s (IR)."""
+    err: np.ndarray
+    """float32, same units as ``sci``."""
+    dq: np.ndarray
+    """int16 DQ bits."""
+    cr_mask: np.ndarray
+    """bool, pixels that received at least 1 electron from a cosmic ray."""
+
+
+def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, mode: str,
+           psf: PsfModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, PsfModel]:
+    """Spread point sources along spectra (grism), scan lines or a moving-target trail."""
+    if mode == "grism":
+        length = {"IR": 150.0, "UVIS": 300.0}.get(spec.detector, 120.0)
+        start, direction = 30.0, (1.0, 0.0)
+    elif mode == "scan":
+        length = 10.0 / spec.pixel_scale
+        start, direction = 0.0, (0.0, 1.0)
+    else:
+        length, start, direction = 15.0, 0.0, (0.894, 0.447)
+    steps = int(length * 2) + 1
+    s = start + np.linspace(0.0, length, steps)
+    xs = (x[:, None] + s[None, :] * direction[0]).ravel()
+    ys = (y[:, None] + s[None, :] * direction[1]).ravel()
+    fs = np.repeat(flux / steps, steps)
+    return xs, ys, fs, replace(psf, half_size=6, wing_radius=6, oversample=2)
+
+
+def _source_rates(image: np.ndarray, wcs: WCS, chip: ChipGeometry, scene: Scene,
+                  plan: ExposurePlan, spec: DetectorSpec) -> None:
+    """Add the count rates (electrons/s) of stars and galaxies to ``image``."""
+    info = plan.filter
+    jitter = 0.02 if plan.kind == "fgs_coarse" else 0.0
+    psf = psf_for(spec, info.pivot_a, jitter_arcsec=jitter)
+    x, y = wcs.all_world2pix(scene.ra, scene.dec, 0, tolerance=1e-9, maxiter=50, quiet=True)
+    if plan.mode == "grism":
+        flux = fluxes_e_s(scene.g_mag, info)
+    else:
+        flux = fluxes_e_s(star_mags(scene, info), info)
+    if plan.mode in ("grism", "scan", "moving"):
+        x, y, flux, psf = _trail(x, y, flux, spec, plan.mode, psf)
+    add_points(image, x, y, flux, psf)
+    if plan.mode in ("imaging", "chinject") and scene.gal_ra.size:
+        gx, gy = wcs.all_world2pix(scene.gal_ra, scene.gal_dec, 0, tolerance=1e-9, quiet=True)
+        add_galaxies(image, gx, gy, fluxes_e_s(galaxy_mags(scene, info), info),
+                     scene.gal_shape, chip.cd_matrix * 3600.0, psf)
+
+
+def _read_noise_map(chip: ChipGeometry, spec: DetectorSpec) -> np.ndarray:
+    """Per-column read noise: amplifiers A/B (chip 1) or C/D (chip 2), split at the chip middle."""
+    if not spec.is_ccd:
+        return np.full(chip.shape[1], IR_EFFECTIVE_READ_NOISE_E)
+    left, right = (0, 1) if chip.ccdchip == 1 else (2, 3)
+    columns = np.arange(chip.shape[1]) + chip.offset[0]
+    half = spec.chip_shape[1] // 2
+    return np.where(columns < half, spec.read_noise_e[left], spec.read_noise_e[right])
+
+
+def render_chip(chip: ChipGeometry, wcs: WCS, scene: Scene, plan: ExposurePlan,
+                spec: DetectorSpec, defects: PixelDefects,
+                rng: np.random.Generator) -> ChipPixels:
+    """Simulate the calibrated pixels of one chip.
+
+    Parameters
+    ----------
+    chip, wcs
+        True geometry of the (cropped) chip and its astropy WCS (the truth).
+    scene, plan, spec
+        The sky, the exposure and the detector.
+    defects
+        Fixed hot/bad pixels of this chip.
+    rng
+        Generator for this chip only (noise and cosmic rays).
+    """
+    t = plan.exptime
+    rates = np.zeros(chip.shape, dtype=np.float64)
+    if plan.mode not in ("dark", "zero"):
+        sky_filter = plan.filter if plan.filter.kind != "blocked" else \
+            get_filter(spec.name, spec.default_filters[0])
+        rates += sky_filter.sky_e_s(spec.pixel_scale)
+        _source_rates(rates, wcs, chip, scene, plan, spec)
+    counts = (rates + spec.dark_e_s + defects.hot_rate_e_s) * t
+    if plan.mode == "chinject":
+        rows = np.arange(chip.shape[0]) + chip.offset[1]
+        counts[rows % _CHINJECT_PERIOD == 0, :] += _CHINJECT_E
+    electrons = rng.poisson(counts).astype(np.float64)
+    cr = cosmic_rays(chip.shape, t, spec.cr_pixel_um, rng) if spec.is_ccd else \
+        np.zeros(chip.shape, np.float32)
+    electrons += cr
+    dq = defects.dq.copy()
+    if spec.is_ccd:
+        saturated = bleed_saturation(electrons, spec.full_well_e)
+    else:
+        saturated = counts > spec.full_well_e
+    dq[saturated] |= DQ_SATURATED
+    read_noise = _read_noise_map(chip, spec)
+    electrons -= spec.dark_e_s * t
+    electrons += rng.standard_normal(chip.shape, dtype=np.float32) * read_noise[None, :]
+    variance = np.clip(electrons, 0, None) + read_noise[None, :] ** 2 + spec.dark_e_s * t
+    scale = 1.0 if spec.is_ccd else 1.0 / max(t, 1.0)
+    return ChipPixels(sci=(electrons * scale).astype(np.float32),
+                      err=(np.sqrt(variance) * scale).astype(np.float32), dq=dq,
+                      cr_mask=cr >= 1.0)

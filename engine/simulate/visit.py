@@ -1,0 +1,323 @@
+"""Simulate one calibrated HST visit (FLT/FLC files, poller, reference catalogue) with its truth."""
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.time import Time
+
+from engine.errors import ConfigError, InputError
+from engine.simulate.detectors import DetectorSpec, get_detector
+from engine.simulate.filters import FilterInfo, get_filter
+from engine.simulate.geometry import (ChipGeometry, apriori_matrix, crop_chip, move_matrix,
+                                      orientat, reference_point, roll_matrix, tan_offsets,
+                                      tan_point, transform_chip)
+from engine.simulate.headers import VisitKeywords, apriori_wcsname
+from engine.simulate.plan import ExposurePlan, check_extras, plan_exposures
+from engine.simulate.poller import write_poller
+from engine.simulate.psf import psf_for
+from engine.simulate.scene import Scene, make_scene, sources_table, write_reference_catalogs
+from engine.simulate.templates import DetectorTemplate, load_template
+from engine.simulate.truth import TRUTH_DIR, ExposureTruth, VisitTruth
+from engine.simulate.writer import ExposureGeometry, header_chips_of, write_exposure
+
+__all__ = ["SimulatedVisit", "simulate_visit", "DEFAULT_TARGET", "DEFAULT_EXPSTART"]
+
+log = logging.getLogger(__name__)
+
+#: Default pointing (RA, Dec in degrees): the GOODS-South field of the real visit 21.
+DEFAULT_TARGET = (53.1625, -27.7914)
+#: Default start (MJD) of the first exposure per instrument (dates of the template headers).
+DEFAULT_EXPSTART = {"WFC3": 55611.11127, "ACS": 53044.86482}
+_STARS_PER_CHIP, _GALAXIES_PER_CHIP = 150, 40
+_MIN_STARS, _MIN_GALAXIES = 60, 10
+_MARGIN_ARCSEC = 3.0
+
+
+@dataclass
+class SimulatedVisit:
+    """Paths of a simulated visit and its truth."""
+
+    visit_dir: Path
+    poller_path: Path
+    exposure_paths: list[Path]
+    """Every FLT/FLC file, regular exposures first, then the extras."""
+    imaging_paths: list[Path]
+    """The regular direct-imaging exposures (never an extra)."""
+    reference_catalog_path: Path
+    """``reference_gaia.ecsv``: Gaia-like stars at epoch 2016.0 with proper motions."""
+    reference_csv_path: Path
+    """``reference_gaia.csv``: the same stars as the catalogue service would serve them."""
+    truth: VisitTruth = field(repr=False)
+
+
+def _chip_shape(spec: DetectorSpec, size: int | None) -> tuple[int, int]:
+    if size is None:
+        return spec.chip_shape
+    if not 32 <= size <= spec.chip_shape[1]:
+        raise ConfigError(f"must be between 32 and {spec.chip_shape[1]} pixels (or None for "
+                          "full frames)", key="size", value=size)
+    return (size, size) if spec.n_chips == 1 else (size // 2, size)
+
+
+def _place(template: DetectorTemplate, ra: float, dec: float,
+           pa_deg: float) -> list[ChipGeometry]:
+    """Full-frame template chips moved so the reference point is (ra, dec), ORIENTAT = pa."""
+    chips = [c.geometry for c in template.chips]
+    ra0, dec0 = reference_point(chips)
+    chips = [transform_chip(c, move_matrix(ra0, dec0, ra, dec)) for c in chips]
+    for _ in range(3):
+        roll = roll_matrix(ra, dec, pa_deg - orientat(chips[0].cd))
+        chips = [transform_chip(c, roll) for c in chips]
+    return chips
+
+
+def _pointing(chips: list[ChipGeometry], target: tuple[float, float],
+              postarg: tuple[float, float]) -> tuple[float, float]:
+    """Reference point of a dithered exposure: the target appears offset by POSTARG."""
+    cd = chips[0].cd_matrix
+    ex, ey = cd[:, 0] / np.linalg.norm(cd[:, 0]), cd[:, 1] / np.linalg.norm(cd[:, 1])
+    off = -(postarg[0] * ex + postarg[1] * ey) / 3600.0
+    ra, dec = tan_point(off[0], off[1], *target)
+    return float(ra), float(dec)
+
+
+def _geometry(template: DetectorTemplate, plan: ExposurePlan, target: tuple[float, float],
+              pa: float, shape: tuple[int, int]) -> ExposureGeometry:
+    base = _place(template, *target, pa)
+    ref = _pointing(base, target, plan.postarg)
+    true = [crop_chip(c, shape) for c in _place(template, *ref, pa)]
+    matrix = apriori_matrix(*ref, *plan.apriori)
+    hdr_ref = tan_point(plan.apriori[0] / 3600, plan.apriori[1] / 3600, *ref)
+    return ExposureGeometry(true, header_chips_of(true, matrix), matrix, ref,
+                            (float(hdr_ref[0]), float(hdr_ref[1])))
+
+
+def _scene_box(geoms: list[ExposureGeometry], target: tuple[float, float]) -> tuple[float, ...]:
+    xs, ys = [], []
+    for geom in geoms:
+        for chip in geom.true_chips:
+            ny, nx = chip.shape
+            u = np.array([0.5, nx + 0.5, nx + 0.5, 0.5]) - chip.crpix[0]
+            v = np.array([0.5, 0.5, ny + 0.5, ny + 0.5]) - chip.crpix[1]
+            cd = chip.cd_matrix
+            ra, dec = tan_point(cd[0, 0] * u + cd[0, 1] * v, cd[1, 0] * u + cd[1, 1] * v,
+                                *chip.crval)
+            xi, eta = tan_offsets(ra, dec, *target)
+            xs += list(xi * 3600)
+            ys += list(eta * 3600)
+    m = _MARGIN_ARCSEC + 2.0
+    return min(xs) - m, max(xs) + m, min(ys) - m, max(ys) + m
+
+
+def _keep_near_chips(scene: Scene, geoms: list[ExposureGeometry]) -> Scene:
+    """Drop sources farther than the margin from every chip (keeps small visits small)."""
+    from dataclasses import replace
+
+    def near(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
+        keep = np.zeros(ra.size, bool)
+        for geom in geoms:
+            for chip in geom.true_chips:
+                xi, eta = tan_offsets(ra, dec, *chip.crval)
+                inv = np.linalg.inv(chip.cd_matrix)
+                u, v = inv @ np.vstack([xi, eta])
+                pad = _MARGIN_ARCSEC / 3600 / math.sqrt(abs(np.linalg.det(chip.cd_matrix)))
+                x, y = u + chip.crpix[0] - 1, v + chip.crpix[1] - 1
+                keep |= (x > -pad) & (x < chip.shape[1] + pad) & \
+                    (y > -pad) & (y < chip.shape[0] + pad)
+        return keep
+
+    s, g = near(scene.ra, scene.dec), near(scene.gal_ra, scene.gal_dec)
+    star_fields = ("ra_2016", "dec_2016", "pmra", "pmdec", "ra", "dec", "g_mag", "color",
+                   "pos_error_mas", "obj_id")
+    gal_fields = ("gal_ra", "gal_dec", "gal_mag", "gal_color", "gal_shape")
+    return replace(scene, **{f: getattr(scene, f)[s] for f in star_fields},
+                   **{f: getattr(scene, f)[g] for f in gal_fields})
+
+
+def _prepare_dir(out_dir: Path, name: str, overwrite: bool) -> Path:
+    visit_dir = Path(out_dir) / name
+    if visit_dir.exists() and any(visit_dir.iterdir()):
+        if not overwrite:
+            raise InputError("visit directory exists and is not empty (pass overwrite=True to "
+                             "replace a simulated visit)", file=visit_dir)
+        if not (visit_dir / TRUTH_DIR / "visit.json").is_file():
+            raise InputError("refusing to overwrite a directory that is not a simulated visit",
+                             file=visit_dir)
+        shutil.rmtree(visit_dir)
+    (visit_dir / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
+    return visit_dir
+
+
+def _check_names(program_id: str, obset_id: str, n_exposures: int) -> None:
+    if len(program_id) != 3 or not program_id.isalnum():
+        raise ConfigError("must be 3 letters or digits", key="program_id", value=program_id)
+    if len(obset_id) != 2 or not obset_id.isalnum():
+        raise ConfigError("must be 2 letters or digits", key="obset_id", value=obset_id)
+    if n_exposures < 1:
+        raise ConfigError("must be at least 1", key="n_exposures", value=n_exposures)
+
+
+def _imaging_filters(spec: DetectorSpec, names: list[str] | tuple[str, ...]) -> list[FilterInfo]:
+    infos = [get_filter(spec.name, n) for n in names]
+    for info in infos:
+        if info.kind != "imaging":
+            raise ConfigError(f"{info.name} is a {info.kind} element; use the extras for it",
+                              key="filters", value=info.name)
+    if not infos:
+        raise ConfigError("needs at least one filter", key="filters", value=list(names))
+    return infos
+
+
+def _exposure_truth(plan: ExposurePlan, geom: ExposureGeometry, spec: DetectorSpec) -> ExposureTruth:
+    return ExposureTruth(
+        rootname=plan.rootname, filename=f"{plan.rootname}_{spec.suffix}.fits", kind=plan.kind,
+        filter=plan.filter.name, exptime=plan.exptime, expstart=plan.expstart,
+        postarg=plan.postarg, apriori_dx_arcsec=plan.apriori[0],
+        apriori_dy_arcsec=plan.apriori[1], apriori_rot_deg=plan.apriori[2],
+        ref_ra=geom.ref_true[0], ref_dec=geom.ref_true[1],
+        chip_shapes=[c.shape for c in geom.true_chips], expected=plan.expected,
+        reason=plan.reason)
+
+
+def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposures: int = 4,
+                   filters: list[str] | tuple[str, ...] | None = None, size: int | None = None,
+                   seed: int = 1, pointing_error: bool = True,
+                   extras: list[str] | tuple[str, ...] = (), n_stars: int | None = None,
+                   n_galaxies: int | None = None, exptime: float | None = None,
+                   proposal_id: int = 99999, obset_id: str = "01", program_id: str = "sim",
+                   target: tuple[float, float] = DEFAULT_TARGET,
+                   orientat_deg: float | None = None, expstart_mjd: float | None = None,
+                   proper_motions: bool = True, overwrite: bool = False) -> SimulatedVisit:
+    """Simulate a calibrated single HST visit and its truth, deterministically for ``seed``.
+
+    Parameters
+    ----------
+    out_dir
+        Parent directory; the visit is written to ``<out_dir>/<ipppss>_<detector>/``.
+    detector
+        ``wfc3_ir`` (FLT, e-/s), ``wfc3_uvis`` or ``acs_wfc`` (two-chip FLC, electrons).
+    n_exposures
+        Regular direct-imaging exposures, spread round-robin over ``filters``.
+    filters
+        Direct-imaging filters (default: F160W IR, F555W UVIS, F606W ACS).
+    size
+        None for full frames; else IR images are size×size and each UVIS/ACS chip is
+        (size // 2)×size pixels, cut around the chip centre like a subarray (SUBARRAY = T).
+    seed
+        Seed of every random draw (scene, noise, cosmic rays, pointing errors).
+    pointing_error
+        If False the header WCS equals the true WCS.
+    extras
+        Extra exposures exercising the vetting rules: ``grism``, ``ramp`` (UVIS/ACS),
+        ``zero_exptime``, ``dark``, ``scan`` (WFC3), ``moving_target``, ``chinject`` (UVIS),
+        ``blocked`` (ACS), ``fgs_coarse``.
+    n_stars, n_galaxies
+        Mean number of stars / galaxies per chip image (default 150 / 40 per full chip, scaled
+        to the image area, at least 60 / 10); the catalogue covers the whole visit at that density.
+    exptime
+        Seconds per exposure (default per detector).
+    proposal_id, obset_id, program_id
+        Visit identifiers; rootnames are ``<i|j><program_id><obset_id><xx>q``.
+    target, orientat_deg, expstart_mjd
+        Pointing (RA, Dec degrees), ORIENTAT of SCI,1 (default: the template's) and MJD start.
+    proper_motions
+        Draw Gaia-like proper motions (σ 5 mas/yr); False makes every star fixed.
+    overwrite
+        Replace an existing simulated visit of the same name.
+
+    Returns
+    -------
+    SimulatedVisit
+
+    Raises
+    ------
+    ConfigError
+        For an unknown detector, filter or extra, or a bad size or identifier.
+    InputError
+        If the visit directory exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> visit = simulate_visit(tempfile.mkdtemp(), detector="wfc3_ir", n_exposures=2, size=64)
+    >>> [p.name for p in visit.imaging_paths]
+    ['isim01a0q_flt.fits', 'isim01a1q_flt.fits']
+    """
+    spec = get_detector(detector)
+    _check_names(program_id, obset_id, n_exposures)
+    infos = _imaging_filters(spec, list(filters or spec.default_filters))
+    extra_names = check_extras(spec, extras)
+    shape = _chip_shape(spec, size)
+    template = load_template(spec.name)
+    ipppss = f"{spec.letter}{program_id}{obset_id}".lower()
+    visit_dir = _prepare_dir(Path(out_dir), f"{ipppss}_{spec.name}", overwrite)
+    pa = orientat(template.chips[0].geometry.cd) if orientat_deg is None else orientat_deg
+    start = DEFAULT_EXPSTART[spec.instrument] if expstart_mjd is None else expstart_mjd
+    plans = plan_exposures(spec, ipppss, infos, n_exposures, extra_names,
+                           exptime=exptime or spec.default_exptime_s, expstart=start,
+                           rng=np.random.default_rng([seed, 2]), pointing_error=pointing_error)
+    geoms = [_geometry(template, p, target, pa, shape) for p in plans]
+    scene = _make_scene(spec, shape, geoms, target, seed, n_stars, n_galaxies,
+                        float(Time(start, format="mjd").decimalyear), proper_motions)
+    visit = VisitKeywords(proposal_id, obset_id, "SIM-FIELD", target[0], target[1],
+                          (pa + template.pa_v3_offset) % 360.0, size is not None)
+    wcsname = apriori_wcsname(template)
+    paths = []
+    for plan, geom in zip(plans, geoms):
+        path = visit_dir / f"{plan.rootname}_{spec.suffix}.fits"
+        write_exposure(path, template=template, spec=spec, plan=plan, geometry=geom,
+                       scene=scene, visit=visit, wcsname=wcsname, seed=seed)
+        paths.append(path)
+        log.info("%d/%d %s: %s %s %.1f s, a-priori error (%.3f″, %.3f″, %.4f°)",
+                 plan.index + 1, len(plans), path.name, plan.kind, plan.filter.name,
+                 plan.exptime, *plan.apriori)
+    return _finish(visit_dir, spec, template, plans, geoms, scene, paths, seed, target, pa,
+                   wcsname, proposal_id, program_id, obset_id)
+
+
+def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[ExposureGeometry],
+                target: tuple[float, float], seed: int, n_stars: int | None,
+                n_galaxies: int | None, epoch: float, proper_motions: bool) -> Scene:
+    area = shape[0] * shape[1] * spec.pixel_scale ** 2
+    fraction = shape[0] * shape[1] / (spec.chip_shape[0] * spec.chip_shape[1])
+    stars = n_stars if n_stars is not None else max(round(_STARS_PER_CHIP * fraction),
+                                                    _MIN_STARS)
+    galaxies = n_galaxies if n_galaxies is not None else \
+        max(round(_GALAXIES_PER_CHIP * fraction), _MIN_GALAXIES)
+    scene = make_scene(np.random.default_rng([seed, 0]), center=target,
+                       box_arcsec=_scene_box(geoms, target), star_density=stars / area,
+                       galaxy_density=galaxies / area, epoch=epoch, proper_motions=proper_motions)
+    return _keep_near_chips(scene, geoms)
+
+
+def _finish(visit_dir: Path, spec: DetectorSpec, template: DetectorTemplate,
+            plans: list[ExposurePlan], geoms: list[ExposureGeometry], scene: Scene,
+            paths: list[Path], seed: int, target: tuple[float, float], pa: float, wcsname: str,
+            proposal_id: int, program_id: str, obset_id: str) -> SimulatedVisit:
+    ecsv, csv = write_reference_catalogs(scene, visit_dir)
+    direct = [p.filter for p in plans if p.filter.kind in ("imaging", "ramp")]
+    used = list({f.name: f for f in direct}.values())
+    table = sources_table(scene, used)
+    table.write(visit_dir / TRUTH_DIR / "sources.ecsv", format="ascii.ecsv", overwrite=True)
+    truth = VisitTruth(
+        visit_dir=visit_dir, detector=spec.name, instrument=spec.instrument, epoch=scene.epoch,
+        seed=seed, target=target, orientat_deg=pa, template_source=template.source,
+        wcsname=wcsname, cr_threshold_e=1.0,
+        psf_fwhm_arcsec={f.name: round(psf_for(spec, f.pivot_a).fwhm_px * spec.pixel_scale, 4)
+                         for f in used},
+        exposures=[_exposure_truth(p, g, spec) for p, g in zip(plans, geoms)], sources=table)
+    (visit_dir / TRUTH_DIR / "visit.json").write_text(truth.to_json())
+    ipppss = plans[0].rootname[:6]
+    poller = write_poller(visit_dir, ipppss, plans, spec, proposal_id, program_id, obset_id)
+    log.info("simulated %s: %d exposures, %d stars (%d in the reference catalogue), %d galaxies",
+             visit_dir.name, len(paths), scene.ra.size, int(scene.in_reference.sum()),
+             scene.gal_ra.size)
+    return SimulatedVisit(
+        visit_dir=visit_dir, poller_path=poller, exposure_paths=paths,
+        imaging_paths=[path for path, p in zip(paths, plans) if p.kind == "imaging"],
+        reference_catalog_path=ecsv, reference_csv_path=csv, truth=truth)
