@@ -58,6 +58,7 @@ class VisitContext:
         self._writes_allowed = False
         self._recipe_yaml = ""
         self.written: list[Path] = []
+        self.problems: list[Exception] = []
         self.trail = TrailLog()
 
     # -- set by the runner -------------------------------------------------------------
@@ -117,6 +118,14 @@ class VisitContext:
     def restore(self, unit: str, values: dict[str, Any]) -> None:
         """Load a namespace saved by :meth:`snapshot` (resume)."""
         self._values.setdefault(unit, {}).update(values)
+
+    def report_problem(self, error: Exception) -> None:
+        """Record a problem the run worked around (e.g. one unreadable exposure).
+
+        The run goes on; its exit code is that of the worst problem reported.
+        """
+        log.error("%s", error)
+        self.problems.append(error)
 
     def log_lines(self, units: list[str]) -> list[str]:
         """Every log line emitted so far by steps of the given units ('' = visit), in order."""

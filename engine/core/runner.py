@@ -127,7 +127,9 @@ class Runner:
                                         self.provenance.steps[-1].status, values,
                                         ctx.written[n_written:],
                                         log=ctx.trail.of_step(chain[0], spec.name))
-        code = max((f.exit_code for f in self.failures.values()), default=0)
+        codes = [f.exit_code for f in self.failures.values()]
+        codes += [getattr(p, "exit_code", 1) for p in ctx.problems]
+        code = max(codes, default=0)
         return RunResult(exit_code=code, records=self.provenance.steps,
                          failures=dict(self.failures), context=ctx, unit_configs=cfgs)
 

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoViableDataError
+from engine.errors import InputError, NoViableDataError
 from engine.visit import Decision, VettingRules, vet_exposure
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class FilterExposuresConfig:
 
 
 @register_step("filter_exposures", config=FilterExposuresConfig,
-               requires=("exposures", "duplicates"),
+               requires=("input", "exposures", "unusable_inputs"),
                provides=("exposure_decisions", "kept_exposures"), planning=True)
 def filter_exposures(ctx: VisitContext, cfg: FilterExposuresConfig) -> None:
     """Apply the rules in order; record a decision and reason for every exposure."""
@@ -51,9 +51,13 @@ def filter_exposures(ctx: VisitContext, cfg: FilterExposuresConfig) -> None:
             log.info("%s (%s): rejected, %s", exp.rootname, exp.path.name, decision.reason)
         elif decision.warning:
             log.warning("%s: kept, %s", exp.rootname, decision.warning)
-    for exp, reason in ctx.read("duplicates"):
-        decisions.append((exp, Decision(keep=False, reason=reason, kind="rejected")))
+    for bad in ctx.read("unusable_inputs"):
+        decisions.append((bad, Decision(keep=False, reason=bad.reason, kind="rejected")))
     kept = [e for e, d in decisions if d.keep]
+    if not ctx.read("exposures"):
+        raise InputError("no readable exposure in the input: " +
+                         "; ".join(f"{b.path.name}: {b.reason}" for b in ctx.read("unusable_inputs")),
+                         file=ctx.read("input"))
     n_grism = sum(d.kind == "grism" for _, d in decisions)
     log.info("%d of %d exposures kept (%d grism/prism)", len(kept), len(decisions), n_grism)
     if not kept:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.core import VisitContext, constrained, register_step
-from engine.visit import ExposureInfo, read_exposure, read_input
+from engine.errors import InputError
+from engine.progress import progress
+from engine.visit import ExposureInfo, UnusableInput, read_exposure, read_input
 
 log = logging.getLogger(__name__)
 
@@ -20,36 +22,54 @@ class ReadVisitConfig:
 
 
 @register_step("read_visit", config=ReadVisitConfig, requires=("input",),
-               provides=("exposures", "duplicates"), planning=True)
+               provides=("exposures", "unusable_inputs"), planning=True)
 def read_visit(ctx: VisitContext, cfg: ReadVisitConfig) -> None:
-    """Parse the poller file, list or directory and read each exposure's headers."""
+    """Parse the poller file, list or directory and read each exposure's headers.
+
+    An unreadable or invalid exposure is reported (exit code 2 at the end) and left out; the
+    visit goes on with the others. Two files with one ROOTNAME are processed once.
+    """
     rows = read_input(ctx.read("input"), roots=[Path(r) for r in cfg.roots])
-    exposures: list[ExposureInfo] = []
-    duplicates: list[tuple[ExposureInfo, str]] = []
-    by_root: dict[str, ExposureInfo] = {}
-    for i, row in enumerate(rows, start=1):
-        exp = read_exposure(row)
-        log.debug("%d/%d %s: %s %s %s %.1f s", i, len(rows), row.path.name, exp.rootname,
-                  exp.detector_key, exp.filters, exp.exptime)
-        first = by_root.get(exp.rootname)
-        if first is None:
-            by_root[exp.rootname] = exp
-            exposures.append(exp)
+    exposures: dict[str, ExposureInfo] = {}
+    unusable: list[UnusableInput] = []
+    for row in progress(rows, desc="read headers", unit="file"):
+        try:
+            exp = read_exposure(row)
+        except InputError as err:
+            ctx.report_problem(err)
+            unusable.append(UnusableInput(row.path, f"unusable: {err.problem}"))
             continue
-        keep, drop = (exp, first) if _canonical(exp) and not _canonical(first) else (first, exp)
-        if keep is exp:
-            exposures[exposures.index(first)] = exp
-            by_root[exp.rootname] = exp
-        reason = f"duplicate of {keep.path.name} (same ROOTNAME {exp.rootname})"
-        duplicates.append((drop, reason))
-        log.warning("%s: %s; not processed twice", drop.path, reason)
-    ctx.provenance.add_inputs([e.path for e in exposures])
-    log.info("read %d exposures from %s (%d duplicates)", len(exposures), ctx.read("input"),
-             len(duplicates))
-    ctx.write("exposures", exposures)
-    ctx.write("duplicates", duplicates)
+        first = exposures.get(exp.rootname)
+        if first is not None:
+            keep, drop = (exp, first) if _canonical(exp) and not _canonical(first) else \
+                (first, exp)
+            exposures[exp.rootname] = keep
+            reason = f"duplicate of {keep.path.name} (same ROOTNAME {exp.rootname})"
+            unusable.append(UnusableInput(drop.path, reason, exp.rootname))
+            log.warning("%s: %s; not processed twice", drop.path, reason)
+            continue
+        exposures[exp.rootname] = exp
+    _check_single_visit(list(exposures.values()), ctx.read("input"))
+    ctx.provenance.add_inputs([e.path for e in exposures.values()])
+    log.info("read %d exposures from %s (%d unusable or duplicate)", len(exposures),
+             ctx.read("input"), len(unusable))
+    ctx.write("exposures", list(exposures.values()))
+    ctx.write("unusable_inputs", unusable)
 
 
 def _canonical(exp: ExposureInfo) -> bool:
     """Whether the file carries the archive name ``<rootname>_fl?.fits``."""
     return exp.path.name.lower().startswith(exp.rootname)
+
+
+def _check_single_visit(exposures: list[ExposureInfo], source: str) -> None:
+    """Refuse an input that mixes visits or instruments (a poller names one visit)."""
+    visits: dict[tuple[str, int, str], list[str]] = {}
+    for e in exposures:
+        visits.setdefault((e.instrument, e.proposal_id, e.obset_id), []).append(e.path.name)
+    if len(visits) > 1:
+        parts = [f"{inst} {prop}/{obset} ({len(names)} files, e.g. {names[0]})"
+                 for (inst, prop, obset), names in visits.items()]
+        raise InputError("input mixes visits: " + "; ".join(parts) +
+                         " — give one visit per run (svm -m input=a,b runs several)",
+                         file=source)

@@ -14,7 +14,7 @@ from engine.errors import InputError
 from engine.visit.inputs import InputRow
 from engine.visit.naming import derive_filter_name
 
-__all__ = ["ExposureInfo", "read_exposure", "SUPPORTED_INSTRUMENTS"]
+__all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "SUPPORTED_INSTRUMENTS"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,15 @@ class ExposureInfo:
         return [t for t in self.filters.upper().split(";") if t]
 
 
+@dataclass(frozen=True)
+class UnusableInput:
+    """An input file the visit goes on without (unreadable, invalid or a duplicate)."""
+
+    path: Path
+    reason: str
+    rootname: str = ""
+
+
 def _text(header: fits.Header, key: str, default: str = "") -> str:
     value = header.get(key, default)
     return default if value is None else str(value).strip().upper()
@@ -102,6 +111,35 @@ def read_exposure(row: InputRow) -> ExposureInfo:
     return info
 
 
+def _linear_matrix(header: fits.Header) -> np.ndarray | None:
+    """The 2×2 CD matrix (or CDELT·PC) of a header; None when it has neither."""
+    if any(f"CD{i}_{j}" in header for i in (1, 2) for j in (1, 2)):
+        return np.array([[header.get(f"CD{i}_{j}", 0.0) for j in (1, 2)] for i in (1, 2)],
+                        dtype=float)
+    if "CDELT1" in header:
+        pc = np.array([[header.get(f"PC{i}_{j}", float(i == j)) for j in (1, 2)]
+                       for i in (1, 2)], dtype=float)
+        return np.diag([header.get("CDELT1", 1.0), header.get("CDELT2", 1.0)]) @ pc
+    return None
+
+
+def _check_wcs(header: fits.Header, ver: int, path: Path) -> None:
+    """Refuse a SCI extension whose WCS cannot place pixels on the sky."""
+    matrix = _linear_matrix(header)
+    if matrix is None:
+        raise InputError(f"SCI,{ver} has no WCS (no CD or CDELT keywords)", file=path)
+    if not np.all(np.isfinite(matrix)):
+        raise InputError(f"SCI,{ver} has a non-finite CD matrix {matrix.ravel().tolist()}",
+                         file=path)
+    if abs(np.linalg.det(matrix)) < 1e-20:
+        raise InputError(f"SCI,{ver} has a singular CD matrix {matrix.ravel().tolist()}",
+                         file=path)
+    for key in ("CRVAL1", "CRVAL2", "CRPIX1", "CRPIX2"):
+        value = header.get(key)
+        if not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise InputError(f"SCI,{ver} has an invalid {key} ({value!r})", file=path)
+
+
 def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
     path = row.path
     prim = hdul[0].header
@@ -114,6 +152,8 @@ def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
             if (ext, h.ver) not in names:
                 raise InputError(f"has SCI,{h.ver} but no {ext},{h.ver} extension (not a "
                                  "calibrated FLT/FLC, or truncated)", file=path)
+    for h in scis:
+        _check_wcs(h.header, h.ver, path)
     instrument = _text(prim, "INSTRUME")
     if instrument not in SUPPORTED_INSTRUMENTS:
         raise InputError(f"instrument {instrument or '<none>'} is not supported (hapsvm handles "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from astropy.table import Table
 
-from engine.visit.exposure import ExposureInfo
+from engine.visit.exposure import ExposureInfo, UnusableInput
 from engine.visit.product_tree import ProductTree
 from engine.visit.vetting import Decision
 
@@ -16,11 +16,17 @@ def plan_file_names(tree: ProductTree) -> tuple[str, str]:
     return f"{stem}_exposures.ecsv", f"{stem}_product_tree.json"
 
 
-def decisions_table(decisions: list[tuple[ExposureInfo, Decision]]) -> Table:
-    """One row per exposure: identity, key header values, decision, reason and warning."""
-    rows = [(e.path.name, str(e.path), e.rootname, e.instrument, e.detector, e.filters,
-             e.filter_name, e.exptime, e.obstype, d.keep, d.kind, d.reason, d.warning)
-            for e, d in decisions]
+def decisions_table(decisions: list[tuple[ExposureInfo | UnusableInput, Decision]]) -> Table:
+    """One row per input file: identity, key header values, decision, reason and warning."""
+    rows = []
+    for e, d in decisions:
+        if isinstance(e, UnusableInput):
+            rows.append((e.path.name, str(e.path), e.rootname, "", "", "", "", float("nan"), "",
+                         d.keep, d.kind, d.reason, d.warning))
+        else:
+            rows.append((e.path.name, str(e.path), e.rootname, e.instrument, e.detector,
+                         e.filters, e.filter_name, e.exptime, e.obstype, d.keep, d.kind,
+                         d.reason, d.warning))
     names = ("filename", "path", "rootname", "instrument", "detector", "filters", "filter_name",
              "exptime", "obstype", "keep", "kind", "reason", "warning")
     table = Table(rows=rows, names=names) if rows else Table(names=names)
