@@ -101,6 +101,9 @@ def read_exposure(row: InputRow) -> ExposureInfo:
             warnings.simplefilter("always", AstropyWarning)
             with fits.open(path, mode="readonly", memmap=True, lazy_load_hdus=False) as hdul:
                 info = _from_hdul(hdul, row)
+    except fits.VerifyError as err:
+        raise InputError(f"has an invalid header card, e.g. a NaN value ({err})".replace(
+            ", fix it first with .verify('fix')", ""), file=path) from err
     except (OSError, ValueError) as err:
         raise InputError(f"cannot be read as FITS ({err})", file=path) from err
     for w in caught:
