@@ -1,0 +1,190 @@
+"""Aperture correction from aperture 2 to "infinity", measured on the image's own stars.
+
+Both the aperture-2 flux and the large-aperture flux (radius ``apcorr_radius_arcsec``) are
+measured against the same *far* sky: the 3-sigma-clipped median of an annulus 2–7 px outside
+the large aperture. The correction is the inverse-variance weighted, 3-sigma-clipped mean of
+the per-star ratios F_large / F_2 over bright, isolated, point-like stars, divided by the
+encircled energy of the large aperture (``apcorr_large_ee``, 1 when it holds the whole PSF).
+The corrected flux is F_2(far sky) × correction.
+
+Why not ``FluxAp2 × correction``: the spec's sky annulus (0.25″–0.50″) overlaps the 0.45″
+aperture 2 of WFC3/IR, and the clipped mode of an annulus full of the star's own light is not
+proportional to the star's flux (the sigma clipping removes more of a bright star's profile
+than of a faint one's), so ``FluxAp2`` carries an S/N-dependent bias (~5 % between S/N 50 and
+300) that no single factor removes. With too few usable stars the detector default is used.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.stats import SigmaClip
+from astropy.utils.exceptions import AstropyUserWarning
+from photutils.aperture import (ApertureStats, CircularAnnulus, CircularAperture,
+                                aperture_photometry)
+from scipy.spatial import cKDTree
+
+__all__ = ["ApertureCorrection", "FarSkyFluxes", "far_sky_fluxes", "aperture_correction"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApertureCorrection:
+    """Multiplicative correction of the far-sky aperture-2 flux to total flux."""
+
+    factor: float
+    """Total flux / F_2(far sky)."""
+    error: float
+    """Standard error of ``factor`` (0 for the default)."""
+    n_stars: int
+    """Stars used (0 when the default was used)."""
+    method: str
+    """``measured`` or ``default``."""
+
+    @property
+    def mag(self) -> float:
+        """The correction in magnitudes (negative: the total is brighter)."""
+        return -2.5 * math.log10(self.factor)
+
+
+@dataclass
+class FarSkyFluxes:
+    """Aperture-2 and large-aperture fluxes against the far sky, e⁻/s, with 1-sigma errors."""
+
+    flux2: np.ndarray
+    err2: np.ndarray
+    big: np.ndarray
+    big_err: np.ndarray
+
+
+def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray, *,
+                   r2: float, r_big: float, exptime_map: np.ndarray) -> FarSkyFluxes:
+    """Aperture-2 and large-aperture fluxes of sources with the sky 2–7 px beyond ``r_big``.
+
+    Parameters
+    ----------
+    data, noise
+        Image and per-pixel noise (ny, nx), e⁻/s; noise is inf where there is no data.
+    x, y
+        Positions, pixels.
+    r2, r_big
+        Radii of aperture 2 and of the large aperture, pixels.
+    exptime_map
+        Effective exposure time per pixel, s (source Poisson noise).
+    """
+    if len(x) == 0:
+        z = np.zeros(0)
+        return FarSkyFluxes(z, z, z, z)
+    bad = ~np.isfinite(noise)
+    xy = np.column_stack([x, y])
+    aps = [CircularAperture(xy, r=r2), CircularAperture(xy, r=r_big)]
+    good_noise = np.where(bad, 0.0, noise)
+    phot = aperture_photometry(data, aps, error=good_noise, mask=bad)
+    t = aperture_photometry(exptime_map, aps[0], mask=bad)["aperture_sum"]
+    ring = CircularAnnulus(xy, r_in=r_big + 2, r_out=r_big + 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyUserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        stats = ApertureStats(data, ring, mask=bad, sigma_clip=SigmaClip(sigma=3.0, maxiters=10))
+        sky = np.nan_to_num(np.atleast_1d(np.asarray(stats.median, float)), nan=0.0)
+    n_ring = np.maximum(np.asarray(ring.area_overlap(data, mask=bad), float), 1.0)
+    sky_var = np.asarray(aperture_photometry(good_noise ** 2, ring, mask=bad)["aperture_sum"],
+                         float) / n_ring ** 2 * (math.pi / 2)
+    out = []
+    for i, ap in enumerate(aps):
+        area = np.asarray(ap.area_overlap(data, mask=bad), float)
+        flux = np.asarray(phot[f"aperture_sum_{i}"], float) - sky * area
+        t_eff = np.asarray(t, float) / np.maximum(np.asarray(aps[0].area_overlap(
+            data, mask=bad), float), 1e-9)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            poisson = np.where(t_eff > 0, np.clip(flux, 0, None) / t_eff, 0.0)
+        var = np.asarray(phot[f"aperture_sum_err_{i}"], float) ** 2 + poisson + \
+            area ** 2 * sky_var
+        out += [np.where(area > 0, flux, np.nan), np.where(area > 0, np.sqrt(var), np.nan)]
+    return FarSkyFluxes(*out)
+
+
+def _isolated(x: np.ndarray, y: np.ndarray, radius: float, candidates: np.ndarray,
+              segm: np.ndarray | None) -> np.ndarray:
+    """Candidates with no other catalogue source within ``radius`` and, given a segmentation,
+    no pixel of another segment inside that radius."""
+    tree = cKDTree(np.column_stack([x, y]))
+    counts = np.array([len(n) for n in tree.query_ball_point(np.column_stack([x, y]), radius)])
+    ok = candidates & (counts <= 1)
+    if segm is None:
+        return ok
+    ny, nx = segm.shape
+    r = int(math.ceil(radius))
+    for i in np.flatnonzero(ok):
+        ix, iy = int(round(x[i])), int(round(y[i]))
+        y0, y1, x0, x1 = max(iy - r, 0), min(iy + r + 1, ny), max(ix - r, 0), min(ix + r + 1, nx)
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        cut = segm[y0:y1, x0:x1]
+        inside = ((xx - x[i]) ** 2 + (yy - y[i]) ** 2 <= radius ** 2) & (cut > 0)
+        own = segm[min(max(iy, 0), ny - 1), min(max(ix, 0), nx - 1)]
+        ok[i] = bool(np.all(cut[inside] == own))
+    return ok
+
+
+def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable: np.ndarray,
+                        *, shape: tuple[int, int], radius_px: float, large_ee: float,
+                        min_snr: float, min_stars: int, default_mag: float,
+                        segm: np.ndarray | None = None) -> ApertureCorrection:
+    """Weighted, clipped mean of F_large / F_2 over bright isolated stars.
+
+    Parameters
+    ----------
+    far
+        Far-sky fluxes of every catalogue source in this image.
+    x, y
+        Positions, pixels.
+    usable
+        Sources allowed as reference stars (point-like, unflagged), bool.
+    shape
+        Image shape (ny, nx): stars whose large aperture leaves the image are not used.
+    radius_px, large_ee
+        Large-aperture radius (pixels) and its encircled energy (≤ 1).
+    min_snr, min_stars
+        Smallest aperture-2 S/N of a reference star; fewest stars for a measured value.
+    default_mag
+        Correction used otherwise, mag.
+    segm
+        Optional detection segmentation: stars with another segment inside the large
+        aperture are not used.
+
+    Returns
+    -------
+    ApertureCorrection
+    """
+    default = ApertureCorrection(10 ** (-0.4 * default_mag), 0.0, 0, "default")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = np.where(far.err2 > 0, far.flux2 / far.err2, 0.0)
+    margin = radius_px + 8
+    ny, nx = shape
+    cand = usable & np.isfinite(snr) & (snr >= min_snr) & np.isfinite(far.big) & \
+        (x > margin) & (x < nx - 1 - margin) & (y > margin) & (y < ny - 1 - margin)
+    idx = np.flatnonzero(_isolated(x, y, radius_px + 4, cand, segm))
+    if idx.size < min_stars:
+        return default
+    ratio = far.big[idx] / far.flux2[idx]
+    sig = np.hypot(far.big_err[idx], ratio * far.err2[idx]) / far.flux2[idx]
+    keep = np.isfinite(ratio) & (sig > 0)
+    for _ in range(10):
+        w = 1.0 / sig[keep] ** 2
+        mean = float(np.sum(w * ratio[keep]) / np.sum(w))
+        pull = (ratio - mean) / sig
+        spread = max(1.0, float(np.std(pull[keep])))
+        new = np.isfinite(ratio) & (sig > 0) & (np.abs(pull) < 3 * spread)
+        if new.sum() < min_stars or np.array_equal(new, keep):
+            break
+        keep = new
+    w = 1.0 / sig[keep] ** 2
+    mean = float(np.sum(w * ratio[keep]) / np.sum(w))
+    error = float(np.sqrt(1.0 / np.sum(w))) * max(1.0, float(np.std(((ratio - mean) / sig)[keep])))
+    log.debug("aperture correction %.4f ± %.4f from %d stars", mean / large_ee, error,
+              int(keep.sum()))
+    return ApertureCorrection(mean / large_ee, error / large_ee, int(keep.sum()), "measured")

@@ -1,0 +1,113 @@
+"""Parameters of catalogue generation (spec §6.4, §9): one flat, documented dataclass.
+
+The step ``make_catalogs`` extends this class as its config, so every field here is a recipe
+key (``make_catalogs.aperture_2_arcsec``) and its docstring is the schema description.
+Per-detector values live in ``conf/detector/<det>.yaml``; the defaults are ACS/WFC's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["CatalogParameters"]
+
+
+@dataclass(frozen=True)
+class CatalogParameters:
+    """Point and segment catalogue parameters of one detector (spec §9)."""
+
+    aperture_1_arcsec: float = 0.05
+    """Radius of the small photometric aperture (``aperture_1``), arcsec."""
+    aperture_2_arcsec: float = 0.15
+    """Radius of the large photometric aperture (``aperture_2``), arcsec."""
+    sky_annulus_arcsec: float = 0.25
+    """Inner radius of the local sky annulus (``skyannulus_arcsec``), arcsec."""
+    sky_annulus_width_arcsec: float = 0.25
+    """Width of the local sky annulus (``dskyannulus_arcsec``), arcsec."""
+    sky_statistic: str = "mode"
+    """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``): mode (3·median − 2·mean), median or mean."""
+    fwhmpsf_arcsec: float = 0.076
+    """PSF FWHM used for the detection kernels (``TWEAK_FWHMPSF``), arcsec."""
+    nsigma: float = 5.0
+    """Point-source detection threshold in units of the per-pixel noise (``nsigma``)."""
+    sharpness_range: list[float] = field(default_factory=lambda: [0.2, 1.0])
+    """DAOStarFinder sharpness bounds [low, high]."""
+    roundness_range: list[float] = field(default_factory=lambda: [-1.0, 1.0])
+    """DAOStarFinder roundness bounds [low, high]."""
+    footprint_erosion_px: int = 10
+    """Iterations of binary erosion of the illuminated footprint (WHT > 0)."""
+    bkg_box_size: int = 27
+    """Mesh box size of the 2-D background (``bkg_box_size``), pixels."""
+    bkg_filter_size: int = 3
+    """Median-filter size of the 2-D background mesh (``bkg_filter_size``), boxes."""
+    simple_bkg: bool = False
+    """Always use the sigma-clipped scalar background (``simple_bkg``)."""
+    bkg_skew_threshold: float = 0.5
+    """Skew |3(mean − median)/rms| above which a 2-D background is tried (``bkg_skew_threshold``)."""
+    zero_percent: float = 25.0
+    """Percentage of exactly-zero illuminated pixels above which the background is 0 (``zero_percent``)."""
+    negative_percent: float = 15.0
+    """The 2-D background is rejected if more than this % of pixels fall below −1 rms (``negative_percent``)."""
+    nsigma_clip: float = 3.0
+    """Sigma-clipping limit of the background statistics (``nsigma_clip``)."""
+    maxiters: int = 3
+    """Sigma-clipping iterations of the background statistics (``maxiters``)."""
+    segm_nsigma: float = 3.0
+    """Segmentation threshold in units of the per-pixel noise (``sourcex.segm_nsigma``)."""
+    source_box: int = 6
+    """Fewest connected pixels of a segment (``sourcex.source_box``)."""
+    nlevels: int = 64
+    """Multi-threshold levels of deblending (``sourcex.nlevels``)."""
+    contrast: float = 0.001
+    """Deblending contrast (``sourcex.contrast``)."""
+    kron_scaling_radius: float = 2.5
+    """Kron aperture scaling (``sourcex.kron_scaling_radius``)."""
+    kron_minimum_radius: float = 3.5
+    """Smallest Kron radius, pixels (``sourcex.kron_minimum_radius``)."""
+    rw2d_size: int = 15
+    """Size of the Ricker-wavelet kernel of the crowded-field pass, pixels (``sourcex.rw2d_size``)."""
+    rw2d_nsigma: float = 2.0
+    """Threshold of the Ricker-wavelet pass, noise units (``sourcex.rw2d_nsigma``)."""
+    rw2d_biggest_pixels: int = 25000
+    """A segmentation whose largest segment exceeds this many pixels is crowded."""
+    rw2d_biggest_source: float = 0.015
+    """A segmentation whose largest segment exceeds this fraction of the data pixels is crowded."""
+    rw2d_source_fraction: float = 0.075
+    """A Gaussian-pass segmentation covering more than this fraction of the data pixels is crowded."""
+    biggest_source_deblend_limit: float = 0.15
+    """Largest-segment fraction allowed in the last wavelet pass."""
+    ratio_bigsource_limit: float = 2.0
+    """Accept the last wavelet pass if Gaussian-largest / wavelet-largest exceeds this."""
+    ratio_bigsource_deblend_limit: float = 10.0
+    """Segments this many times larger than the next smaller one are not deblended."""
+    ci_lower_limit: float = 0.9
+    """Concentration index below which (minus its error) a source is flagged 16 (too compact)."""
+    ci_upper_limit: float = 1.23
+    """Concentration index above which a source is flagged 1 (extended)."""
+    faint_snr: float = 5.0
+    """Flag 8 (faint) when FluxAp2 < faint_snr · FluxErrAp2 (``bthresh``)."""
+    flag_trim_value: int = 5
+    """Total-catalogue rows whose every filter flag exceeds this are removed."""
+    flag_saturation: bool = True
+    """Set flag 4 from the input exposures' DQ saturation bits (spec: never for WFC3/IR)."""
+    saturation_dq_bits: list[int] = field(default_factory=lambda: [256])
+    """DQ bits of the input exposures that mark saturated pixels."""
+    edge_any_coverage: bool = False
+    """Flag 64 only where no exposure covers the aperture (IR, SBC); else 1.5 or 2.5 exposures."""
+    apcorr_radius_arcsec: float = 1.0
+    """Radius of the large aperture the aperture correction is measured to, arcsec."""
+    apcorr_large_ee: float = 1.0
+    """Encircled energy of the PSF within ``apcorr_radius_arcsec`` (1: treat it as infinite)."""
+    apcorr_min_snr: float = 50.0
+    """Smallest FluxAp2 S/N of a star used to measure the aperture correction."""
+    apcorr_min_stars: int = 5
+    """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
+    apcorr_default_mag: float = -0.25
+    """Aperture-2 to infinity correction used when too few stars are measured, mag."""
+    max_flagged_fraction: float = 0.9
+    """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
+    cr_rejection: bool = False
+    """Apply the spec's cosmic-ray rejection rule (empties catalogues of single-exposure visits)."""
+    crfactor_point: float = 300.0
+    """Cosmic-ray rejection factor of the point catalogues (``crfactor`` aperture)."""
+    crfactor_segment: float = 150.0
+    """Cosmic-ray rejection factor of the segment catalogues (``crfactor`` segment)."""
