@@ -5,7 +5,9 @@ Exit codes are listed in ``engine.errors.EXIT_CODES`` and in the README.
 from __future__ import annotations
 
 import logging
+import math
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -15,11 +17,12 @@ from omegaconf import DictConfig, OmegaConf
 
 import engine.steps  # noqa: F401  (registers every implemented step)
 from engine.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
+from engine.core.multirun import worst_exit_code, write_run_summary
 from engine.errors import ConfigError, HapsvmError, InputError
 from engine.paths import project_paths
 from engine.progress import enable_progress
 
-__all__ = ["main", "run_visit", "visit_name"]
+__all__ = ["main", "run_visit", "visit_name", "expand_visit_arguments"]
 
 log = logging.getLogger("engine.cli")
 
@@ -40,6 +43,8 @@ def run_dir(output_dir: str | None, visit: str, recipe: str, stamp: str) -> str:
 
 OmegaConf.register_new_resolver("svm_visit_name", visit_name, replace=True)
 OmegaConf.register_new_resolver("svm_run_dir", run_dir, replace=True)
+OmegaConf.register_new_resolver("svm_recipes_dir", lambda: str(project_paths().recipes),
+                                replace=True)
 store_step_configs()
 
 
@@ -94,13 +99,19 @@ def _configure_logging(cfg: DictConfig) -> None:
 
 
 @hydra.main(config_path=str(project_paths().conf), config_name="config", version_base="1.3")
-def svm_app(cfg: DictConfig) -> int:
-    """Hydra task: run one visit with the composed config and record the exit code."""
+def svm_app(cfg: DictConfig) -> float | int:
+    """Hydra task: run one visit, write ``svm_summary.json``, return the exit code.
+
+    With ``objective=<metric>`` the metric's value is returned instead (for sweepers such as
+    Optuna); a run that failed or lacks the metric returns NaN (a failed trial).
+    """
     _configure_logging(cfg)
     enable_progress(not cfg.quiet and sys.stderr.isatty())
     hydra_cfg = HydraConfig.get()
     overrides = list(hydra_cfg.overrides.task)
     output_dir = Path(cfg.output_dir or hydra_cfg.runtime.output_dir)
+    start = time.perf_counter()
+    result, error, input_path, recipe = None, "", str(cfg.get("input", "")), str(cfg.recipe)
     try:
         if cfg.recipe_file:
             input_path, recipe, replay = replay_settings(Path(cfg.recipe_file))
@@ -108,23 +119,66 @@ def svm_app(cfg: DictConfig) -> int:
             overrides = replay + user
             log.info("replaying %s: input %s, recipe %s, overrides %s", cfg.recipe_file,
                      input_path, recipe, replay)
-        else:
-            if OmegaConf.is_missing(cfg, "input"):
-                raise ConfigError("no input given: use svm input=<poller file, list or "
-                                  "directory>, or `svm demo`", key="input")
-            input_path, recipe = str(cfg.input), str(cfg.recipe)
+        elif OmegaConf.is_missing(cfg, "input"):
+            raise ConfigError("no input given: use svm input=<poller file, list or "
+                              "directory>, or `svm demo`", key="input")
         result = run_visit(input_path, output_dir, overrides, recipe=recipe,
                            resume=bool(cfg.resume))
         code = result.exit_code
         log.info("products in %s (exit code %d)", output_dir, code)
     except HapsvmError as err:
         log.error("%s", err)
-        code = err.exit_code
-    except Exception:  # noqa: BLE001 - the CLI's last line of defence: report, exit 1
+        code, error = err.exit_code, str(err)
+    except Exception as err:  # noqa: BLE001 - the CLI's last line of defence: report, exit 1
         log.exception("internal error")
-        code = 1
+        code, error = 1, f"internal error: {type(err).__name__}: {err}"
     _EXIT_CODES.append(code)
+    if output_dir.is_dir():
+        write_run_summary(output_dir, input=input_path, recipe=recipe, exit_code=code,
+                          seconds=time.perf_counter() - start, result=result, error=error)
+    if cfg.objective:
+        value = (result.metrics.get(str(cfg.objective)) if result and code == 0 else None)
+        if value is None:
+            log.error("objective %s not available (exit code %d)", cfg.objective, code)
+            return math.nan
+        return value
     return code
+
+
+def expand_visit_arguments(argv: list[str]) -> list[str]:
+    """Expand ``input=visits:<dir>`` and ``input=@<file>`` into ``input=a,b,...`` for ``-m``.
+
+    ``visits:<dir>`` takes every poller file (``*.out``) in ``<dir>``, else every
+    sub-directory holding ``*_fl[tc].fits`` files; ``@<file>`` reads one input per line.
+    """
+    out = []
+    for arg in argv:
+        if arg.startswith("input=visits:") or arg.startswith("input=@"):
+            value = arg.split("=", 1)[1]
+            items = _visits_in(Path(value[len("visits:"):])) if value.startswith("visits:") \
+                else _visits_listed(Path(value[1:]))
+            if not items:
+                raise InputError("names no visit", file=value.split(":", 1)[-1].lstrip("@"))
+            arg = "input=" + ",".join(str(i) for i in items)
+        out.append(arg)
+    return out
+
+
+def _visits_in(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise InputError("is not a directory of visits", file=directory)
+    pollers = sorted(directory.glob("*.out"))
+    if pollers:
+        return pollers
+    return sorted(d for d in directory.iterdir()
+                  if d.is_dir() and any(d.glob("*_fl[tc].fits")))
+
+
+def _visits_listed(listing: Path) -> list[Path]:
+    if not listing.is_file():
+        raise InputError("list of visits does not exist", file=listing)
+    lines = [ln.strip() for ln in listing.read_text().splitlines()]
+    return [Path(ln) for ln in lines if ln and not ln.startswith("#")]
 
 
 def main() -> None:
@@ -134,5 +188,11 @@ def main() -> None:
 
         sys.argv.pop(1)
         sys.exit(demo_main())
+    try:
+        sys.argv = [sys.argv[0], *expand_visit_arguments(sys.argv[1:])]
+    except InputError as err:
+        print(f"svm: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)
     svm_app()
-    sys.exit(max(_EXIT_CODES, default=0))
+    worst = worst_exit_code()
+    sys.exit(worst if worst is not None else max(_EXIT_CODES, default=0))

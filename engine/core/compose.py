@@ -24,7 +24,8 @@ __all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "ov
 log = logging.getLogger(__name__)
 
 #: Top-level config keys that belong to the run, not to a step.
-RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level", "resume")
+RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level", "resume",
+            "objective")
 
 
 @dataclass(frozen=True)

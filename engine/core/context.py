@@ -59,6 +59,7 @@ class VisitContext:
         self._recipe_yaml = ""
         self.written: list[Path] = []
         self.problems: list[Exception] = []
+        self.metrics: dict[str, float] = {}
         self.trail = TrailLog()
 
     # -- set by the runner -------------------------------------------------------------
@@ -126,6 +127,15 @@ class VisitContext:
         """
         log.error("%s", error)
         self.problems.append(error)
+
+    def report_metric(self, name: str, value: float) -> None:
+        """Record a quality metric of the run (summaries, sweeps' objectives).
+
+        Names carry their unit (``alignment_rms_mas``); a unit's metric is stored as
+        ``<unit>.<name>`` when the step runs for a detector or filter unit.
+        """
+        key = f"{self.unit}.{name}" if self.unit else name
+        self.metrics[key] = float(value)
 
     def log_lines(self, units: list[str]) -> list[str]:
         """Every log line emitted so far by steps of the given units ('' = visit), in order."""

@@ -48,6 +48,7 @@ class StepState:
     values: dict[str, Any]
     files: dict[str, str]
     log: list[LogLine]
+    metrics: dict[str, float]
 
 
 class StateStore:
@@ -84,10 +85,11 @@ class StateStore:
             return None
         lines = [LogLine(unit, step, text) for text in meta.get("log", [])]
         return StepState(key=key, status=meta["status"], values=values, files=meta["files"],
-                         log=lines)
+                         log=lines, metrics=meta.get("metrics", {}))
 
     def save(self, step: str, unit: str, key: str, status: str, values: dict[str, Any],
-             files: list[Path], log: list[LogLine] | None = None) -> None:
+             files: list[Path], log: list[LogLine] | None = None,
+             metrics: dict[str, float] | None = None) -> None:
         """Record a completed step (values pickled first, then the JSON that vouches for them)."""
         self.root.mkdir(parents=True, exist_ok=True)
         stem = self._stem(step, unit)
@@ -96,7 +98,7 @@ class StateStore:
         meta = {"step": step, "unit": unit, "key": key, "status": status,
                 "values_sha256": hashlib.sha256(blob).hexdigest(),
                 "files": {f.name: sha256_of(f) for f in files if f.is_file()},
-                "log": [line.text for line in (log or [])]}
+                "log": [line.text for line in (log or [])], "metrics": metrics or {}}
         atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
 
 

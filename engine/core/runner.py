@@ -36,6 +36,7 @@ class RunResult:
     failures: dict[str, StepFailed] = field(default_factory=dict)
     context: VisitContext | None = None
     unit_configs: dict[str, DictConfig] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 def check_wiring(steps: list[StepSpec]) -> None:
@@ -117,7 +118,7 @@ class Runner:
                     self._key = chain_key(self._key, spec.name, chain[0], yamls[chain[0]])
                     if self._resumed(ctx, spec, chain):
                         continue
-                    n_written = len(ctx.written)
+                    n_written, before = len(ctx.written), dict(ctx.metrics)
                     self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]],
                                   writes=True, fatal=spec.scope == "visit")
                     if chain[0] not in self.failures:
@@ -126,12 +127,15 @@ class Runner:
                         self.state.save(spec.name, chain[0], self._key,
                                         self.provenance.steps[-1].status, values,
                                         ctx.written[n_written:],
-                                        log=ctx.trail.of_step(chain[0], spec.name))
+                                        log=ctx.trail.of_step(chain[0], spec.name),
+                                        metrics={k: v for k, v in ctx.metrics.items()
+                                                 if before.get(k) != v})
         codes = [f.exit_code for f in self.failures.values()]
         codes += [getattr(p, "exit_code", 1) for p in ctx.problems]
         code = max(codes, default=0)
         return RunResult(exit_code=code, records=self.provenance.steps,
-                         failures=dict(self.failures), context=ctx, unit_configs=cfgs)
+                         failures=dict(self.failures), context=ctx, unit_configs=cfgs,
+                         metrics=dict(ctx.metrics))
 
     def _resumed(self, ctx: VisitContext, spec: StepSpec, chain: tuple[str, ...]) -> bool:
         """Load a matching earlier run of this step instead of running it again."""
@@ -142,6 +146,7 @@ class Runner:
             return False
         ctx.restore(chain[0], state.values)
         ctx.trail.extend(state.log)
+        ctx.metrics.update(state.metrics)
         ctx.written.extend(self.output_dir / name for name in state.files)
         self.provenance.steps.append(StepRecord(step=spec.name, unit=chain[0] or "visit",
                                                 status="resumed", seconds=0.0,
