@@ -1,8 +1,8 @@
 """Analytic HST-like PSFs (Moffat core + Moffat wings) integrated over pixels, and point rendering.
 
 The core of a stamp (``half_size``) is evaluated on an ``oversample``² sub-pixel grid and summed
-per pixel, so it is the pixel-integrated PSF and its centroid is unbiased; the wings out to the
-circular truncation radius ``wing_radius`` are sampled at pixel centres. Every stamp is
+per pixel, so it is the pixel-integrated PSF; the smooth wings out to the circular truncation
+radius ``wing_radius`` are sampled at pixel centres. Every stamp is
 renormalised to 1, so a source's total flux is exactly what its stamp holds (the truncated PSF
 is the PSF: its "infinite aperture" is the ``wing_radius`` circle).
 """
@@ -89,19 +89,17 @@ def psf_stamps(dx: np.ndarray, dy: np.ndarray, psf: PsfModel) -> np.ndarray:
     core = psf.profile(gx ** 2 + gy ** 2).reshape(n, size, os_, size, os_).mean(axis=(2, 4))
     if big == h:
         return core / core.sum(axis=(1, 2), keepdims=True)
-    wsub = np.array([-0.25, 0.25])
-    wgrid = (np.arange(-big, big + 1)[:, None] + wsub[None, :]).ravel()
+    wgrid = np.arange(-big, big + 1, dtype=float)
     r2 = (wgrid[None, None, :] - dx[:, None, None]) ** 2 + \
         (wgrid[None, :, None] - dy[:, None, None]) ** 2
-    wide = 2 * big + 1
-    stamps = np.where(r2 <= big ** 2, psf.profile(r2), 0.0).reshape(
-        n, wide, 2, wide, 2).mean(axis=(2, 4))
+    stamps = psf.profile(r2)
+    stamps[r2 > big ** 2] = 0.0
     stamps[:, big - h:big + h + 1, big - h:big + h + 1] = core
     return stamps / stamps.sum(axis=(1, 2), keepdims=True)
 
 
 def add_points(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray,
-               psf: PsfModel, *, batch: int = 32) -> None:
+               psf: PsfModel) -> None:
     """Add point sources of total ``flux`` at 0-based pixel positions (x, y) to ``image``.
 
     Sources whose stamp misses the image are skipped; stamps are clipped at the edges.
@@ -113,6 +111,8 @@ def add_points(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray
     x, y, flux = x[keep], y[keep], flux[keep]
     offsets = np.arange(-h, h + 1)
     flat = image.reshape(-1)
+    work = (2 * h + 1) ** 2 + (psf.oversample * (2 * psf.half_size + 1)) ** 2
+    batch = int(np.clip(2_000_000 // work, 8, 8192))
     for start in range(0, len(x), batch):
         sl = slice(start, start + batch)
         ix, iy = np.rint(x[sl]).astype(int), np.rint(y[sl]).astype(int)

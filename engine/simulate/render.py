@@ -15,10 +15,12 @@ from engine.simulate.plan import ExposurePlan
 from engine.simulate.psf import PsfModel, add_points, psf_for
 from engine.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
 
-__all__ = ["ChipPixels", "render_chip", "IR_EFFECTIVE_READ_NOISE_E"]
+__all__ = ["ChipPixels", "render_chip", "IR_EFFECTIVE_READ_NOISE_E", "CR_MASK_THRESHOLD_E"]
 
 #: Read noise of an up-the-ramp fitted WFC3/IR pixel, electrons.
 IR_EFFECTIVE_READ_NOISE_E = 14.0
+#: A pixel belongs to the truth cosmic-ray mask when it received at least this charge.
+CR_MASK_THRESHOLD_E = 5.0
 _CHINJECT_PERIOD, _CHINJECT_E = 17, 25.0
 
 
@@ -33,12 +35,16 @@ class ChipPixels:
     dq: np.ndarray
     """int16 DQ bits."""
     cr_mask: np.ndarray
-    """bool, pixels that received at least 1 electron from a cosmic ray."""
+    """bool, pixels that received at least ``CR_MASK_THRESHOLD_E`` from cosmic rays."""
 
 
 def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, mode: str,
-           psf: PsfModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, PsfModel]:
-    """Spread point sources along spectra (grism), scan lines or a moving-target trail."""
+           psf: PsfModel, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                           PsfModel]:
+    """Spread point sources along spectra (grism), scan lines or a moving-target trail.
+
+    Each source becomes points 1 pixel apart sharing its flux, drawn with a small PSF stamp.
+    """
     if mode == "grism":
         length = {"IR": 150.0, "UVIS": 300.0}.get(spec.detector, 120.0)
         start, direction = 30.0, (1.0, 0.0)
@@ -47,12 +53,18 @@ def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, m
         start, direction = 0.0, (0.0, 1.0)
     else:
         length, start, direction = 15.0, 0.0, (0.894, 0.447)
-    steps = int(length * 2) + 1
+    small = replace(psf, half_size=5, wing_radius=5, oversample=2)
+    ends_x = (x + start * direction[0], x + (start + length) * direction[0])
+    ends_y = (y + start * direction[1], y + (start + length) * direction[1])
+    pad = small.half_size + 1
+    near = (np.maximum(*ends_x) > -pad) & (np.minimum(*ends_x) < shape[1] + pad) & \
+        (np.maximum(*ends_y) > -pad) & (np.minimum(*ends_y) < shape[0] + pad)
+    x, y, flux = x[near], y[near], flux[near]
+    steps = int(length) + 1
     s = start + np.linspace(0.0, length, steps)
     xs = (x[:, None] + s[None, :] * direction[0]).ravel()
     ys = (y[:, None] + s[None, :] * direction[1]).ravel()
-    fs = np.repeat(flux / steps, steps)
-    return xs, ys, fs, replace(psf, half_size=6, wing_radius=6, oversample=2)
+    return xs, ys, np.repeat(flux / steps, steps), small
 
 
 def _source_rates(image: np.ndarray, wcs: WCS, chip: ChipGeometry, scene: Scene,
@@ -67,7 +79,7 @@ def _source_rates(image: np.ndarray, wcs: WCS, chip: ChipGeometry, scene: Scene,
     else:
         flux = fluxes_e_s(star_mags(scene, info), info)
     if plan.mode in ("grism", "scan", "moving"):
-        x, y, flux, psf = _trail(x, y, flux, spec, plan.mode, psf)
+        x, y, flux, psf = _trail(x, y, flux, spec, plan.mode, psf, image.shape)
     add_points(image, x, y, flux, psf)
     if plan.mode in ("imaging", "chinject") and scene.gal_ra.size:
         gx, gy = wcs.all_world2pix(scene.gal_ra, scene.gal_dec, 0, tolerance=1e-9, quiet=True)
@@ -129,4 +141,4 @@ def render_chip(chip: ChipGeometry, wcs: WCS, scene: Scene, plan: ExposurePlan,
     scale = 1.0 if spec.is_ccd else 1.0 / max(t, 1.0)
     return ChipPixels(sci=(electrons * scale).astype(np.float32),
                       err=(np.sqrt(variance) * scale).astype(np.float32), dq=dq,
-                      cr_mask=cr >= 1.0)
+                      cr_mask=cr >= CR_MASK_THRESHOLD_E)

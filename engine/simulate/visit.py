@@ -20,6 +20,7 @@ from engine.simulate.headers import VisitKeywords, apriori_wcsname
 from engine.simulate.plan import ExposurePlan, check_extras, plan_exposures
 from engine.simulate.poller import write_poller
 from engine.simulate.psf import psf_for
+from engine.simulate.render import CR_MASK_THRESHOLD_E
 from engine.simulate.scene import Scene, make_scene, sources_table, write_reference_catalogs
 from engine.simulate.templates import DetectorTemplate, load_template
 from engine.simulate.truth import TRUTH_DIR, ExposureTruth, VisitTruth
@@ -218,7 +219,8 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
         ``blocked`` (ACS), ``fgs_coarse``.
     n_stars, n_galaxies
         Mean number of stars / galaxies per chip image (default 150 / 40 per full chip, scaled
-        to the image area, at least 60 / 10); the catalogue covers the whole visit at that density.
+        to the image area, at least 60 / 10 but at most one per 400 / 2000 pixels); the
+        catalogue covers the whole visit (plus a 3 arcsec margin) at that density.
     exptime
         Seconds per exposure (default per detector).
     proposal_id, obset_id, program_id
@@ -285,10 +287,11 @@ def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[Exposure
                 n_galaxies: int | None, epoch: float, proper_motions: bool) -> Scene:
     area = shape[0] * shape[1] * spec.pixel_scale ** 2
     fraction = shape[0] * shape[1] / (spec.chip_shape[0] * spec.chip_shape[1])
-    stars = n_stars if n_stars is not None else max(round(_STARS_PER_CHIP * fraction),
-                                                    _MIN_STARS)
+    npix = shape[0] * shape[1]
+    stars = n_stars if n_stars is not None else \
+        min(max(round(_STARS_PER_CHIP * fraction), _MIN_STARS), npix // 400)
     galaxies = n_galaxies if n_galaxies is not None else \
-        max(round(_GALAXIES_PER_CHIP * fraction), _MIN_GALAXIES)
+        min(max(round(_GALAXIES_PER_CHIP * fraction), _MIN_GALAXIES), npix // 2000)
     scene = make_scene(np.random.default_rng([seed, 0]), center=target,
                        box_arcsec=_scene_box(geoms, target), star_density=stars / area,
                        galaxy_density=galaxies / area, epoch=epoch, proper_motions=proper_motions)
@@ -307,7 +310,7 @@ def _finish(visit_dir: Path, spec: DetectorSpec, template: DetectorTemplate,
     truth = VisitTruth(
         visit_dir=visit_dir, detector=spec.name, instrument=spec.instrument, epoch=scene.epoch,
         seed=seed, target=target, orientat_deg=pa, template_source=template.source,
-        wcsname=wcsname, cr_threshold_e=1.0,
+        wcsname=wcsname, cr_threshold_e=CR_MASK_THRESHOLD_E,
         psf_fwhm_arcsec={f.name: round(psf_for(spec, f.pivot_a).fwhm_px * spec.pixel_scale, 4)
                          for f in used},
         exposures=[_exposure_truth(p, g, spec) for p, g in zip(plans, geoms)], sources=table)
