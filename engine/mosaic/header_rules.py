@@ -23,7 +23,7 @@ from astropy.io import fits
 
 from engine.errors import InputError
 
-__all__ = ["HeaderRule", "HeaderRules", "read_rules", "merge_values", "FUNCTIONS"]
+__all__ = ["HeaderRule", "HeaderRules", "read_rules", "merge_values", "header_value", "FUNCTIONS"]
 
 
 def _multi(values: list[Any]) -> Any:

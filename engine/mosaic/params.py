@@ -61,7 +61,7 @@ class CosmicRayParams:
     combine_nhigh: int = 1
     """Highest values rejected per pixel before the median."""
     combine_maskpt: float = 0.3
-    """Single-drizzle pixels with weight below this fraction of the image's mean weight are ignored."""
+    """Single-drizzle pixels weighted below this fraction of the image's mean weight are ignored."""
     combine_nsigma: tuple[float, float] = (4.0, 3.0)
     """``minmed`` significances for taking the minimum instead of the median (first, grown)."""
     combine_grow: int = 1

@@ -33,7 +33,7 @@ def mode_of(values: np.ndarray, sigma: float, width: float) -> float:
 
 
 def clip_values(values: np.ndarray, params: SkyParams) -> np.ndarray:
-    """Finite values within [lower, upper] after ``clip`` rounds of sigma clipping about the mean."""
+    """Finite values in [lower, upper] after ``clip`` rounds of sigma clipping about the mean."""
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[np.isfinite(v)]
     if params.lower is not None:

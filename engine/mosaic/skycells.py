@@ -2,7 +2,7 @@
 
 Tessellation (``pars/allsky_cells.fits`` is not available offline; this reproduces it):
 
-* 46 declination zones centred every 4° from −90° to +90° (−90, −86, …, −2, 2, …, 86, 90),
+* 46 declination zones centred every 4° from −90° to +90° (−90, −86, …, −2, 2, …, 90),
   each spanning centre ± 2° (clipped at the poles);
 * ``NBAND`` projection cells per zone = ``floor(90 · cos(|dec| − 2°))`` — the number of 4°
   cells that fit on the zone's equator-side edge — and 1 at the poles. This gives 1, 9, 15,

@@ -9,3 +9,9 @@ from engine.steps import (copy_inputs, define_products, filter_exposures, read_v
 
 __all__ = ["copy_inputs", "define_products", "filter_exposures", "read_visit", "write_manifest",
            "write_trailers", "write_visit_plan"]
+
+from engine.steps import (add_skycells, define_output_grid,  # noqa: E402  (drizzle products)
+                          drizzle_filter_products, drizzle_total_product)
+
+__all__ += ["add_skycells", "define_output_grid", "drizzle_filter_products",
+            "drizzle_total_product"]

@@ -1,0 +1,56 @@
+"""Define a detector's common output grid (metawcs) and compute every chip's pixel map once."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from engine.core import VisitContext, constrained, register_step
+from engine.errors import NoWorkFound
+from engine.mosaic import (PixmapCache, build_output_grid, chip_outline_sky, ensure_pixmap,
+                           read_exposure_chips, run_tasks)
+from engine.steps.copy_inputs import total_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DefineOutputGridConfig:
+    """The North-up grid shared by every drizzle product of a detector (spec §7.1)."""
+
+    pixel_scale_arcsec: float | None = constrained(None, exclusiveMinimum=0)
+    """Output pixel side, arcsec; null: IDCSCALE (else the CD scale) of the first chip."""
+    rotation_deg: float = 0.0
+    """Orientation of the output +y axis, degrees East of North (final_rot; 0: North up)."""
+    include_ramp: bool = False
+    """Let ramp/quad-filter exposures (never drizzled) enlarge the grid (spec §4.5: no)."""
+    max_workers: int = constrained(2, minimum=1)
+    """Processes computing the chips' pixel maps."""
+
+
+@register_step("define_output_grid", config=DefineOutputGridConfig,
+               requires=("product_tree", "input_copies"), provides=("output_grid",),
+               scope="detector")
+def define_output_grid(ctx: VisitContext, cfg: DefineOutputGridConfig) -> None:
+    """Cover every direct-image chip with one grid; cache each chip's pixel map on it."""
+    total = total_for(ctx)
+    if not total.has_direct_images:
+        raise NoWorkFound(f"{total.detector_key} has no direct image to drizzle")
+    copies = ctx.read("input_copies")
+    members = [e for f in total.filters for e in f.exposures]
+    if cfg.include_ramp:
+        members += total.ramp_exposures
+    exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
+                 for e in members]
+    chips = [c for e in exposures for c in e.chips]
+    scale = cfg.pixel_scale_arcsec or chips[0].pixel_scale_arcsec
+    grid = build_output_grid([chip_outline_sky(c.wcs, c.shape) for c in chips],
+                             pixel_scale_arcsec=scale, rotation_deg=cfg.rotation_deg)
+    cache = PixmapCache(ctx.output_dir / f".pixmaps_{ctx.unit}", grid)
+    drizzled = [c for e in exposures for c in e.chips
+                if e.rootname in {m.exposure.rootname for f in total.filters
+                                  for m in f.exposures}]
+    run_tasks(ensure_pixmap, [(cache, c) for c in drizzled], max_workers=cfg.max_workers)
+    log.info("%s: %d x %d pixels at %.5f arcsec, centre (%.6f, %.6f) deg, %d chips of %d "
+             "exposures", ctx.unit, grid.shape[1], grid.shape[0], scale, grid.crval[0],
+             grid.crval[1], len(chips), len(exposures))
+    ctx.write("output_grid", cache)

@@ -1,0 +1,104 @@
+"""Drizzle a filter product (with cosmic-ray rejection) and each of its exposure products."""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.core import VisitContext, constrained, register_step
+from engine.mosaic import (ChipJob, DrizzleOutcome, ProductSpec, ProductTask, build_product,
+                           drizzle_product, footprint_masks, footprint_statistics,
+                           read_exposure_chips, read_rules, run_tasks, write_cr_flags,
+                           write_product_file)
+from engine.paths import project_paths
+from engine.steps._drizzle_config import (CosmicRayConfig, ExposureDrizzleConfig,
+                                          FinalDrizzleConfig, SkySubtractionConfig, nested)
+from engine.visit.product_tree import FilterProduct, TotalProduct
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DrizzleFilterProductsConfig(FinalDrizzleConfig):
+    """Filter-product drizzle (top-level keys: its final drizzle) and its exposure products."""
+
+    sky: SkySubtractionConfig = nested(SkySubtractionConfig)  # type: ignore[assignment]
+    """Sky subtraction of the filter product."""
+    cosmic_rays: CosmicRayConfig = nested(CosmicRayConfig)  # type: ignore[assignment]
+    """Static mask and cosmic-ray rejection of the filter product."""
+    exposure: ExposureDrizzleConfig = nested(ExposureDrizzleConfig)  # type: ignore[assignment]
+    """Final drizzle of each exposure product (no sky, no CR rejection)."""
+    header_rules: str = constrained("wfc3", pattern="^[a-z0-9_]+$")
+    """conf/header_rules/<name>.rules (<name>_single.rules for exposure products)."""
+    max_workers: int = constrained(2, minimum=1)
+    """Processes for the per-exposure work (single drizzles, blot, exposure products)."""
+
+
+def filter_for(ctx: VisitContext) -> tuple[TotalProduct, FilterProduct]:
+    """The total and filter product of the current filter unit."""
+    for total in ctx.read("product_tree").totals:
+        for fp in total.filters:
+            if f"{total.detector_key}_{fp.filter_name}" == ctx.unit:
+                return total, fp
+    raise KeyError(f"no filter product for unit {ctx.unit!r}")
+
+
+@register_step("drizzle_filter_products", config=DrizzleFilterProductsConfig,
+               requires=("product_tree", "input_copies", "output_grid"),
+               provides=("filter_drizzles",), scope="filter")
+def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig) -> None:
+    """Sky, CR rejection and final drizzle of the filter; CR flags into the copies; exposures."""
+    total, fp = filter_for(ctx)
+    cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
+    exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
+                 for e in fp.exposures]
+    rules_dir = project_paths().conf / "header_rules"
+    with tempfile.TemporaryDirectory(prefix=".drizzle_", dir=ctx.output_dir) as tmp:
+        work = Path(tmp)
+        result = drizzle_product(exposures, cache.grid, cache, sky=cfg.sky.params(),
+                                 cr=cfg.cosmic_rays.params(), final=cfg.drizzle_params(),
+                                 workdir=work, max_workers=cfg.max_workers)
+        for member in fp.exposures:
+            root = member.exposure.rootname
+            masks = {ext: p for (r, ext), p in result.cr_masks.items() if r == root}
+            if masks:
+                ctx.save_product(member.input_copy, lambda t, s=copies[root], m=masks:
+                                 write_cr_flags(s, t, m, crbit=cfg.cosmic_rays.crbit,
+                                                resetbits=cfg.cosmic_rays.resetbits))
+        stats = footprint_statistics(footprint_masks(exposures, cache), result.arrays.wht)
+        names = {e.exposure.rootname: e.base for e in fp.exposures}
+        spec = ProductSpec(filename=fp.drizzle, level="filter",
+                           rules=read_rules(rules_dir / f"{cfg.header_rules}.rules"),
+                           drizzle=cfg.drizzle_params(), trailer=fp.names()["trailer"],
+                           exposure_names=names, sky_rates=result.sky_rates,
+                           footprint_stats=stats)
+        hdul = build_product(result.arrays, cache.grid, exposures, spec)
+        path = ctx.save_product(fp.drizzle, lambda t: hdul.writeto(t))
+        del hdul
+        log.info("%s: %d exposures, %d CR pixels flagged, sky %s e-/s, NPIXFRAC %.3f, "
+                 "MEANEXPT %.1f s; %.1f s (kernel %.1f s)", fp.drizzle, len(exposures),
+                 result.cr_pixels, ", ".join(f"{v:.4g}" for v in result.sky_rates.values()),
+                 stats["NPIXFRAC"], stats["MEANEXPT"], result.timings["total"],
+                 result.timings["kernel"])
+        single = read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
+        tasks = []
+        for member in fp.exposures:
+            exp = read_exposure_chips(copies[member.exposure.rootname], member.exposure.rootname)
+            jobs = tuple(ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
+            spec_e = ProductSpec(filename=member.drizzle, level="exposure", rules=single,
+                                 drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
+                                 exposure_names={exp.rootname: member.base})
+            tasks.append(ProductTask(jobs, (exp,), cache.grid, cache,
+                                     cfg.exposure.drizzle_params(), spec_e,
+                                     work / member.drizzle))
+        workers = cfg.max_workers if len(tasks) > 1 and \
+            cache.grid.shape[0] * cache.grid.shape[1] > 2_000_000 else 1
+        kernel = run_tasks(write_product_file, tasks, max_workers=workers)
+        written = [ctx.save_product(t.spec.filename, lambda d, s=t.out_path: os.replace(s, d))
+                   for t in tasks]
+    log.info("%s: %d exposure products (kernel %.1f s)", fp.filter_name, len(written),
+             sum(kernel))
+    ctx.write("filter_drizzles", DrizzleOutcome(path, written, result.cr_pixels,
+                                                result.sky_rates, result.timings))
