@@ -15,8 +15,8 @@ DQ_BAD, DQ_HOT, DQ_SATURATED = 4, 16, 256
 
 _DEPLETION_UM = 12.0     # sensitive depth of the CCDs
 _E_PER_UM = 80.0         # most probable charge of a minimum-ionising particle in silicon
-_CR_KERNEL = ((0, 0, 0.70), (1, 0, 0.06), (-1, 0, 0.06), (0, 1, 0.06), (0, -1, 0.06),
-              (1, 1, 0.015), (1, -1, 0.015), (-1, 1, 0.015), (-1, -1, 0.015))
+_CR_KERNEL = ((0, 0, 0.888), (1, 0, 0.025), (-1, 0, 0.025), (0, 1, 0.025), (0, -1, 0.025),
+              (1, 1, 0.003), (1, -1, 0.003), (-1, 1, 0.003), (-1, -1, 0.003))
 
 
 def cosmic_rays(shape: tuple[int, int], exptime_s: float, pixel_um: float,

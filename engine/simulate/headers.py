@@ -14,7 +14,8 @@ from engine.simulate.geometry import ChipGeometry, orientat, wcs_header
 from engine.simulate.plan import ExposurePlan
 from engine.simulate.templates import ChipTemplate, DetectorTemplate
 
-__all__ = ["VisitKeywords", "filter_values", "primary_header", "extension_headers", "apriori_wcsname",
+__all__ = ["VisitKeywords", "filter_values", "primary_header", "extension_headers",
+           "apriori_wcsname",
            "s_region", "ir_sample_sequence"]
 
 _PHOT_KEYS = ("PHOTMODE", "PHOTFLAM", "PHOTFNU", "PHOTZPT", "PHOTPLAM", "PHOTBW")

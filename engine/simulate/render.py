@@ -7,7 +7,7 @@ import numpy as np
 from astropy.wcs import WCS
 
 from engine.simulate.detectors import DetectorSpec
-from engine.simulate.effects import (DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays)
+from engine.simulate.effects import DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays
 from engine.simulate.filters import get_filter
 from engine.simulate.galaxies import add_galaxies
 from engine.simulate.geometry import ChipGeometry

@@ -13,9 +13,18 @@ from astropy.time import Time
 from engine.errors import ConfigError, InputError
 from engine.simulate.detectors import DetectorSpec, get_detector
 from engine.simulate.filters import FilterInfo, get_filter
-from engine.simulate.geometry import (ChipGeometry, apriori_matrix, crop_chip, move_matrix,
-                                      orientat, reference_point, roll_matrix, tan_offsets,
-                                      tan_point, transform_chip)
+from engine.simulate.geometry import (
+    ChipGeometry,
+    apriori_matrix,
+    crop_chip,
+    move_matrix,
+    orientat,
+    reference_point,
+    roll_matrix,
+    tan_offsets,
+    tan_point,
+    transform_chip,
+)
 from engine.simulate.headers import VisitKeywords, apriori_wcsname
 from engine.simulate.plan import ExposurePlan, check_extras, plan_exposures
 from engine.simulate.poller import write_poller
@@ -98,7 +107,8 @@ def _geometry(template: DetectorTemplate, plan: ExposurePlan, target: tuple[floa
                             (float(hdr_ref[0]), float(hdr_ref[1])))
 
 
-def _scene_box(geoms: list[ExposureGeometry], target: tuple[float, float]) -> tuple[float, ...]:
+def _scene_box(geoms: list[ExposureGeometry],
+               target: tuple[float, float]) -> tuple[float, float, float, float]:
     xs, ys = [], []
     for geom in geoms:
         for chip in geom.true_chips:
@@ -112,7 +122,7 @@ def _scene_box(geoms: list[ExposureGeometry], target: tuple[float, float]) -> tu
             xs += list(xi * 3600)
             ys += list(eta * 3600)
     m = _MARGIN_ARCSEC + 2.0
-    return min(xs) - m, max(xs) + m, min(ys) - m, max(ys) + m
+    return float(min(xs) - m), float(max(xs) + m), float(min(ys) - m), float(max(ys) + m)
 
 
 def _keep_near_chips(scene: Scene, geoms: list[ExposureGeometry]) -> Scene:
@@ -174,7 +184,8 @@ def _imaging_filters(spec: DetectorSpec, names: list[str] | tuple[str, ...]) -> 
     return infos
 
 
-def _exposure_truth(plan: ExposurePlan, geom: ExposureGeometry, spec: DetectorSpec) -> ExposureTruth:
+def _exposure_truth(plan: ExposurePlan, geom: ExposureGeometry,
+                    spec: DetectorSpec) -> ExposureTruth:
     return ExposureTruth(
         rootname=plan.rootname, filename=f"{plan.rootname}_{spec.suffix}.fits", kind=plan.kind,
         filter=plan.filter.name, exptime=plan.exptime, expstart=plan.expstart,

@@ -11,8 +11,13 @@ from astropy.wcs import WCS
 from engine.simulate.detectors import DetectorSpec
 from engine.simulate.effects import pixel_defects
 from engine.simulate.geometry import ChipGeometry, transform_chip, wcs_header
-from engine.simulate.headers import (VisitKeywords, extension_headers, ir_sample_sequence,
-                                     primary_header, s_region)
+from engine.simulate.headers import (
+    VisitKeywords,
+    extension_headers,
+    ir_sample_sequence,
+    primary_header,
+    s_region,
+)
 from engine.simulate.plan import ExposurePlan
 from engine.simulate.render import ChipPixels, render_chip
 from engine.simulate.scene import Scene

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.io import fits
+from astropy.table import Table
 from astropy.wcs import WCS
 from photutils.aperture import CircularAnnulus, CircularAperture, aperture_photometry
-from astropy.table import Table
 from photutils.psf import PSFPhotometry
 
 from engine.simulate.detectors import get_detector

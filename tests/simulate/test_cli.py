@@ -1,0 +1,28 @@
+"""``svm-simulate`` writes a visit and reports it; bad options give the error's exit code."""
+from __future__ import annotations
+
+from engine.simulate import load_truth
+from engine.simulate.cli import main
+
+
+def test_cli_writes_visit_and_prints_summary(tmp_path, capsys):
+    code = main([str(tmp_path), "--detector", "wfc3_ir", "--n-exposures", "2", "--filters",
+                 "F160W,F140W", "--size", "64", "--seed", "3", "--extras", "grism,scan",
+                 "--no-pointing-error"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    visit_dir = tmp_path / "isim01_wfc3_ir"
+    assert out[0] == f"visit dir: {visit_dir}"
+    assert out[1] == f"poller:    {visit_dir / 'isim01_input.out'}"
+    files = [line.split()[0] for line in out[3:]]
+    assert files == ["isim01a0q_flt.fits", "isim01a1q_flt.fits", "isim01a2q_flt.fits",
+                     "isim01a3q_flt.fits"]
+    assert "F140W" in out[4] and "grism" in out[5] and "SCAN_TYP=C" in out[6]
+    truth = load_truth(visit_dir)
+    assert truth.seed == 3 and all(e.apriori_rot_deg == 0 for e in truth.exposures)
+
+
+def test_cli_bad_extra_returns_config_exit_code(tmp_path, capsys):
+    code = main([str(tmp_path), "--detector", "acs_wfc", "--size", "64", "--extras", "scan"])
+    assert code == 3
+    assert "extra 'scan' does not exist for acs_wfc" in capsys.readouterr().err
