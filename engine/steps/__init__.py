@@ -15,3 +15,9 @@ from engine.steps import (add_skycells, define_output_grid,  # noqa: E402  (driz
 
 __all__ += ["add_skycells", "define_output_grid", "drizzle_filter_products",
             "drizzle_total_product"]
+
+from engine.steps import (align_to_catalog, apply_alignment,  # noqa: E402  (alignment)
+                          find_alignment_sources, reconcile_grism_wcs)
+
+__all__ += ["align_to_catalog", "apply_alignment", "find_alignment_sources",
+            "reconcile_grism_wcs"]

@@ -1,0 +1,260 @@
+"""Align a detector: relative fit, then catalogue × method × geometry until one is accepted."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.wcs import WCS
+
+from engine.align.chip_wcs import TangentPlane, plane_for
+from engine.align.corrections import SkyCorrection, measure_correction
+from engine.align.exceptions import CatalogUnavailableError
+from engine.align.fitting import ChipKey, FitRun, GroupFit, MatchSettings, fit_groups
+from engine.align.providers import CatalogProvider
+from engine.align.quality import QualitySettings, QualityVerdict, evaluate_fit
+from engine.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
+from engine.align.refine import refine_groups
+from engine.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
+                                  ExposureSolution, FitAttempt, RelativeFit)
+from engine.align.sources import ExposureSources
+
+__all__ = ["AlignmentSettings", "align_detector", "catalog_request", "nearest_in_time"]
+
+log = logging.getLogger(__name__)
+
+_CONE_MARGIN_DEG = 5.0 / 3600.0
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """Fit chain of one detector (see ``align_to_catalog`` config for the meanings)."""
+
+    catalogs: tuple[str, ...] = ("GAIAeDR3", "GSC242", "2MASS")
+    methods: tuple[str, ...] = ("relative", "image")
+    fit_geometries: tuple[str, ...] = ("rscale", "rshift", "shift")
+    relative_geometries: tuple[str, ...] = ("rscale", "rshift", "shift")
+    min_matches: dict[str, int] = field(default_factory=lambda: {
+        "general": 25, "rscale": 6, "rshift": 4, "shift": 4})
+    relative_match: MatchSettings = MatchSettings(125.0, 4.0, 2.0, True)
+    catalog_match: MatchSettings = MatchSettings(250.0, 4.0, 2.0, True)
+    n_clip: int = 1
+    clip_sigma: float = 3.0
+    max_relative_rotation_deg: float = 0.1
+    min_sources_per_exposure: int = 1
+    keep_relative_fit: bool = True
+    quality: QualitySettings = QualitySettings()
+
+
+def catalog_request(name: str, wcs: list[WCS], plane: TangentPlane,
+                    mjd: float) -> CatalogRequest:
+    """Cone around the plane's tangent point that covers every chip, at the epoch of ``mjd``."""
+    radius = 0.0
+    for w in wcs:
+        nx, ny = w.pixel_shape
+        ra, dec = w.all_pix2world([0, nx - 1, nx - 1, 0], [0, 0, ny - 1, ny - 1], 0)
+        x, y = plane.to_plane(np.asarray(ra), np.asarray(dec))
+        radius = max(radius, float(np.max(np.hypot(x, y))) / 3600.0)
+    return CatalogRequest(name, plane.ra_deg, plane.dec_deg, radius + _CONE_MARGIN_DEG,
+                          decimal_year(mjd))
+
+
+def nearest_in_time(mjd: float, candidates: dict[str, float]) -> str:
+    """Key of the candidate whose epoch (MJD) is closest to ``mjd``.
+
+    Examples
+    --------
+    >>> nearest_in_time(10.0, {"a": 1.0, "b": 9.5, "c": 12.0})
+    'b'
+    """
+    return min(candidates, key=lambda k: (abs(candidates[k] - mjd), k))
+
+
+def _fit_relative(exps: list[ExposureSources], wcs: dict[ChipKey, WCS], plane: TangentPlane,
+                  s: AlignmentSettings) -> tuple[RelativeFit, dict[ChipKey, WCS]]:
+    """Align every exposure to the first one, trying the relative geometries in order."""
+    first = exps[0].rootname
+    if len(exps) == 1:
+        return RelativeFit(True, "none", first, reason="single exposure"), dict(wcs)
+    reason = ""
+    for geom in s.relative_geometries:
+        run = fit_groups(exps, wcs, plane=plane, geometry=geom, min_matches=s.min_matches[geom],
+                         match=s.relative_match, n_clip=s.n_clip, clip_sigma=s.clip_sigma)
+        bad = {g: f.status for g, f in run.groups.items() if not f.ok}
+        rots = [f.rotation_deg for f in run.groups.values() if f.status == "SUCCESS"]
+        if bad:
+            reason = f"{geom}: " + "; ".join(f"{g} {st}" for g, st in bad.items())
+        elif rots and max(abs(r) for r in rots) >= s.max_relative_rotation_deg:
+            reason = f"{geom}: relative rotation {max(rots, key=abs):.3f}° too large"
+        else:
+            fits = {g: f for g, f in run.groups.items() if f.status == "SUCCESS"}
+            log.info("relative fit (%s) to %s: %s", geom, first, ", ".join(
+                f"{g} {f.n_matches} matches {f.fit_rms_mas:.1f} mas" for g, f in fits.items()))
+            return RelativeFit(True, geom, first, {g: f.n_matches for g, f in fits.items()},
+                               {g: f.fit_rms_mas for g, f in fits.items()}), run.wcs
+        log.info("relative fit %s", reason)
+    return RelativeFit(False, "", first, reason=reason or "no geometry"), dict(wcs)
+
+
+def _fetch(name: str, providers: list[CatalogProvider],
+           request: CatalogRequest) -> tuple[ReferenceCatalog | None, str]:
+    """The first serving provider's catalogue, or ``None`` and why."""
+    serving = [p for p in providers if p.serves(name)]
+    if not serving:
+        return None, "no provider configured for this catalogue"
+    reasons = []
+    for provider in serving:
+        try:
+            return provider.fetch(request), ""
+        except CatalogUnavailableError as err:
+            reasons.append(f"{provider.label}: {err}")
+    return None, "; ".join(reasons)
+
+
+def _try_catalog(ref: ReferenceCatalog, exps: list[ExposureSources],
+                 bases: dict[str, dict[ChipKey, WCS]], plane: TangentPlane,
+                 s: AlignmentSettings,
+                 attempts: list[FitAttempt]) -> tuple[FitRun, str, str, QualityVerdict] | None:
+    """Methods × geometries on one catalogue; the first accepted fit, else ``None``."""
+    table = ref.to_table()
+    for method, base in bases.items():
+        for geom in s.fit_geometries:
+            need = s.min_matches[geom]
+            if len(ref) < need:
+                attempts.append(FitAttempt(ref.name, method, geom, len(ref), 0, float("nan"), 5,
+                                           False, f"{len(ref)} reference sources < {need}"))
+                continue
+            run = fit_groups(exps, base, plane=plane, geometry=geom, min_matches=need,
+                             match=s.catalog_match, reference=table,
+                             one_group=method == "relative", n_clip=s.n_clip,
+                             clip_sigma=s.clip_sigma)
+            if run.ok:
+                run = refine_groups(exps, run.wcs, ref, plane, geometry=geom,
+                                    one_group=method == "relative", start=base,
+                                    radius_arcsec=s.catalog_match.tolerance_px * plane.scale_arcsec,
+                                    min_matches=need, n_clip=s.n_clip, clip_sigma=s.clip_sigma)
+            verdict = evaluate_fit(list(run.groups.values()), n_ref=len(ref),
+                                   required_matches=need, pixel_scale_arcsec=plane.scale_arcsec,
+                                   settings=s.quality)
+            n = sum(g.n_matches for g in run.groups.values())
+            ok = verdict.accepted(s.quality)
+            attempts.append(FitAttempt(ref.name, method, geom, len(ref), n, verdict.total_rms_mas,
+                                       verdict.code, ok, "; ".join(verdict.reasons)))
+            log.info("%s %s/%s: %d matches, rms %.1f mas, quality %d%s", ref.name, method, geom,
+                     n, verdict.total_rms_mas, verdict.code,
+                     "" if ok else f" (rejected: {'; '.join(verdict.reasons)[:200]})")
+            if ok:
+                return run, method, geom, verdict
+    return None
+
+
+def _solutions(exps: list[ExposureSources], fitted: list[ExposureSources],
+               before: dict[ChipKey, WCS], after: dict[ChipKey, WCS], plane: TangentPlane,
+               priors: dict[str, str]) -> dict[str, ExposureSolution]:
+    """Per-exposure corrections; exposures left out of the fit borrow the nearest one's."""
+    corr: dict[str, SkyCorrection] = {}
+    for e in fitted:
+        keys = [(e.rootname, c.chip) for c in e.chips]
+        corr[e.rootname] = measure_correction([before[k] for k in keys],
+                                              [after[k] for k in keys], plane)
+    epochs = {e.rootname: e.mjd for e in fitted}
+    out = {}
+    for e in exps:
+        own = e.rootname in corr
+        c = corr[e.rootname] if own else corr[nearest_in_time(e.mjd, epochs)]
+        out[e.rootname] = ExposureSolution(e.rootname, e.kind, priors.get(e.rootname, "OPUS"),
+                                           c, e.n_sources, mjd=e.mjd, fitted=own)
+    return out
+
+
+def align_detector(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
+                   providers: list[CatalogProvider], settings: AlignmentSettings, *,
+                   detector: str, priors: dict[str, str] | None = None) -> DetectorAlignment:
+    """Align a detector's exposures together and to the first catalogue that fits well.
+
+    Parameters
+    ----------
+    exposures
+        Source lists of the imaging (and ramp) exposures, in the visit's sorted order.
+    wcs
+        A-priori WCS of every chip, keyed by (rootname, SCI extver).
+    providers
+        Catalogue providers, asked in order for each catalogue name.
+    settings
+        Catalogues, methods, geometries, matching and acceptance thresholds.
+    detector
+        Detector key, for messages.
+    priors
+        Each exposure's current ``WCSNAME`` (default ``OPUS``).
+
+    Returns
+    -------
+    DetectorAlignment
+        Never raises for a failed fit: ``status`` and ``reason`` say what happened.
+    """
+    priors = priors or {}
+    plane = plane_for(list(wcs.values()))
+    fitted = [e for e in exposures if e.n_sources >= max(1, settings.min_sources_per_exposure)]
+    attempts: list[FitAttempt] = []
+    if not fitted:
+        rel = RelativeFit(False, "", "", reason="no exposure has sources")
+        return DetectorAlignment(detector, FAILED, rel.reason, plane, rel, {}, attempts)
+    relative, rel_wcs = _fit_relative(fitted, wcs, plane, settings)
+    bases: dict[str, dict[ChipKey, WCS]] = {}
+    for method in settings.methods:
+        if method == "relative" and relative.ok:
+            bases["relative"] = rel_wcs
+        elif method == "image" and (len(fitted) > 1 or "relative" not in bases):
+            bases["image"] = dict(wcs)
+    request = catalog_request("", list(wcs.values()), plane, fitted[0].mjd)
+    for name in settings.catalogs:
+        req = CatalogRequest(name, request.ra_deg, request.dec_deg, request.radius_deg,
+                             request.epoch_year)
+        ref, why = _fetch(name, providers, req)
+        if ref is None or len(ref) == 0:
+            why = why or "no reference sources in the field"
+            log.warning("%s: catalogue %s unusable: %s", detector, name, why)
+            attempts.append(FitAttempt(name, "", "", 0, 0, float("nan"), 5, False, why))
+            continue
+        found = _try_catalog(ref, fitted, bases, plane, settings, attempts)
+        if found is not None:
+            return _accepted(found, ref, exposures, fitted, wcs, plane, relative, attempts,
+                             detector, priors)
+    return _unaligned(exposures, fitted, wcs, rel_wcs, plane, relative, attempts, settings,
+                      detector, priors)
+
+
+def _accepted(found: tuple[FitRun, str, str, QualityVerdict], ref: ReferenceCatalog,
+              exps: list[ExposureSources], fitted: list[ExposureSources],
+              wcs: dict[ChipKey, WCS], plane: TangentPlane, relative: RelativeFit,
+              attempts: list[FitAttempt], detector: str,
+              priors: dict[str, str]) -> DetectorAlignment:
+    run, method, geom, verdict = found
+    groups: list[GroupFit] = list(run.groups.values())
+    sols = _solutions(exps, fitted, wcs, run.wcs, plane, priors)
+    return DetectorAlignment(
+        detector, ALIGNED, "", plane, relative, sols, attempts, catalog=ref.name, method=method,
+        fit_geometry=geom, n_matches=sum(g.n_matches for g in groups), n_reference=len(ref),
+        fit_rms_mas=verdict.total_rms_mas,
+        rms_ra_mas=float(np.mean([g.rms_ra_mas for g in groups])),
+        rms_dec_mas=float(np.mean([g.rms_dec_mas for g in groups])),
+        quality_code=verdict.code, compromised=verdict.compromised)
+
+
+def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
+               wcs: dict[ChipKey, WCS], rel_wcs: dict[ChipKey, WCS], plane: TangentPlane,
+               relative: RelativeFit, attempts: list[FitAttempt], s: AlignmentSettings,
+               detector: str, priors: dict[str, str]) -> DetectorAlignment:
+    tried = [a for a in attempts if a.reason]
+    why = "no catalogue fit accepted" + (f" (last: {tried[-1].catalog}: {tried[-1].reason})"
+                                         if tried else "")
+    if s.keep_relative_fit and relative.ok and len(fitted) > 1:
+        sols = _solutions(exps, fitted, wcs, rel_wcs, plane, priors)
+        log.warning("%s: %s; keeping the relative alignment to %s", detector, why,
+                    relative.reference)
+        return DetectorAlignment(detector, RELATIVE_ONLY, why, plane, relative, sols, attempts,
+                                 method="relative", fit_geometry=relative.geometry,
+                                 n_matches=sum(relative.n_matches.values()),
+                                 fit_rms_mas=float(np.mean(list(relative.rms_mas.values()))))
+    log.warning("%s: %s; every exposure keeps its a-priori WCS", detector, why)
+    return DetectorAlignment(detector, FAILED, why, plane, relative, {}, attempts)

@@ -1,0 +1,238 @@
+"""Per-chip alignment source lists: background mesh, smoothed peaks, windowed centroids."""
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.stats import sigma_clipped_stats
+from astropy.utils.exceptions import AstropyUserWarning, AstropyWarning
+from photutils.background import (Background2D, MedianBackground, SExtractorBackground,
+                                  StdBackgroundRMS)
+from photutils.segmentation import make_2dgaussian_kernel
+from scipy import ndimage
+
+from engine.align.chip_wcs import read_chip_wcs, sci_extvers
+
+__all__ = ["SourceFindingSettings", "ChipSources", "ExposureSources", "find_chip_sources",
+           "find_exposure_sources"]
+
+log = logging.getLogger(__name__)
+
+_ESTIMATORS = {"sextractor": SExtractorBackground, "median": MedianBackground}
+_EXCLUDE_PERCENTILES = (10.0, 25.0, 50.0, 75.0)
+
+
+@dataclass(frozen=True)
+class SourceFindingSettings:
+    """How sources are found on one chip (spec §5.1, simplified; see the module notes)."""
+
+    box_size_px: int = 27
+    filter_size_px: int = 3
+    bkg_estimator: str = "sextractor"
+    nsigma: float = 3.0
+    threshold_factor: float = 1.1
+    kernel_fwhm_px: float = 2.0
+    min_pixels: int = 7
+    max_sources_per_chip: int = 250
+    saturation_dq_bits: tuple[int, ...] = (256, 2048)
+    exclude_saturated: bool = False
+    max_peak_fraction: float = 1.0
+    border_px: int = 3
+    window_fwhm_px: float = 2.5
+
+
+@dataclass(frozen=True)
+class ChipSources:
+    """Sources of one chip: 0-based pixel positions, instrumental flux and magnitude."""
+
+    chip: int
+    shape: tuple[int, int]
+    x: np.ndarray
+    y: np.ndarray
+    flux: np.ndarray
+
+    @property
+    def mag(self) -> np.ndarray:
+        """Instrumental magnitude, -2.5 log10(flux)."""
+        return -2.5 * np.log10(self.flux)
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+
+@dataclass(frozen=True)
+class ExposureSources:
+    """Sources of every chip of one exposure."""
+
+    rootname: str
+    path: Path
+    filter_name: str
+    kind: str
+    mjd: float
+    chips: list[ChipSources]
+
+    @property
+    def n_sources(self) -> int:
+        """Total number of sources over the chips."""
+        return sum(len(c) for c in self.chips)
+
+
+def _background(data: np.ndarray, mask: np.ndarray,
+                s: SourceFindingSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Background and RMS images; a sigma-clipped scalar if no mesh can be built."""
+    box = min(s.box_size_px, *data.shape)
+    for pct in _EXCLUDE_PERCENTILES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AstropyUserWarning)
+                bkg = Background2D(data, box, mask=mask, filter_size=s.filter_size_px,
+                                   exclude_percentile=pct,
+                                   bkg_estimator=_ESTIMATORS[s.bkg_estimator.lower()](),
+                                   bkg_rms_estimator=StdBackgroundRMS())
+            return np.asarray(bkg.background), np.asarray(bkg.background_rms)
+        except ValueError:
+            continue
+    log.debug("no background mesh at any exclusion percentile: scalar background used")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyWarning)
+        _, median, std = sigma_clipped_stats(data, mask=mask)
+    return np.full(data.shape, median), np.full(data.shape, max(float(std), 1e-6))
+
+
+def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
+                      settings: SourceFindingSettings) -> ChipSources:
+    """Find point-like sources on one chip, brightest first.
+
+    Peaks of the kernel-smoothed, background-subtracted image above the threshold image (in
+    segments of at least ``min_pixels``) are centroided with an iterative Gaussian-windowed
+    centroid (SExtractor's ``XWIN``), which keeps close neighbours apart without deblending.
+
+    Parameters
+    ----------
+    data
+        SCI array (any numeric type; cast to float32).
+    dq
+        DQ array or ``None``; pixels with a bit other than ``saturation_dq_bits`` are masked.
+    chip
+        SCI EXTVER, stored with the result.
+    settings
+        Background, threshold, kernel, centroid and selection parameters.
+
+    Returns
+    -------
+    ChipSources
+        At most ``max_sources_per_chip`` sources with positive flux.
+    """
+    s = settings
+    data = np.asarray(data, dtype=np.float32)
+    sat_bits = int(np.bitwise_or.reduce(np.array(s.saturation_dq_bits or (0,), dtype=np.int64)))
+    dq_arr = np.zeros(data.shape, np.int64) if dq is None else np.asarray(dq, np.int64)
+    mask = ((dq_arr & ~sat_bits) != 0) | ~np.isfinite(data)
+    bkg, rms = _background(np.where(mask, 0, data), mask, s)
+    rms = np.maximum(rms, _rms_floor(data[~mask]))
+    sub = np.where(mask, 0.0, data - bkg).astype(np.float32)
+    kernel = make_2dgaussian_kernel(s.kernel_fwhm_px, size=_kernel_size(s.kernel_fwhm_px))
+    smooth = ndimage.convolve(sub, kernel.array, mode="constant")
+    above = smooth > s.threshold_factor * s.nsigma * rms
+    labels, n = ndimage.label(above)
+    empty = ChipSources(chip, data.shape, np.empty(0), np.empty(0), np.empty(0))
+    if n == 0:
+        return empty
+    area = np.bincount(labels.ravel())
+    size = 2 * int(np.ceil(s.kernel_fwhm_px)) + 1
+    peak = (smooth == ndimage.maximum_filter(smooth, size=size)) & above
+    peak &= area[labels] >= s.min_pixels
+    py, px = np.nonzero(peak)
+    order = np.argsort(-smooth[py, px])[: 3 * s.max_sources_per_chip]
+    py, px = py[order], px[order]
+    x, y, flux, frac = _windowed(sub, px, py, fwhm=s.window_fwhm_px)
+    keep = np.isfinite(x) & np.isfinite(y) & (flux > 0)
+    keep &= (x >= s.border_px) & (y >= s.border_px)
+    keep &= (x <= data.shape[1] - 1 - s.border_px) & (y <= data.shape[0] - 1 - s.border_px)
+    keep &= frac <= s.max_peak_fraction
+    if s.exclude_saturated:
+        near_sat = ndimage.maximum_filter((dq_arr & sat_bits) != 0, size=2 * size + 1)
+        keep &= ~near_sat[py, px]
+    idx = np.nonzero(keep)[0][: s.max_sources_per_chip]
+    return ChipSources(chip, data.shape, x[idx], y[idx], flux[idx])
+
+
+def _rms_floor(values: np.ndarray) -> float:
+    """Smallest credible noise: the quantisation noise (1/√12) of integer-valued data.
+
+    Re-packed archive files (SCI stored as whole e-/s) have a background of exact zeros, whose
+    measured RMS is 0; without a floor every non-zero pixel would be a detection.
+
+    Examples
+    --------
+    >>> round(_rms_floor(np.array([0.0, 0.0, 3.0])), 3), _rms_floor(np.array([0.5, 1.25]))
+    (0.289, 1e-12)
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(finite == np.round(finite)):
+        return 1.0 / np.sqrt(12.0)
+    return 1e-12
+
+
+def _kernel_size(fwhm_px: float) -> int:
+    size = int(2 * np.ceil(1.5 * fwhm_px) + 1)
+    return max(size, 5)
+
+
+def _windowed(sub: np.ndarray, px: np.ndarray, py: np.ndarray, *, fwhm: float,
+              n_iter: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gaussian-windowed centroids, aperture fluxes and peak-pixel fractions of peaks.
+
+    Returns x, y (0-based pixels), the flux within a radius of 2·FWHM + 1 and the fraction
+    of the 3×3 flux in the brightest pixel (cosmic rays have most of it in one pixel).
+    """
+    half = int(np.ceil(2 * fwhm)) + 1
+    pad = np.pad(sub, half, mode="constant")
+    off = np.arange(-half, half + 1)
+    gy, gx = np.meshgrid(off, off, indexing="ij")
+    stamps = pad[(py + half)[:, None, None] + gy, (px + half)[:, None, None] + gx]
+    sigma2 = (fwhm / 2.3548) ** 2
+    dx = np.zeros(px.size)
+    dy = np.zeros(px.size)
+    for _ in range(n_iter):
+        r2 = (gx[None] - dx[:, None, None]) ** 2 + (gy[None] - dy[:, None, None]) ** 2
+        w = np.exp(-r2 / (2 * sigma2)) * stamps
+        norm = w.sum(axis=(1, 2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step_x = 2 * (w * (gx[None] - dx[:, None, None])).sum(axis=(1, 2)) / norm
+            step_y = 2 * (w * (gy[None] - dy[:, None, None])).sum(axis=(1, 2)) / norm
+        dx = np.clip(dx + step_x, -1.5, 1.5)
+        dy = np.clip(dy + step_y, -1.5, 1.5)
+    aperture = (gx ** 2 + gy ** 2) <= half ** 2
+    flux = (stamps * aperture[None]).sum(axis=(1, 2))
+    core = stamps[:, half - 1:half + 2, half - 1:half + 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = stamps[:, half, half] / core.sum(axis=(1, 2))
+    bad = ~np.isfinite(dx) | ~np.isfinite(dy) | (norm <= 0)
+    x = np.where(bad, np.nan, px + dx)
+    y = np.where(bad, np.nan, py + dy)
+    return x, y, flux, np.where(np.isfinite(frac), frac, 1.0)
+
+
+def find_exposure_sources(path: Path, *, rootname: str, filter_name: str, kind: str,
+                          settings: SourceFindingSettings) -> ExposureSources:
+    """Find sources on every SCI chip of an exposure file (opened read-only).
+
+    The chip WCS is read too, to check it is usable before any fit.
+    """
+    chips = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyWarning)
+        with fits.open(path, mode="readonly") as hdul:
+            mjd = float(hdul[0].header.get("EXPSTART", 51544.5))
+            for ver in sci_extvers(hdul):
+                read_chip_wcs(hdul, ver)
+                dq = hdul["DQ", ver].data if ("DQ", ver) in hdul else None
+                chips.append(find_chip_sources(hdul["SCI", ver].data, dq, chip=ver,
+                                               settings=settings))
+    return ExposureSources(rootname=rootname, path=Path(path), filter_name=filter_name,
+                           kind=kind, mjd=mjd, chips=chips)

@@ -1,0 +1,145 @@
+"""Write a detector's alignment into exposure copies: direct, ramp and grism exposures."""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from astropy.io import fits
+
+from engine.align.corrections import SkyCorrection
+from engine.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
+from engine.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
+                                  wcsname_for)
+from engine.align.results import ALIGNED, DetectorAlignment, ExposureSolution
+from engine.align.solve import nearest_in_time
+
+__all__ = ["fit_keywords", "update_exposure", "mark_unaligned", "GrismAssignment",
+           "assign_grism_solution", "update_grism"]
+
+log = logging.getLogger(__name__)
+
+
+def fit_keywords(alignment: DetectorAlignment, rootname: str, *,
+                 reference_name: str = "N/A") -> FitKeywords:
+    """Spec §5.5 keywords of one exposure; relative keywords when the method was relative."""
+    rel = alignment.relative
+    relative = alignment.method == "relative" and rel.ok and rel.geometry != "none"
+    rel_rms = rel.rms_mas.get(rootname, 0.0) / math.sqrt(2) if relative else 0.0
+    catalog_fit = alignment.status == ALIGNED
+    return FitKeywords(
+        rms_ra_mas=alignment.rms_ra_mas if catalog_fit else -1.0,
+        rms_dec_mas=alignment.rms_dec_mas if catalog_fit else -1.0,
+        n_matches=alignment.n_matches if catalog_fit else 0,
+        fit_geometry=alignment.fit_geometry if catalog_fit else "N/A",
+        rel_geometry=rel.geometry if relative else "N/A",
+        rel_matches=rel.n_matches.get(rootname, 0) if relative else 0,
+        rel_rms_ra_mas=rel_rms, rel_rms_dec_mas=rel_rms,
+        rel_reference=reference_name if relative else "N/A")
+
+
+def _history(c: SkyCorrection) -> tuple[str, ...]:
+    dra, ddec = c.offset_radec_arcsec
+    return (f"platescale {c.plane.scale_arcsec:.5f} arcsec/pixel",
+            f"x shift {c.shift_arcsec[0] / c.plane.scale_arcsec:.4f} px, "
+            f"y shift {c.shift_arcsec[1] / c.plane.scale_arcsec:.4f} px "
+            f"(dRA*cos(Dec) {dra:.4f}\", dDec {ddec:.4f}\")",
+            f"rotation {c.rotation_deg:.6f} deg, scale {c.scale:.8f}, skew {c.skew_deg:.6f} deg")
+
+
+def update_exposure(path: Path, solution: ExposureSolution, alignment: DetectorAlignment, *,
+                    copy_name: str, reference_name: str = "N/A") -> bytes:
+    """Apply an exposure's solution to its (temporary) copy and return its headerlet.
+
+    Parameters
+    ----------
+    path
+        The temporary copy, modified in place.
+    solution
+        The exposure's correction.
+    alignment
+        The detector's alignment (catalogue, statistics, relative fit).
+    copy_name
+        The copy's final file name (for ``HDRNAME``).
+    reference_name
+        SVM base name of the relative fit's reference exposure (``RELREFIM``).
+
+    Returns
+    -------
+    bytes
+        The headerlet FITS file of the new WCS.
+    """
+    with fits.open(path, mode="update") as hdul:
+        prior = prior_wcsname(hdul["SCI", 1].header)
+        wcsname = wcsname_for(prior, alignment.wcsname_suffix)
+        hdrname = headerlet_name(copy_name, wcsname)
+        apply_correction(hdul, solution.correction, wcsname=wcsname, hdrname=hdrname,
+                         keywords=fit_keywords(alignment, solution.rootname,
+                                               reference_name=reference_name))
+        outcome = f"{alignment.wcsname_suffix} {alignment.fit_geometry} q{alignment.quality_code}"
+        if alignment.status != ALIGNED:
+            outcome = f"{alignment.wcsname_suffix}: {alignment.reason}"
+        if not solution.fitted:
+            outcome += " (no sources: correction of the nearest exposure in time)"
+        mark_outcome(hdul, outcome)
+        info = HeaderletInfo(catalog=alignment.catalog, fit_method=alignment.method,
+                             n_matches=alignment.n_matches, fit_rms_mas=_num(alignment.fit_rms_mas),
+                             rms_ra_mas=_num(alignment.rms_ra_mas),
+                             rms_dec_mas=_num(alignment.rms_dec_mas),
+                             history=_history(solution.correction))
+        return make_headerlet(hdul, hdrname=hdrname, info=info)
+
+
+def _num(value: float) -> float:
+    return float(value) if math.isfinite(value) else -1.0
+
+
+def mark_unaligned(path: Path, reason: str) -> None:
+    """Record on a (temporary) copy that its WCS was kept and why (``SVMALIGN = 'FAILED: ...'``)."""
+    with fits.open(path, mode="update") as hdul:
+        mark_outcome(hdul, f"FAILED: {reason}")
+
+
+@dataclass(frozen=True)
+class GrismAssignment:
+    """Which direct exposure's correction a grism exposure takes, or why none."""
+
+    rootname: str
+    source: str
+    correction: SkyCorrection | None
+    reason: str = ""
+
+
+def assign_grism_solution(rootname: str, mjd: float, prior: str,
+                          alignment: DetectorAlignment) -> GrismAssignment:
+    """The correction of the direct exposure nearest in time that shares the grism's prior WCS.
+
+    A correction is a map from a prior WCS to the aligned one, so it only transfers between
+    exposures whose active WCS has the same name (same distortion and a-priori pointing).
+    """
+    if not alignment.succeeded:
+        return GrismAssignment(rootname, "", None, f"direct images not aligned: "
+                               f"{alignment.reason}")
+    same = {r: s for r, s in alignment.exposures.items()
+            if s.prior_wcsname.upper() == prior.upper()}
+    if not same:
+        priors = sorted({s.prior_wcsname for s in alignment.exposures.values()})
+        return GrismAssignment(rootname, "", None, f"no direct image shares its WCS {prior!r} "
+                               f"(direct: {', '.join(priors)})")
+    chosen = nearest_in_time(mjd, {r: s.mjd for r, s in same.items()})
+    return GrismAssignment(rootname, chosen, same[chosen].correction)
+
+
+def update_grism(path: Path, assignment: GrismAssignment, alignment: DetectorAlignment) -> str:
+    """Apply a grism assignment to its (temporary) copy; return the new (or kept) WCSNAME."""
+    with fits.open(path, mode="update") as hdul:
+        prior = prior_wcsname(hdul["SCI", 1].header)
+        if assignment.correction is None:
+            mark_outcome(hdul, f"GRISM: WCS kept: {assignment.reason}")
+            return prior
+        wcsname = wcsname_for(prior, alignment.wcsname_suffix)
+        apply_correction(hdul, assignment.correction, wcsname=wcsname,
+                         keywords=fit_keywords(alignment, assignment.source))
+        mark_outcome(hdul, f"GRISM: solution of {assignment.source} ({wcsname})")
+        return wcsname
