@@ -3,7 +3,8 @@
 Both the aperture-2 flux and the large-aperture flux (radius ``apcorr_radius_arcsec``) are
 measured against the same *far* sky: the 3-sigma-clipped median of an annulus 2–7 px outside
 the large aperture. The correction is the inverse-variance weighted, 3-sigma-clipped mean of
-the per-star ratios F_large / F_2 over bright, isolated, point-like stars, divided by the
+the per-star ratios F_large / F_2 over bright, isolated, point-like stars (no data gap and no
+detected neighbour whose light can reach the large aperture or its sky), divided by the
 encircled energy of the large aperture (``apcorr_large_ee``, 1 when it holds the whole PSF).
 The corrected flux is F_2(far sky) × correction.
 
@@ -27,7 +28,8 @@ from photutils.aperture import (ApertureStats, CircularAnnulus, CircularAperture
                                 aperture_photometry)
 from scipy.spatial import cKDTree
 
-__all__ = ["ApertureCorrection", "FarSkyFluxes", "far_sky_fluxes", "aperture_correction"]
+__all__ = ["ApertureCorrection", "FarSkyFluxes", "Neighbours", "far_sky_fluxes",
+           "aperture_correction"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class FarSkyFluxes:
     err2: np.ndarray
     big: np.ndarray
     big_err: np.ndarray
+    big_complete: np.ndarray | None = None
+    """The large aperture and its sky annulus hold no pixel without data (bool)."""
 
 
 def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray, *,
@@ -78,7 +82,7 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
     """
     if len(x) == 0:
         z = np.zeros(0)
-        return FarSkyFluxes(z, z, z, z)
+        return FarSkyFluxes(z, z, z, z, np.zeros(0, bool))
     bad = ~np.isfinite(noise)
     xy = np.column_stack([x, y])
     aps = [CircularAperture(xy, r=r2), CircularAperture(xy, r=r_big)]
@@ -92,6 +96,8 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
         stats = ApertureStats(data, ring, mask=bad, sigma_clip=SigmaClip(sigma=3.0, maxiters=10))
         sky = np.nan_to_num(np.atleast_1d(np.asarray(stats.median, float)), nan=0.0)
     n_ring = np.maximum(np.asarray(ring.area_overlap(data, mask=bad), float), 1.0)
+    complete = (np.abs(np.asarray(aps[1].area_overlap(data, mask=bad), float) - aps[1].area)
+                < 1e-6) & (np.abs(n_ring - ring.area) < 1e-6)
     sky_var = np.asarray(aperture_photometry(good_noise ** 2, ring, mask=bad)["aperture_sum"],
                          float) / n_ring ** 2 * (math.pi / 2)
     out = []
@@ -105,35 +111,47 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
         var = np.asarray(phot[f"aperture_sum_err_{i}"], float) ** 2 + poisson + \
             area ** 2 * sky_var
         out += [np.where(area > 0, flux, np.nan), np.where(area > 0, np.sqrt(var), np.nan)]
-    return FarSkyFluxes(*out)
+    return FarSkyFluxes(*out, big_complete=complete)
 
 
-def _isolated(x: np.ndarray, y: np.ndarray, radius: float, candidates: np.ndarray,
-              segm: np.ndarray | None) -> np.ndarray:
-    """Candidates with no other catalogue source within ``radius`` and, given a segmentation,
-    no pixel of another segment inside that radius."""
-    tree = cKDTree(np.column_stack([x, y]))
-    counts = np.array([len(n) for n in tree.query_ball_point(np.column_stack([x, y]), radius)])
-    ok = candidates & (counts <= 1)
-    if segm is None:
+@dataclass
+class Neighbours:
+    """Detected sources that may contaminate a large aperture: position, flux, extent."""
+
+    x: np.ndarray
+    y: np.ndarray
+    flux: np.ndarray
+    """Flux (any consistent unit, e.g. the detection image's segment flux), for the 0.5 % test."""
+    extent: np.ndarray
+    """1-sigma semi-major axis, pixels; the light is assumed to reach 5× this far."""
+
+
+def _isolated(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, candidates: np.ndarray,
+              reach: float, neighbours: Neighbours) -> np.ndarray:
+    """Candidates whose large aperture (radius ``reach``) no neighbour with more than 0.5 % of
+    the star's flux reaches (its centre + 5 extents); the star's own entry (the neighbour
+    within 1.5 px) is ignored. The far annulus is protected by its clipped median."""
+    ok = candidates.copy()
+    if neighbours.x.size == 0:
         return ok
-    ny, nx = segm.shape
-    r = int(math.ceil(radius))
+    tree = cKDTree(np.column_stack([neighbours.x, neighbours.y]))
+    search = reach + 5 * float(np.max(neighbours.extent, initial=0.0))
     for i in np.flatnonzero(ok):
-        ix, iy = int(round(x[i])), int(round(y[i]))
-        y0, y1, x0, x1 = max(iy - r, 0), min(iy + r + 1, ny), max(ix - r, 0), min(ix + r + 1, nx)
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        cut = segm[y0:y1, x0:x1]
-        inside = ((xx - x[i]) ** 2 + (yy - y[i]) ** 2 <= radius ** 2) & (cut > 0)
-        own = segm[min(max(iy, 0), ny - 1), min(max(ix, 0), nx - 1)]
-        ok[i] = bool(np.all(cut[inside] == own))
+        near = np.asarray(tree.query_ball_point([x[i], y[i]], search), dtype=int)
+        if near.size == 0:
+            continue
+        d = np.hypot(neighbours.x[near] - x[i], neighbours.y[near] - y[i])
+        other = d > 1.5
+        bright = neighbours.flux[near] > 0.005 * far.flux2[i]
+        reaches = d < reach + 5 * neighbours.extent[near]
+        ok[i] = not np.any(other & bright & reaches)
     return ok
 
 
 def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable: np.ndarray,
                         *, shape: tuple[int, int], radius_px: float, large_ee: float,
                         min_snr: float, min_stars: int, default_mag: float,
-                        segm: np.ndarray | None = None) -> ApertureCorrection:
+                        neighbours: Neighbours | None = None) -> ApertureCorrection:
     """Weighted, clipped mean of F_large / F_2 over bright isolated stars.
 
     Parameters
@@ -152,9 +170,9 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
         Smallest aperture-2 S/N of a reference star; fewest stars for a measured value.
     default_mag
         Correction used otherwise, mag.
-    segm
-        Optional detection segmentation: stars with another segment inside the large
-        aperture are not used.
+    neighbours
+        Detected sources (segments, or the point sources themselves when None) that must not
+        reach the large aperture or its sky annulus.
 
     Returns
     -------
@@ -167,24 +185,49 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
     ny, nx = shape
     cand = usable & np.isfinite(snr) & (snr >= min_snr) & np.isfinite(far.big) & \
         (x > margin) & (x < nx - 1 - margin) & (y > margin) & (y < ny - 1 - margin)
-    idx = np.flatnonzero(_isolated(x, y, radius_px + 4, cand, segm))
+    if neighbours is None:
+        neighbours = Neighbours(x, y, np.nan_to_num(far.flux2), np.full(x.size, 1.0))
+    cand &= np.isfinite(far.big) & (far.big_complete if far.big_complete is not None else True)
+    idx = np.flatnonzero(_isolated(far, x, y, cand, radius_px, neighbours))
     if idx.size < min_stars:
         return default
     ratio = far.big[idx] / far.flux2[idx]
     sig = np.hypot(far.big_err[idx], ratio * far.err2[idx]) / far.flux2[idx]
-    keep = np.isfinite(ratio) & (sig > 0)
+    ok = np.isfinite(ratio) & np.isfinite(sig) & (sig > 0)
+    ratio, sig = ratio[ok], sig[ok]
+    if ratio.size < min_stars:
+        return default
+    mean, error, n_used = _robust_weighted_mean(ratio, sig)
+    log.debug("aperture correction %.4f ± %.4f from %d stars", mean / large_ee, error, n_used)
+    return ApertureCorrection(mean / large_ee, error / large_ee, n_used, "measured")
+
+
+def _robust_weighted_mean(values: np.ndarray, sigma: np.ndarray) -> tuple[float, float, int]:
+    """Inverse-variance mean after clipping outliers about the median.
+
+    A value is kept when it lies within 3 × max(its own sigma, 1.4826 · MAD) of the current
+    centre; the centre starts at the median, so a few contaminated stars with small errors
+    cannot drag it. Returns (mean, standard error, values used).
+
+    Examples
+    --------
+    >>> m, e, n = _robust_weighted_mean(np.array([1.10, 1.11, 1.09, 1.10, 2.0]),
+    ...                                 np.array([0.01, 0.01, 0.01, 0.01, 0.001]))
+    >>> round(m, 3), n
+    (1.1, 4)
+    """
+    centre = float(np.median(values))
+    keep = np.ones(values.size, bool)
     for _ in range(10):
-        w = 1.0 / sig[keep] ** 2
-        mean = float(np.sum(w * ratio[keep]) / np.sum(w))
-        pull = (ratio - mean) / sig
-        spread = max(1.0, float(np.std(pull[keep])))
-        new = np.isfinite(ratio) & (sig > 0) & (np.abs(pull) < 3 * spread)
-        if new.sum() < min_stars or np.array_equal(new, keep):
+        mad = 1.4826 * float(np.median(np.abs(values - centre)))
+        new = np.abs(values - centre) < 3 * np.maximum(sigma, mad)
+        if not new.any():
+            break
+        w = 1.0 / sigma[new] ** 2
+        centre = float(np.sum(w * values[new]) / np.sum(w))
+        if np.array_equal(new, keep):
             break
         keep = new
-    w = 1.0 / sig[keep] ** 2
-    mean = float(np.sum(w * ratio[keep]) / np.sum(w))
-    error = float(np.sqrt(1.0 / np.sum(w))) * max(1.0, float(np.std(((ratio - mean) / sig)[keep])))
-    log.debug("aperture correction %.4f ± %.4f from %d stars", mean / large_ee, error,
-              int(keep.sum()))
-    return ApertureCorrection(mean / large_ee, error / large_ee, int(keep.sum()), "measured")
+    w = 1.0 / sigma[keep] ** 2
+    chi = float(np.std((values[keep] - centre) / sigma[keep])) if keep.sum() > 1 else 1.0
+    return centre, float(np.sqrt(1.0 / np.sum(w))) * max(1.0, chi), int(keep.sum())

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from engine.catalogs.apcorr import ApertureCorrection, aperture_correction, far_sky_fluxes
+from engine.catalogs.apcorr import (ApertureCorrection, Neighbours, aperture_correction,
+                                   far_sky_fluxes)
 from engine.catalogs.flags import (EDGE, EXTENDED, FAINT, SATURATED, ci_flags, edge_flags,
                                   faint_flags, saturation_flags)
 from engine.catalogs.params import CatalogParameters
@@ -69,7 +70,8 @@ def source_flags(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
 def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y: np.ndarray,
                           params: CatalogParameters, *,
                           saturated_xy: tuple[np.ndarray, np.ndarray] | None = None,
-                          segm: np.ndarray | None = None) -> tuple[Table, ApertureCorrection]:
+                          neighbours: Neighbours | None = None
+                          ) -> tuple[Table, ApertureCorrection]:
     """Forced photometry of every total-catalogue source in one filter image.
 
     Parameters
@@ -85,8 +87,8 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
         Catalogue parameters.
     saturated_xy
         Saturated input pixels in this image's frame, or None (no flag 4).
-    segm
-        Detection segmentation map, to pick isolated reference stars (optional).
+    neighbours
+        Detected sources that rule out reference stars near them (default: the catalogue).
 
     Returns
     -------
@@ -105,7 +107,8 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
     apcorr = aperture_correction(far, x, y, usable, shape=img.shape, radius_px=r_big,
                                  large_ee=params.apcorr_large_ee, min_snr=params.apcorr_min_snr,
                                  min_stars=params.apcorr_min_stars,
-                                 default_mag=params.apcorr_default_mag, segm=segm)
+                                 default_mag=params.apcorr_default_mag,
+                                 neighbours=neighbours)
     cor = far.flux2 * apcorr.factor
     values = {"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
               "ID": pos.ids, "MagAp1": phot.mag1, "MagErrAp1": phot.merr1,

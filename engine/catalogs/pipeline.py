@@ -1,0 +1,233 @@
+"""All catalogues of one detector: detect on the total product, measure every filter product."""
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.table import Table
+
+from engine.catalogs.apcorr import Neighbours
+from engine.catalogs.ecsv import CatalogInfo, catalog_meta
+from engine.catalogs.image import ProductImage
+from engine.catalogs.params import CatalogParameters
+from engine.catalogs.point_catalog import (Positions, detect_point_positions,
+                                           measure_point_catalog)
+from engine.catalogs.prepare import PreparedImage, prepare_image
+from engine.catalogs.quality import (cr_rejection_threshold, flagged_fraction, n_good_rows,
+                                     trim_total)
+from engine.catalogs.segment_catalog import (SegmentDetection, detect_segments,
+                                             measure_segment_catalog)
+from engine.catalogs.tables import (POINT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EMPTY_COLUMNS,
+                                    make_table, total_table)
+from engine.errors import InputError
+
+__all__ = ["ProductCatalogs", "DetectorCatalogs", "build_catalogs"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProductCatalogs:
+    """Point and segment catalogue of one product (a filter, or ``total``)."""
+
+    filter_name: str
+    point: Table
+    segment: Table
+
+
+@dataclass
+class DetectorCatalogs:
+    """Every catalogue of one detector, filters in input order."""
+
+    total: ProductCatalogs
+    filters: list[ProductCatalogs]
+    notes: list[str] = field(default_factory=list)
+    """Quality decisions (emptied or marked catalogues, with reasons)."""
+
+    def all(self) -> list[ProductCatalogs]:
+        """Filter products first, then the total (manifest order, spec §10)."""
+        return [*self.filters, self.total]
+
+
+def _check_grid(total: ProductImage, image: ProductImage) -> None:
+    ny, nx = total.shape
+    probe_x, probe_y = np.array([0.0, nx - 1.0, nx / 2]), np.array([0.0, ny - 1.0, ny / 2])
+    ra, dec = total.wcs.pixel_to_world_values(probe_x, probe_y)
+    px, py = image.wcs.world_to_pixel_values(ra, dec)
+    off = float(np.max(np.hypot(px - probe_x, py - probe_y)))
+    if image.shape != total.shape or off > 0.01:
+        raise InputError(f"filter product {image.filter_name} is not on the total product's "
+                         f"pixel grid (shape {image.shape} vs {total.shape}, offset {off:.3f} "
+                         "px); SVM products of a detector must share one output WCS",
+                         file=image.path)
+
+
+def _neighbours(seg: SegmentDetection) -> Neighbours | None:
+    """Segments of the detection image as aperture-correction neighbours (None if none)."""
+    cat = seg.catalog
+    if cat is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        flux = np.nan_to_num(np.asarray(cat.segment_flux, float))
+        extent = np.nan_to_num(np.asarray(getattr(cat.semimajor_axis, "value",
+                                                  cat.semimajor_axis), float), nan=1.0)
+    return Neighbours(seg.positions.x, seg.positions.y, flux, extent)
+
+
+def _extra(prep: PreparedImage) -> dict[str, object]:
+    bkg = prep.background
+    return {"Background method": bkg.method, "Background rms (e/s)": round(bkg.rms, 6),
+            "Background skew": round(bkg.skew, 4),
+            "Noise model": "per-pixel rms = background rms * sqrt(median WHT / WHT)"}
+
+
+def _empty(image: ProductImage, params: CatalogParameters, version: str, reason: str,
+           seg_columns: tuple = SEGMENT_EMPTY_COLUMNS) -> ProductCatalogs:
+    extra = {"Quality": reason}
+    point = make_table(POINT_COLUMNS, {}, 0)
+    point.meta.update(catalog_meta(image, params, CatalogInfo("point", params.nsigma, 0, version,
+                                                              extra)))
+    seg = make_table(seg_columns, {}, 0)
+    seg.meta.update(catalog_meta(image, params, CatalogInfo("segment", params.segm_nsigma, 0,
+                                                            version, extra)))
+    return ProductCatalogs(image.filter_name, point, seg)
+
+
+def _measure_filter(image: ProductImage, total: ProductImage, pos: Positions,
+                    seg: SegmentDetection, params: CatalogParameters, version: str,
+                    saturated: tuple[np.ndarray, np.ndarray] | None) -> ProductCatalogs:
+    _check_grid(total, image)
+    prep = prepare_image(image, params)
+    point, apcorr = measure_point_catalog(prep, pos, pos.x, pos.y, params,
+                                          saturated_xy=saturated, neighbours=_neighbours(seg))
+    extra = _extra(prep) | {
+        "Aperture correction": round(apcorr.factor, 5),
+        "Aperture correction (mag)": round(apcorr.mag, 4),
+        "Aperture correction error": round(apcorr.error, 5),
+        "Aperture correction stars": apcorr.n_stars,
+        "Aperture correction method": f"{apcorr.method}: F({params.apcorr_radius_arcsec}\") / "
+                                      f"F(aperture 2), far sky, EE {params.apcorr_large_ee}"}
+    point.meta.update(catalog_meta(image, params, CatalogInfo(
+        "point", params.nsigma, len(point), version, extra)))
+    segment = measure_segment_catalog(prep, seg, params, saturated_xy=saturated)
+    seg_extra = _extra(prep) | {"Segmentation": "; ".join(seg.segmentation.passes),
+                                "Deblending": seg.segmentation.deblending}
+    if seg.segmentation.empty_reason:
+        seg_extra["Quality"] = seg.segmentation.empty_reason
+    segment.meta.update(catalog_meta(image, params, CatalogInfo(
+        "segment", seg.segmentation.nsigma, len(segment), version, seg_extra)))
+    return ProductCatalogs(image.filter_name, point, segment)
+
+
+def build_catalogs(total: ProductImage, filters: list[ProductImage], params: CatalogParameters,
+                   *, saturated: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                   exposures: dict[str, tuple[int, float]] | None = None,
+                   recipe_version: str = "") -> DetectorCatalogs:
+    """Detect on the total product and measure every filter product (spec §9).
+
+    Parameters
+    ----------
+    total
+        The detector's total (detection) product.
+    filters
+        Its filter products, on the same pixel grid.
+    params
+        Catalogue parameters of the detector.
+    saturated
+        Filter → saturated input pixels in the product frame (flag 4); None: no flag 4.
+    exposures
+        Filter → (number of exposures, summed exposure time s), for the CR rejection rule.
+    recipe_version
+        Written into every catalogue header.
+
+    Returns
+    -------
+    DetectorCatalogs
+
+    Raises
+    ------
+    InputError
+        If a filter product is not on the total product's grid.
+    """
+    version = recipe_version
+    if total.is_blank:
+        reason = "blank total image: no data to detect sources on"
+        return DetectorCatalogs(_empty(total, params, version, reason),
+                                [_empty(f, params, version, reason) for f in filters], [reason])
+    tprep = prepare_image(total, params)
+    pos = detect_point_positions(tprep, params)
+    seg = detect_segments(tprep, params)
+    per_filter = []
+    for i, image in enumerate(filters, start=1):
+        log.info("catalogues %d/%d: %s", i, len(filters), image.filter_name)
+        sat = (saturated or {}).get(image.filter_name) if saturated is not None else None
+        per_filter.append(_measure_filter(image, total, pos, seg, params, version, sat))
+    result = DetectorCatalogs(_total(tprep, pos, seg, per_filter, params, version), per_filter)
+    _quality(result, params, exposures or {}, total.exptime)
+    return result
+
+
+def _total(tprep: PreparedImage, pos: Positions, seg: SegmentDetection,
+           per_filter: list[ProductCatalogs], params: CatalogParameters, version: str
+           ) -> ProductCatalogs:
+    base = Table({"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
+                  "ID": pos.ids})
+    for spec in POINT_COLUMNS[:5]:
+        base[spec.name].format, base[spec.name].unit = spec.format, spec.unit
+    point = trim_total(total_table(base, "ID", {p.filter_name: p.point for p in per_filter}),
+                       flag_trim_value=params.flag_trim_value)
+    sp = seg.positions
+    sbase = Table({"ID": sp.ids, "X-Centroid": sp.x, "Y-Centroid": sp.y, "RA": sp.ra,
+                   "DEC": sp.dec})
+    for spec in SEGMENT_COLUMNS[:5]:
+        sbase[spec.name].format, sbase[spec.name].unit = spec.format, spec.unit
+    segment = trim_total(total_table(sbase, "ID", {p.filter_name: p.segment for p in per_filter
+                                                   if "ID" in p.segment.colnames}),
+                         flag_trim_value=params.flag_trim_value)
+    extra = _extra(tprep) | {"Trimming": f"rows flagged > {params.flag_trim_value} in every "
+                                         "filter are removed"}
+    point.meta.update(catalog_meta(tprep.image, params, CatalogInfo(
+        "point", params.nsigma, len(point), version, extra)))
+    seg_extra = extra | {"Segmentation": "; ".join(seg.segmentation.passes),
+                         "Deblending": seg.segmentation.deblending}
+    if seg.segmentation.empty_reason:
+        seg_extra["Quality"] = seg.segmentation.empty_reason
+    segment.meta.update(catalog_meta(tprep.image, params, CatalogInfo(
+        "segment", seg.segmentation.nsigma, len(segment), version, seg_extra)))
+    return ProductCatalogs("total", point, segment)
+
+
+def _quality(result: DetectorCatalogs, params: CatalogParameters,
+             exposures: dict[str, tuple[int, float]], total_exptime: float) -> None:
+    """Mark heavily flagged catalogues; apply the CR rule when enabled (spec §9.5)."""
+    for prod in result.filters:
+        for kind, table in (("point", prod.point), ("segment", prod.segment)):
+            if "Flags" not in table.colnames or len(table) == 0:
+                continue
+            frac = flagged_fraction(np.asarray(table["Flags"]),
+                                    flag_trim_value=params.flag_trim_value)
+            if frac > params.max_flagged_fraction:
+                note = (f"{frac:.0%} of the sources are flagged > {params.flag_trim_value} "
+                        f"(limit {params.max_flagged_fraction:.0%}): use with care")
+                table.meta["Quality"] = note
+                result.notes.append(f"{prod.filter_name} {kind}: {note}")
+    if not params.cr_rejection:
+        return
+    for kind, factor in (("point", params.crfactor_point), ("segment", params.crfactor_segment)):
+        threshold = cr_rejection_threshold(factor, exposures, total_exptime)
+        good = n_good_rows(getattr(result.total, kind))
+        if 0 < good < threshold:
+            reason = (f"cosmic-ray rejection: {good} good {kind} sources < threshold "
+                      f"{threshold:.0f} (crfactor {factor} x n1^2 / TEXPTIME); all catalogues "
+                      "of this detector are emptied")
+            for prod in result.all():
+                for attr in ("point", "segment"):
+                    table = getattr(prod, attr)
+                    setattr(prod, attr, table[:0])
+                    getattr(prod, attr).meta["Quality"] = reason
+                    getattr(prod, attr).meta["Number of sources"] = 0
+            result.notes.append(reason)
+            return
