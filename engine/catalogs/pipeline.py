@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from astropy.table import Table
@@ -23,9 +24,21 @@ from engine.catalogs.tables import (POINT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EMPT
                                     make_table, total_table)
 from engine.errors import InputError
 
-__all__ = ["ProductCatalogs", "DetectorCatalogs", "build_catalogs"]
+__all__ = ["CatalogFile", "ProductCatalogs", "DetectorCatalogs", "build_catalogs"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    """One written catalogue (the ``catalogs`` context value is a list of these)."""
+
+    product: str
+    """Filter name, or ``total``."""
+    kind: str
+    """``point`` or ``segment``."""
+    path: Path
+    n_sources: int
 
 
 @dataclass

@@ -21,3 +21,7 @@ from engine.steps import (align_to_catalog, apply_alignment,  # noqa: E402  (ali
 
 __all__ += ["align_to_catalog", "apply_alignment", "find_alignment_sources",
             "reconcile_grism_wcs"]
+
+from engine.steps import make_catalogs  # noqa: E402  (source catalogues)
+
+__all__ += ["make_catalogs"]

@@ -1,0 +1,88 @@
+"""Make the point and segment catalogues of a detector's total and filter products (spec §9)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.catalogs import (CatalogFile, CatalogParameters, build_catalogs, read_product,
+                             saturated_pixels, write_catalog)
+from engine.core import VisitContext, constrained, register_step
+from engine.errors import NoWorkFound
+from engine.steps.copy_inputs import total_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MakeCatalogsConfig(CatalogParameters):
+    """Catalogue parameters; per-detector values in conf/detector/<det>.yaml."""
+
+    aperture_1_arcsec: float = constrained(0.05, exclusiveMinimum=0)
+    """Radius of the small photometric aperture (``aperture_1``), arcsec."""
+    aperture_2_arcsec: float = constrained(0.15, exclusiveMinimum=0)
+    """Radius of the large photometric aperture (``aperture_2``), arcsec."""
+    sky_statistic: str = constrained("mode", enum=["mode", "median", "mean"])
+    """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``)."""
+    fwhmpsf_arcsec: float = constrained(0.076, exclusiveMinimum=0)
+    """PSF FWHM used for the detection kernels (``TWEAK_FWHMPSF``), arcsec."""
+    nsigma: float = constrained(5.0, exclusiveMinimum=0)
+    """Point-source detection threshold in units of the per-pixel noise (``nsigma``)."""
+    segm_nsigma: float = constrained(3.0, exclusiveMinimum=0)
+    """Segmentation threshold in units of the per-pixel noise (``sourcex.segm_nsigma``)."""
+    source_box: int = constrained(6, minimum=1)
+    """Fewest connected pixels of a segment (``sourcex.source_box``)."""
+    apcorr_large_ee: float = constrained(1.0, exclusiveMinimum=0, maximum=1)
+    """Encircled energy of the PSF within ``apcorr_radius_arcsec`` (1: treat it as infinite)."""
+    apcorr_min_stars: int = constrained(5, minimum=1)
+    """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
+    max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
+    """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
+
+
+def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
+    copies = ctx.read("input_copies")
+    return [copies[r] for r in rootnames if r in copies]
+
+
+@register_step("make_catalogs", config=MakeCatalogsConfig,
+               requires=("product_tree", "input_copies", "total_drizzle"),
+               provides=("catalogs",), scope="detector")
+def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
+    """Detect on the total drizzle; measure every filter drizzle there; write the ECSV files."""
+    total = total_for(ctx)
+    if not total.has_direct_images:
+        raise NoWorkFound(f"{total.detector_key} has no direct image")
+    total_img = read_product(ctx.read("total_drizzle").product, filter_name="total")
+    products, filters = [], []
+    for fp in total.filters:
+        path = ctx.product_path(fp.drizzle)
+        if not path.is_file():
+            log.warning("%s: no filter drizzle %s; its catalogues are not made", ctx.unit,
+                        path.name)
+            continue
+        products.append(fp)
+        filters.append(read_product(path, filter_name=fp.filter_name))
+    if not filters:
+        raise NoWorkFound(f"{total.detector_key} has no filter drizzle to measure")
+    saturated = None
+    if cfg.flag_saturation:
+        saturated = {fp.filter_name: saturated_pixels(
+            _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,
+            total_img.wcs, total_img.shape) for fp in products}
+    exposures = {fp.filter_name: (len(fp.exposures), sum(e.exposure.exptime for e in fp.exposures))
+                 for fp in products}
+    result = build_catalogs(total_img, filters, cfg, saturated=saturated, exposures=exposures,
+                            recipe_version=ctx.provenance.recipe_version)
+    names = {fp.filter_name: fp.names() for fp in products} | {"total": total.names()}
+    written: list[CatalogFile] = []
+    for cats in result.all():
+        for kind in ("point", "segment"):
+            table = getattr(cats, kind)
+            name = names[cats.filter_name][f"{kind}_catalog"]
+            path = ctx.save_product(name, lambda tmp, t=table: write_catalog(t, tmp))
+            written.append(CatalogFile(cats.filter_name, kind, path, len(table)))
+            log.info("%s: %d sources", name, len(table))
+    for note in result.notes:
+        log.info("%s catalogues: %s", ctx.unit, note)
+    ctx.write("catalogs", written)
