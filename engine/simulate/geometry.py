@@ -15,7 +15,7 @@ from astropy.io import fits
 
 __all__ = ["ChipGeometry", "radec_to_vec", "vec_to_radec", "tan_offsets", "tan_point",
            "move_matrix", "roll_matrix", "transform_chip", "orientat", "reference_point",
-           "crop_chip", "wcs_header", "apriori_matrix", "apply_matrix"]
+           "crop_chip", "wcs_header", "apriori_matrix", "apply_matrix", "relative_pixel_area"]
 
 
 @dataclass(frozen=True)
@@ -188,3 +188,21 @@ def wcs_header(chip: ChipGeometry, wcsname: str) -> fits.Header:
     for key, value in chip.sip_b:
         h[key] = (value, "SIP distortion coefficient")
     return h
+
+
+def relative_pixel_area(wcs: object, x: np.ndarray, y: np.ndarray,
+                        pixel_scale: float) -> np.ndarray:
+    """Sky area of the pixels at 0-based (x, y) under ``wcs`` (SIP included), in units of
+    ``pixel_scale``² — the value of HST's pixel area map (PAM) there.
+
+    A flat-fielded FLT/FLC holds a point source's counts divided by this factor.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ra0, dec0 = wcs.wcs.crval  # type: ignore[attr-defined]
+    corners = []
+    for dx, dy in ((-0.5, 0.0), (0.5, 0.0), (0.0, -0.5), (0.0, 0.5)):
+        ra, dec = wcs.all_pix2world(x + dx, y + dy, 0)  # type: ignore[attr-defined]
+        corners.append(tan_offsets(ra, dec, float(ra0), float(dec0)))
+    (xl, yl), (xr, yr), (xb, yb), (xt, yt) = corners
+    det = (xr - xl) * (yt - yb) - (xt - xb) * (yr - yl)
+    return np.abs(det) * 3600.0 ** 2 / pixel_scale ** 2

@@ -10,7 +10,7 @@ from engine.simulate.detectors import DetectorSpec
 from engine.simulate.effects import DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays
 from engine.simulate.filters import get_filter
 from engine.simulate.galaxies import add_galaxies
-from engine.simulate.geometry import ChipGeometry
+from engine.simulate.geometry import ChipGeometry, relative_pixel_area
 from engine.simulate.plan import ExposurePlan
 from engine.simulate.psf import PsfModel, add_points, psf_for
 from engine.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
@@ -69,7 +69,11 @@ def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, m
 
 def _source_rates(image: np.ndarray, wcs: WCS, chip: ChipGeometry, scene: Scene,
                   plan: ExposurePlan, spec: DetectorSpec) -> None:
-    """Add the count rates (electrons/s) of stars and galaxies to ``image``."""
+    """Add the count rates (electrons/s) of stars and galaxies to ``image``.
+
+    As in a flat-fielded HST image, a source's counts are its flux divided by the relative sky
+    area of the pixels it falls on (the pixel area map), while a flat sky is flat per pixel.
+    """
     info = plan.filter
     jitter = 0.02 if plan.kind == "fgs_coarse" else 0.0
     psf = psf_for(spec, info.pivot_a, jitter_arcsec=jitter)
@@ -78,13 +82,15 @@ def _source_rates(image: np.ndarray, wcs: WCS, chip: ChipGeometry, scene: Scene,
         flux = fluxes_e_s(scene.g_mag, info)
     else:
         flux = fluxes_e_s(star_mags(scene, info), info)
+    flux = flux / relative_pixel_area(wcs, x, y, spec.pixel_scale)  # flat-fielded counts
     if plan.mode in ("grism", "scan", "moving"):
         x, y, flux, psf = _trail(x, y, flux, spec, plan.mode, psf, image.shape)
     add_points(image, x, y, flux, psf)
     if plan.mode in ("imaging", "chinject") and scene.gal_ra.size:
         gx, gy = wcs.all_world2pix(scene.gal_ra, scene.gal_dec, 0, tolerance=1e-9, quiet=True)
-        add_galaxies(image, gx, gy, fluxes_e_s(galaxy_mags(scene, info), info),
-                     scene.gal_shape, chip.cd_matrix * 3600.0, psf)
+        gflux = fluxes_e_s(galaxy_mags(scene, info), info) / \
+            relative_pixel_area(wcs, gx, gy, spec.pixel_scale)
+        add_galaxies(image, gx, gy, gflux, scene.gal_shape, chip.cd_matrix * 3600.0, psf)
 
 
 def _read_noise_map(chip: ChipGeometry, spec: DetectorSpec) -> np.ndarray:

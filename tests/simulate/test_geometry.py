@@ -58,3 +58,16 @@ def test_geometry_tangent_plane_round_trip():
     xi, eta = tan_offsets(ra, dec, 10.0, 60.0)
     np.testing.assert_allclose(xi, [0.01, -0.02], atol=1e-13)
     np.testing.assert_allclose(eta, [0.005, 0.03], atol=1e-13)
+
+
+def test_geometry_pixel_area_map_matches_hst_range():
+    from engine.simulate.geometry import relative_pixel_area
+
+    chip = builtin_template("acs_wfc").chips[1].geometry
+    wcs = _wcs(chip)
+    x, y = np.meshgrid(np.linspace(0, 4095, 9), np.linspace(0, 2047, 5))
+    area = relative_pixel_area(wcs, x.ravel(), y.ravel(), 0.05)
+    assert 0.85 < area.min() < area.max() < 1.08  # ACS/WFC PAM spans about 0.87-1.06
+    centre = relative_pixel_area(wcs, np.array([2047.0]), np.array([1023.0]), 0.05)[0]
+    det = abs(np.linalg.det(chip.cd_matrix)) * 3600 ** 2 / 0.05 ** 2
+    assert centre == pytest.approx(det, rel=1e-3)

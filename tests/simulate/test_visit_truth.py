@@ -11,7 +11,7 @@ from photutils.psf import PSFPhotometry
 
 from engine.simulate.detectors import get_detector
 from engine.simulate.filters import get_filter
-from engine.simulate.geometry import tan_offsets
+from engine.simulate.geometry import relative_pixel_area, tan_offsets
 from engine.simulate.psf import psf_for, psf_stamps
 from tests.simulate.helpers import isolated_stars, true_epsf
 
@@ -91,7 +91,8 @@ def _encircled(detector: str, filter_name: str, x: float, y: float, radius: floa
 
 @pytest.mark.parametrize("detector", DETECTORS)
 def test_visit_truth_aperture_flux_matches_truth(sim_visit_factory, detector):
-    """Background-subtracted aperture flux = truth flux (× EXPTIME for CCDs) × encircled energy."""
+    """Background-subtracted aperture flux = truth flux (× EXPTIME for CCDs) × encircled energy
+    / pixel area map (flat-fielded counts, as in real FLT/FLC files)."""
     visit = sim_visit_factory(detector=detector, pointing_error=False, size=512, n_stars=10,
                               n_galaxies=0)
     radius = {"wfc3_ir": 8.0, "wfc3_uvis": 12.0, "acs_wfc": 10.0}[detector]
@@ -100,12 +101,15 @@ def test_visit_truth_aperture_flux_matches_truth(sim_visit_factory, detector):
         for chip in range(1, len(exp.chip_shapes) + 1):
             stars = isolated_stars(visit, exp.rootname, chip, min_counts=2e4, radius=radius + 10,
                                    edge=radius + 10, bright_radius=60)
+            wcs = visit.truth.true_wcs(exp.rootname, chip)
+            scale = get_detector(detector).pixel_scale
             for x, y, flux in zip(stars.x, stars.y, stars.flux):
+                area = float(relative_pixel_area(wcs, x, y, scale))
                 ap = CircularAperture((x, y), r=radius)
                 ann = CircularAnnulus((x, y), r_in=radius + 2, r_out=radius + 8)
                 sky = np.median(ann.to_mask(method="center").get_values(stars.data))
                 clean = np.where(stars.hits, sky, stars.data)  # cosmic rays, hot pixels
                 total = aperture_photometry(clean, ap)["aperture_sum"][0] - sky * ap.area
-                ratios.append(total / (flux * _encircled(detector, exp.filter, x, y, radius)))
+                ratios.append(total * area / (flux * _encircled(detector, exp.filter, x, y, radius)))
     assert len(ratios) >= 2, "no isolated bright star far enough from the edges"
     assert abs(np.median(ratios) - 1) < 0.03, ratios
