@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from astropy.time import Time
 from engine.errors import ConfigError, InputError
 from engine.simulate.detectors import DetectorSpec, get_detector
 from engine.simulate.filters import FilterInfo, get_filter
+from engine.simulate.footprint import keep_near_chips, scene_box
 from engine.simulate.geometry import (
     ChipGeometry,
     apriori_matrix,
@@ -21,7 +21,6 @@ from engine.simulate.geometry import (
     orientat,
     reference_point,
     roll_matrix,
-    tan_offsets,
     tan_point,
     transform_chip,
 )
@@ -105,49 +104,6 @@ def _geometry(template: DetectorTemplate, plan: ExposurePlan, target: tuple[floa
     hdr_ref = tan_point(plan.apriori[0] / 3600, plan.apriori[1] / 3600, *ref)
     return ExposureGeometry(true, header_chips_of(true, matrix), matrix, ref,
                             (float(hdr_ref[0]), float(hdr_ref[1])))
-
-
-def _scene_box(geoms: list[ExposureGeometry],
-               target: tuple[float, float]) -> tuple[float, float, float, float]:
-    xs, ys = [], []
-    for geom in geoms:
-        for chip in geom.true_chips:
-            ny, nx = chip.shape
-            u = np.array([0.5, nx + 0.5, nx + 0.5, 0.5]) - chip.crpix[0]
-            v = np.array([0.5, 0.5, ny + 0.5, ny + 0.5]) - chip.crpix[1]
-            cd = chip.cd_matrix
-            ra, dec = tan_point(cd[0, 0] * u + cd[0, 1] * v, cd[1, 0] * u + cd[1, 1] * v,
-                                *chip.crval)
-            xi, eta = tan_offsets(ra, dec, *target)
-            xs += list(xi * 3600)
-            ys += list(eta * 3600)
-    m = _MARGIN_ARCSEC + 2.0
-    return float(min(xs) - m), float(max(xs) + m), float(min(ys) - m), float(max(ys) + m)
-
-
-def _keep_near_chips(scene: Scene, geoms: list[ExposureGeometry]) -> Scene:
-    """Drop sources farther than the margin from every chip (keeps small visits small)."""
-    from dataclasses import replace
-
-    def near(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
-        keep = np.zeros(ra.size, bool)
-        for geom in geoms:
-            for chip in geom.true_chips:
-                xi, eta = tan_offsets(ra, dec, *chip.crval)
-                inv = np.linalg.inv(chip.cd_matrix)
-                u, v = inv @ np.vstack([xi, eta])
-                pad = _MARGIN_ARCSEC / 3600 / math.sqrt(abs(np.linalg.det(chip.cd_matrix)))
-                x, y = u + chip.crpix[0] - 1, v + chip.crpix[1] - 1
-                keep |= (x > -pad) & (x < chip.shape[1] + pad) & \
-                    (y > -pad) & (y < chip.shape[0] + pad)
-        return keep
-
-    s, g = near(scene.ra, scene.dec), near(scene.gal_ra, scene.gal_dec)
-    star_fields = ("ra_2016", "dec_2016", "pmra", "pmdec", "ra", "dec", "g_mag", "color",
-                   "pos_error_mas", "obj_id")
-    gal_fields = ("gal_ra", "gal_dec", "gal_mag", "gal_color", "gal_shape")
-    return replace(scene, **{f: getattr(scene, f)[s] for f in star_fields},
-                   **{f: getattr(scene, f)[g] for f in gal_fields})
 
 
 def _prepare_dir(out_dir: Path, name: str, overwrite: bool) -> Path:
@@ -303,10 +259,11 @@ def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[Exposure
         min(max(round(_STARS_PER_CHIP * fraction), _MIN_STARS), npix // 400)
     galaxies = n_galaxies if n_galaxies is not None else \
         min(max(round(_GALAXIES_PER_CHIP * fraction), _MIN_GALAXIES), npix // 2000)
-    scene = make_scene(np.random.default_rng([seed, 0]), center=target,
-                       box_arcsec=_scene_box(geoms, target), star_density=stars / area,
-                       galaxy_density=galaxies / area, epoch=epoch, proper_motions=proper_motions)
-    return _keep_near_chips(scene, geoms)
+    box = scene_box(geoms, target, _MARGIN_ARCSEC)
+    scene = make_scene(np.random.default_rng([seed, 0]), center=target, box_arcsec=box,
+                       star_density=stars / area, galaxy_density=galaxies / area, epoch=epoch,
+                       proper_motions=proper_motions)
+    return keep_near_chips(scene, geoms, _MARGIN_ARCSEC)
 
 
 def _finish(visit_dir: Path, spec: DetectorSpec, template: DetectorTemplate,
