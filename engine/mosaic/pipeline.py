@@ -89,7 +89,7 @@ def _workers(exposures: list[Exposure], max_workers: int, min_pixels: int) -> in
 
 def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: CosmicRayParams,
             good_bits: int, reset_bits: int, workdir: Path, workers: int
-            ) -> tuple[dict[str, float], dict[int, Path]]:
+            ) -> tuple[dict[str, float], dict[tuple[int, tuple[int, ...]], Path]]:
     """Sky rates per exposure and static masks per chip position (union over exposures)."""
     footprints: dict[str, Path] = {}
     if sky.subtract and "match" in sky.method and len(exposures) > 1:
@@ -100,17 +100,16 @@ def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: C
              for e in exposures]
     results = run_tasks(survey_exposure, tasks, max_workers=workers)
     sky_rates = solve_sky([r[0] for r in results], sky)
-    statics: dict[int, Path] = {}
-    union: dict[int, np.ndarray] = {}
+    statics: dict[tuple[int, tuple[int, ...]], Path] = {}
+    union: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
     for _, paths in results:
         for extver, path in paths.items():
             bad = np.load(path)
-            if extver in union and union[extver].shape == bad.shape:
-                union[extver] |= bad
-            elif extver not in union:
-                union[extver] = bad
-    for extver, bad in union.items():
-        statics[extver] = save_array(workdir / f"static_{extver}.npy", bad)
+            key = (extver, bad.shape)
+            union[key] = union[key] | bad if key in union else bad
+    for (extver, shape), bad in union.items():
+        statics[(extver, shape)] = save_array(
+            workdir / f"static_{extver}_{shape[0]}x{shape[1]}.npy", bad)
     return sky_rates, statics
 
 
@@ -151,7 +150,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
     def jobs(exp: Exposure, crs: dict[tuple[str, int], Path]) -> tuple[ChipJob, ...]:
         return tuple(ChipJob(chip=c, sky_rate=sky_rates.get(exp.rootname, 0.0),
                              good_bits=final.final_bits, reset_bits=reset,
-                             static_mask=statics.get(c.extver),
+                             static_mask=statics.get((c.extver, c.shape)),
                              cr_mask=crs.get((exp.rootname, c.extver)))
                      for c in sorted(exp.chips, key=lambda c: c.extver))
 
