@@ -6,7 +6,8 @@ the large aperture. The correction is the inverse-variance weighted, 3-sigma-cli
 the per-star ratios F_large / F_2 over bright, isolated, point-like stars (no data gap and no
 detected neighbour whose light can reach the large aperture or its sky), divided by the
 encircled energy of the large aperture (``apcorr_large_ee``, 1 when it holds the whole PSF).
-The corrected flux is F_2(far sky) × correction.
+The corrected flux is F_2(far sky) × correction; its error adds the correction's standard
+error in quadrature.
 
 Why not ``FluxAp2 × correction``: the spec's sky annulus (0.25″–0.50″) overlaps the 0.45″
 aperture 2 of WFC3/IR, and the clipped mode of an annulus full of the star's own light is not

@@ -1,7 +1,9 @@
 """Footprint, background level and per-pixel noise of a drizzled product (spec §9.1).
 
 The background *level* follows the spec's decision chain: exactly-zero background (SBC-like
-images), a sigma-clipped scalar, or a 2-D mesh when the clipped statistics are skewed. The
+images), a sigma-clipped scalar, or a 2-D mesh when the clipped statistics are skewed. For a
+zero background the rms is the 3-sigma-clipped standard deviation of the positive pixels (the
+spec takes their plain standard deviation, which the sources dominate), floored at 1/TEXPTIME. The
 *noise* is a per-pixel map ``noise = k · sqrt(w_ref / WHT)``: ``k`` is the clipped standard
 deviation of the background-subtracted image normalised to the footprint's median weight
 ``w_ref``, so the map equals the measured background rms where the weight is typical and grows
@@ -107,7 +109,8 @@ def estimate_background(sci: np.ndarray, wht: np.ndarray, *, erosion_px: int = 1
                         nsigma_clip: float = 3.0, maxiters: int = 3, simple_bkg: bool = False,
                         skew_threshold: float = 0.5, zero_percent: float = 25.0,
                         negative_percent: float = 15.0, box_size: int = 27,
-                        filter_size: int = 3, min_rms: float = 0.0) -> Background:
+                        filter_size: int = 3, min_rms: float = 0.0,
+                        exposure_time: float = 0.0) -> Background:
     """Measure the background level and per-pixel noise of a drizzled image (spec §9.1).
 
     Parameters
@@ -119,6 +122,8 @@ def estimate_background(sci: np.ndarray, wht: np.ndarray, *, erosion_px: int = 1
         The spec's parameters of the same names (see ``CatalogParameters``).
     min_rms
         Floor of the scalar rms (e.g. √NDRIZIM · read noise / exposure time), e⁻/s.
+    exposure_time
+        Total exposure time, s: the zero-background rms is at least 1 / exposure_time.
 
     Returns
     -------
@@ -140,7 +145,8 @@ def estimate_background(sci: np.ndarray, wht: np.ndarray, *, erosion_px: int = 1
     n_zero = np.count_nonzero(values == 0)
     if 100.0 * n_zero / max(values.size, 1) > zero_percent:
         positive = values[values > 0]
-        rms = float(np.std(positive)) if positive.size > 1 else 0.0
+        rms = _clipped(positive, 3.0, 10)[2] if positive.size > 1 else 0.0
+        rms = max(rms, min_rms, 1.0 / exposure_time if exposure_time > 0 else 0.0)
         level = np.zeros(sci.shape, np.float32)
         noise, k = _noise_map(sci, wht, footprint, nsigma=nsigma_clip, maxiters=maxiters,
                               floor=max(rms, min_rms))

@@ -115,7 +115,8 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
               "FluxAp1": phot.flux1, "FluxErrAp1": phot.err1, "MagAp2": phot.mag2,
               "MagErrAp2": phot.merr2, "MSkyAp2": phot.sky, "StdevAp2": phot.sky_std,
               "FluxAp2": phot.flux2, "FluxErrAp2": phot.err2, "CI": phot.ci, "Flags": flags,
-              "FluxAp2Cor": cor, "FluxErrAp2Cor": far.err2 * apcorr.factor,
+              "FluxAp2Cor": cor, "FluxErrAp2Cor": np.hypot(far.err2 * apcorr.factor,
+                                                             far.flux2 * apcorr.error),
               "MagAp2Cor": abmag(cor, img.photflam, img.photplam)}
     table = make_table(POINT_COLUMNS, values, len(pos.ids))
     log.info("%s point catalogue: %d sources, %d unflagged, aperture correction %.3f mag (%s, "

@@ -52,7 +52,7 @@ def prepare_image(image: ProductImage, params: CatalogParameters) -> PreparedIma
                               simple_bkg=p.simple_bkg, skew_threshold=p.bkg_skew_threshold,
                               zero_percent=p.zero_percent, negative_percent=p.negative_percent,
                               box_size=p.bkg_box_size, filter_size=p.bkg_filter_size,
-                              min_rms=floor)
+                              min_rms=floor, exposure_time=image.exptime)
     good = image.wht[bkg.footprint]
     w_ref = float(np.median(good[:: max(1, good.size // 4_000_000)])) if good.size else 1.0
     exptime_map = (image.exptime * image.wht / w_ref).astype(np.float32)

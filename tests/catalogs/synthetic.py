@@ -112,6 +112,7 @@ class SynthProducts:
 
     total: Path
     filters: dict[str, Path]
+    size: int
     truth: Table
     """x, y (0-based), ra, dec, kind, r_eff_px, flux_<F> (e⁻/s), snr_<F>, flux_total, snr_total."""
     noise: dict[str, float] = field(default_factory=dict)
@@ -203,7 +204,7 @@ def _draw_sources(rng: np.random.Generator, size: int, n_stars: int, n_galaxies:
 def make_products(out_dir: Path, *, detector: str = "wfc3_ir", size: int = 512,
                   n_stars: int = 250, n_galaxies: int = 40, n_exposures: int = 4,
                   border: int = 24, seed: int = 1, flux_range: tuple[float, float] | None = None,
-                  sky_offset: float = 0.01) -> SynthProducts:
+                  sky_offset: float = 0.01, n_dropouts: int = 0) -> SynthProducts:
     """Write ``<filter>_drz.fits`` per filter and ``total_drz.fits`` into ``out_dir``.
 
     Parameters
@@ -212,6 +213,10 @@ def make_products(out_dir: Path, *, detector: str = "wfc3_ir", size: int = 512,
         Reference flux range of the sources, e⁻/s (default: S/N ≈ 3 to ≈ 3000 stars).
     sky_offset
         Residual background left in the products, e⁻/s (the products are sky-subtracted).
+    n_dropouts
+        ``n_dropouts`` bright stars (from the 11th brightest on) get zero flux in the first
+        filter (they are found
+        on the total image and must still be measured there).
     """
     det = DETECTORS[detector]
     rng = np.random.default_rng(seed)
@@ -226,10 +231,17 @@ def make_products(out_dir: Path, *, detector: str = "wfc3_ir", size: int = 512,
     if flux_range is None:
         flux_range = (3.0 * sigma_c * math.sqrt(area2), 3000.0 * sigma_c * math.sqrt(area2))
     truth = _draw_sources(rng, size, n_stars, n_galaxies, det, flux_range)
+    first = f"flux_{next(iter(det.filters))}"
+    truth["dropout"] = np.zeros(len(truth), bool)
+    if n_dropouts:
+        stars = np.flatnonzero(truth["kind"] == "star")
+        bright = stars[np.argsort(-np.asarray(truth[first])[stars])][10:10 + n_dropouts]
+        truth[first][bright] = 0.0
+        truth["dropout"][bright] = True
     ra, dec = wcs.pixel_to_world_values(truth["x"], truth["y"])
     truth["ra"], truth["dec"] = ra, dec
     scis, whts, ctxs = {}, {}, {}
-    out = SynthProducts(total=out_dir / "total_drz.fits", filters={}, truth=truth)
+    out = SynthProducts(total=out_dir / "total_drz.fits", filters={}, size=size, truth=truth)
     yy, xx = np.mgrid[0:size, 0:size]
     for i, (filt, (pivot, _)) in enumerate(det.filters.items()):
         fwhm = psf_fwhm_px(det, pivot)
