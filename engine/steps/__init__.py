@@ -25,3 +25,7 @@ __all__ += ["align_to_catalog", "apply_alignment", "find_alignment_sources",
 from engine.steps import make_catalogs  # noqa: E402  (source catalogues)
 
 __all__ += ["make_catalogs"]
+
+from engine.steps import score_against_truth  # noqa: E402  (simulated visits: truth metrics)
+
+__all__ += ["score_against_truth"]
