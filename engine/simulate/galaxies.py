@@ -67,8 +67,9 @@ def add_galaxies(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarr
         ix, iy = int(round(xc)), int(round(yc))
         if ix + h < 0 or iy + h < 0 or ix - h >= nx or iy - h >= ny or f == 0:
             continue
+        oversample = 3 if r_eff / scale < 4 else 1  # large galaxies are smooth at pixel scale
         stamp = sersic_stamp(xc - ix, yc - iy, n=n, r_eff_arcsec=r_eff, axis_ratio=q, pa_deg=pa,
-                             jacobian=jacobian, half_size=h)
+                             jacobian=jacobian, half_size=h, oversample=oversample)
         stamp = fftconvolve(stamp, kernel, mode="same")
         stamp = np.clip(stamp, 0, None)
         stamp *= f / stamp.sum()

@@ -48,7 +48,7 @@ class PsfModel:
                                    (self.wing_weight, self.fwhm_px * self.wing_fwhm_factor,
                                     self.wing_beta)):
             alpha2 = (fwhm / (2 * math.sqrt(2 ** (1 / beta) - 1))) ** 2
-            base = 1.0 / (1.0 + r2 / alpha2)
+            base = 1.0 / (1.0 + r2 * (1.0 / alpha2))
             if beta == int(beta):
                 power = base.copy()
                 for _ in range(int(beta) - 1):
@@ -79,23 +79,23 @@ def psf_stamps(dx: np.ndarray, dy: np.ndarray, psf: PsfModel) -> np.ndarray:
     psf
         The PSF model; S = 2·wing_radius + 1.
     """
-    dx, dy = np.asarray(dx, float), np.asarray(dy, float)
+    dx, dy = np.asarray(dx, np.float32), np.asarray(dy, np.float32)
     h, big, os_ = psf.half_size, max(psf.wing_radius, psf.half_size), psf.oversample
     sub = (np.arange(os_) + 0.5) / os_ - 0.5
-    grid = (np.arange(-h, h + 1)[:, None] + sub[None, :]).ravel()
+    grid = (np.arange(-h, h + 1)[:, None] + sub[None, :]).ravel().astype(np.float32)
     gx = grid[None, None, :] - dx[:, None, None]
     gy = grid[None, :, None] - dy[:, None, None]
     n, size = len(dx), 2 * h + 1
     core = psf.profile(gx ** 2 + gy ** 2).reshape(n, size, os_, size, os_).mean(axis=(2, 4))
     if big == h:
-        return core / core.sum(axis=(1, 2), keepdims=True)
-    wgrid = np.arange(-big, big + 1, dtype=float)
+        return (core / core.sum(axis=(1, 2), keepdims=True, dtype=np.float64)).astype(float)
+    wgrid = np.arange(-big, big + 1, dtype=np.float32)
     r2 = (wgrid[None, None, :] - dx[:, None, None]) ** 2 + \
         (wgrid[None, :, None] - dy[:, None, None]) ** 2
     stamps = psf.profile(r2)
     stamps[r2 > big ** 2] = 0.0
     stamps[:, big - h:big + h + 1, big - h:big + h + 1] = core
-    return stamps / stamps.sum(axis=(1, 2), keepdims=True)
+    return (stamps / stamps.sum(axis=(1, 2), keepdims=True, dtype=np.float64)).astype(float)
 
 
 def add_points(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray,
