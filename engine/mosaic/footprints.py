@@ -71,8 +71,13 @@ def fill_polygon(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int]
         xcross = np.sort(xa[crossing] + t * (xb[crossing] - xa[crossing]))
         for left, right in zip(xcross[0::2], xcross[1::2]):
             mask[row - y0] |= (cols >= left) & (cols <= right)
-    ix = np.floor(xs + 0.5).astype(int) - x0
-    iy = np.floor(ys + 0.5).astype(int) - y0
+    # The outline itself: every pixel an edge passes through (sampled every ≤ 0.5 pixel).
+    steps = np.maximum(np.ceil(2 * np.hypot(xb - xa, yb - ya)).astype(int), 1)
+    t = np.concatenate([np.arange(n) / n for n in steps])
+    seg = np.repeat(np.arange(xs.size), steps)
+    ex, ey = xa[seg] + t * (xb - xa)[seg], ya[seg] + t * (yb - ya)[seg]
+    ix = np.floor(ex + 0.5).astype(int) - x0
+    iy = np.floor(ey + 0.5).astype(int) - y0
     ok = (ix >= 0) & (ix < mask.shape[1]) & (iy >= 0) & (iy < mask.shape[0])
     mask[iy[ok], ix[ok]] = True
     return (slice(y0, y1 + 1), slice(x0, x1 + 1)), mask

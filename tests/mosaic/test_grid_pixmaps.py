@@ -1,0 +1,75 @@
+"""Output grid (metawcs) and the pixel-map cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from drizzle.utils import calc_pixmap
+
+from engine.errors import InputError
+from engine.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
+from engine.mosaic.grid import footprint_center
+from engine.mosaic.pixmaps import compute_pixmap
+
+
+def _chips(tiny_visit):
+    return [c for p in tiny_visit.paths for c in read_exposure_chips(p).chips]
+
+
+def test_grid_is_north_up_native_scale_and_covers_every_chip(tiny_visit) -> None:
+    chips = _chips(tiny_visit)
+    grid = build_output_grid([chip_outline_sky(c.wcs, c.shape) for c in chips],
+                             pixel_scale_arcsec=0.1)
+    cd = grid.wcs.wcs.cd
+    assert cd[0, 1] == 0 and cd[1, 0] == 0 and cd[0, 0] < 0 < cd[1, 1]
+    assert np.isclose(cd[1, 1] * 3600, 0.1)
+    ny, nx = grid.shape
+    assert grid.crpix == ((nx - 1) / 2 + 1, (ny - 1) / 2 + 1)
+    for chip in chips:
+        ra, dec = chip_outline_sky(chip.wcs, chip.shape)
+        x, y = grid.wcs.wcs_world2pix(ra, dec, 0)
+        assert x.min() >= -0.5 - 1e-3 and x.max() <= nx - 0.5 + 1e-3
+        assert y.min() >= -0.5 - 1e-3 and y.max() <= ny - 0.5 + 1e-3
+    # The frame is tight: the outlines touch (within a pixel) each side.
+    xs, ys = zip(*[grid.wcs.wcs_world2pix(*chip_outline_sky(c.wcs, c.shape), 0) for c in chips])
+    assert np.concatenate(xs).min() < 0.5 and np.concatenate(ys).max() > ny - 1.5
+
+
+def test_grid_rotation_and_errors(tiny_visit) -> None:
+    chips = _chips(tiny_visit)
+    outlines = [chip_outline_sky(c.wcs, c.shape) for c in chips]
+    rotated = build_output_grid(outlines, pixel_scale_arcsec=0.1, rotation_deg=30.0)
+    assert np.isclose(np.degrees(np.arctan2(rotated.wcs.wcs.cd[0, 1], rotated.wcs.wcs.cd[1, 1])),
+                      30.0)
+    with pytest.raises(InputError, match="cannot build an output grid"):
+        build_output_grid([], pixel_scale_arcsec=0.1)
+    with pytest.raises(InputError, match="cannot build an output grid"):
+        build_output_grid(outlines, pixel_scale_arcsec=0.0)
+
+
+def test_footprint_center_crosses_ra_zero() -> None:
+    ra, dec = footprint_center(np.array([359.5, 0.5, 0.5, 359.5]), np.array([-1.0, -1, 1, 1]))
+    assert abs(((ra + 180) % 360) - 180) < 1e-9 and abs(dec) < 1e-9
+
+
+def test_pixmap_equals_calc_pixmap_and_is_computed_once(tiny_visit, tmp_path) -> None:
+    chips = _chips(tiny_visit)
+    grid = build_output_grid([chip_outline_sky(c.wcs, c.shape) for c in chips],
+                             pixel_scale_arcsec=0.1)
+    chip = chips[1]
+    direct = calc_pixmap(chip.wcs, grid.wcs, shape=chip.shape)
+    blocked = compute_pixmap(chip.wcs, chip.shape, grid)
+    assert blocked.dtype == np.float32
+    assert np.abs(blocked - direct).max() < 1e-3
+    cache = PixmapCache(tmp_path / "maps", grid)
+    path = cache.ensure(chip)
+    stamp = path.stat().st_mtime_ns
+    assert np.array_equal(cache.get(chip), blocked)
+    assert cache.ensure(chip) == path and path.stat().st_mtime_ns == stamp
+    assert len(list((tmp_path / "maps").glob("*.npy"))) == 1
+    # A different WCS (e.g. after alignment) is a different cache entry.
+    moved = read_exposure_chips(chip.path).chips[0]
+    moved.wcs.wcs.crval = moved.wcs.wcs.crval + np.array([1e-5, 0.0])
+    moved.wcs_key = "moved"
+    assert cache.path_for(moved) != path
+    cache.clear()
+    assert not (tmp_path / "maps").exists()
