@@ -67,7 +67,7 @@ def make_headerlet(hdul: fits.HDUList, *, hdrname: str, info: HeaderletInfo,
         hlet = headerlet.create_headerlet(
             hdul, sciext="SCI", hdrname=hdrname, author="hapsvm",
             descrip=f"SVM alignment to {info.catalog or 'no catalogue'}",
-            catalog=info.catalog or "N/A", nmatch=int(info.n_matches))
+            catalog=info.catalog or "N/A", nmatch=int(info.n_matches), logging=False)
         prim = hlet[0].header
         prim["RMS_RA"] = (info.rms_ra_mas, "RMS in RA of the fit (mas)")
         prim["RMS_DEC"] = (info.rms_dec_mas, "RMS in Dec of the fit (mas)")
@@ -77,9 +77,20 @@ def make_headerlet(hdul: fits.HDUList, *, hdrname: str, info: HeaderletInfo,
         prim["FIT_RMS"] = (info.fit_rms_mas, "RMS of the fit (mas)")
         for line in info.history:
             prim.add_history(line)
+        _trim_comments(prim)
         buffer = io.BytesIO()
         hlet.writeto(buffer)
         attached = [h.header.get("HDRNAME") for h in hdul if h.name == "HDRLET"]
         if attach and hdrname not in attached:
             hlet.attach_to_file(hdul)
+            _trim_comments(hdul[-1].header)
     return buffer.getvalue()
+
+
+def _trim_comments(header: fits.Header) -> None:
+    """Drop the comment of string cards too long to hold it (avoids astropy's truncation
+    warning on write; stwcs writes long ``HDRNAME`` values with comments)."""
+    for card in header.cards:
+        if isinstance(card.value, str) and card.comment and \
+                len(card.keyword) + len(card.value) + len(card.comment) > 66:
+            header.comments[card.keyword] = ""

@@ -1,12 +1,12 @@
 """Astrometric reference catalogues: one column set for every source, epoch propagation."""
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from astropy.io import ascii
 from astropy.table import Table
 
 from engine.errors import InputError
@@ -226,7 +226,7 @@ def read_service_csv(text: str, *, name: str, epoch_year: float, origin: str,
     if not body:
         raise InputError("catalogue service reply holds no CSV table", file=origin)
     try:
-        table = Table.read(io.StringIO(body), format="ascii.csv")
+        table = Table(ascii.read(body.splitlines(), format="csv"))
     except Exception as err:  # noqa: BLE001 - astropy raises many types; re-raised with context
         raise InputError(f"catalogue service reply is not valid CSV ({err})",
                          file=origin) from err

@@ -245,9 +245,11 @@ def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
                wcs: dict[ChipKey, WCS], rel_wcs: dict[ChipKey, WCS], plane: TangentPlane,
                relative: RelativeFit, attempts: list[FitAttempt], s: AlignmentSettings,
                detector: str, priors: dict[str, str]) -> DetectorAlignment:
-    tried = [a for a in attempts if a.reason]
-    why = "no catalogue fit accepted" + (f" (last: {tried[-1].catalog}: {tried[-1].reason})"
-                                         if tried else "")
+    last: dict[str, str] = {}
+    for a in attempts:
+        last[a.catalog] = a.reason or f"quality {a.quality_code}"
+    why = "no catalogue fit accepted" + (
+        " (" + "; ".join(f"{c}: {r}" for c, r in last.items()) + ")" if last else "")
     if s.keep_relative_fit and relative.ok and len(fitted) > 1:
         sols = _solutions(exps, fitted, wcs, rel_wcs, plane, priors)
         log.warning("%s: %s; keeping the relative alignment to %s", detector, why,

@@ -153,11 +153,13 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
     keep = np.isfinite(x) & np.isfinite(y) & (flux > 0)
     keep &= (x >= s.border_px) & (y >= s.border_px)
     keep &= (x <= data.shape[1] - 1 - s.border_px) & (y <= data.shape[0] - 1 - s.border_px)
-    keep &= frac <= s.max_peak_fraction
+    if s.max_peak_fraction < 1.0:
+        keep &= frac <= s.max_peak_fraction
     if s.exclude_saturated:
         near_sat = ndimage.maximum_filter((dq_arr & sat_bits) != 0, size=2 * size + 1)
         keep &= ~near_sat[py, px]
-    idx = np.nonzero(keep)[0][: s.max_sources_per_chip]
+    idx = np.nonzero(keep)[0]
+    idx = idx[np.argsort(-flux[idx], kind="stable")][: s.max_sources_per_chip]
     return ChipSources(chip, data.shape, x[idx], y[idx], flux[idx])
 
 
