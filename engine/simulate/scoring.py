@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
-from astropy import units as u
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
@@ -127,8 +127,12 @@ def score_point_catalog(catalog: Path, drizzle: Path, truth: VisitTruth, *, filt
     radius = match_radius_pix * scale * u.arcsec
     c_cat = SkyCoord(np.asarray(cat["RA"]), np.asarray(cat["DEC"]), unit="deg")
     c_src = SkyCoord(np.asarray(src["ra"]), np.asarray(src["dec"]), unit="deg")
-    idx, sep, _ = c_src.match_to_catalog_sky(c_cat) if len(cat) else (None, None, None)
-    matched = np.zeros(len(src), bool) if idx is None else sep < radius
+    if len(cat):
+        idx, sep2d, _ = c_src.match_to_catalog_sky(c_cat)
+        sep = sep2d.to_value(u.arcsec)
+    else:
+        idx, sep = np.zeros(len(src), int), np.full(len(src), np.inf)
+    matched = sep < radius.to_value(u.arcsec)
     flux = np.asarray(cat["FluxAp2Cor"] if "FluxAp2Cor" in cat.colnames else cat["FluxAp2"],
                       float)
     err = np.asarray(cat["FluxErrAp2"], float)
@@ -143,8 +147,8 @@ def score_point_catalog(catalog: Path, drizzle: Path, truth: VisitTruth, *, filt
         false_fraction = float(np.mean(sep_back >= radius))
     else:
         false_fraction = 0.0
-    pos = sep[bright & matched].to_value(u.arcsec) / scale if idx is not None else np.array([])
-    ratio = flux[idx[very]] / true_flux[very] - 1 if idx is not None else np.array([])
+    pos = sep[bright & matched] / scale
+    ratio = flux[idx[very]] / true_flux[very] - 1 if len(cat) else np.array([])
     return CatalogScore(
         n_catalog=len(cat), n_truth_stars=int(bright.sum()), completeness=completeness,
         false_fraction=false_fraction,
