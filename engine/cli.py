@@ -43,6 +43,9 @@ def run_dir(output_dir: str | None, visit: str, recipe: str, stamp: str) -> str:
 
 OmegaConf.register_new_resolver("svm_visit_name", visit_name, replace=True)
 OmegaConf.register_new_resolver("svm_run_dir", run_dir, replace=True)
+OmegaConf.register_new_resolver("svm_input_dir", lambda p: str(Path(str(p)).resolve().parent)
+                                if not Path(str(p)).is_dir() else str(Path(str(p)).resolve()),
+                                replace=True)
 OmegaConf.register_new_resolver("svm_recipes_dir", lambda: str(project_paths().recipes),
                                 replace=True)
 store_step_configs()
