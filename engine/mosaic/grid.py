@@ -46,8 +46,20 @@ class OutputGrid:
         return wcs
 
     def header(self) -> fits.Header:
-        """FITS WCS keywords of the grid (CD matrix form)."""
-        return self.wcs.to_header(relax=False)
+        """FITS WCS keywords of the grid, CD-matrix form (as HST drizzle products)."""
+        wcs = self.wcs
+        h = fits.Header()
+        h["WCSAXES"] = (2, "Number of coordinate axes")
+        for i in (1, 2):
+            h[f"CRPIX{i}"] = (float(wcs.wcs.crpix[i - 1]), "Pixel coordinate of reference point")
+        for i in (1, 2):
+            h[f"CRVAL{i}"] = (float(wcs.wcs.crval[i - 1]), "Coordinate value at reference point")
+        h["CTYPE1"], h["CTYPE2"] = "RA---TAN", "DEC--TAN"
+        h["CUNIT1"], h["CUNIT2"] = "deg", "deg"
+        for (i, j), value in np.ndenumerate(wcs.wcs.cd):
+            h[f"CD{i + 1}_{j + 1}"] = (float(value), "Coordinate transformation matrix element")
+        h["RADESYS"] = ("ICRS", "Equatorial coordinate system")
+        return h
 
     @property
     def digest(self) -> str:
