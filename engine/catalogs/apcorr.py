@@ -2,10 +2,13 @@
 
 Both the aperture-2 flux and the large-aperture flux (radius ``apcorr_radius_arcsec``) are
 measured against the same *far* sky: the 3-sigma-clipped median of an annulus 2–7 px outside
-the large aperture. The correction is the inverse-variance weighted, 3-sigma-clipped mean of
-the per-star ratios F_large / F_2 over bright, isolated, point-like stars (no data gap and no
-detected neighbour whose light can reach the large aperture or its sky), divided by the
-encircled energy of the large aperture (``apcorr_large_ee``, 1 when it holds the whole PSF).
+the large aperture. Reference stars are bright (``apcorr_min_snr``), point-like and unflagged,
+with complete data and no detected neighbour of more than 5 % of their flux whose light can
+reach the large aperture. For each, the ratio F_large / F_2 is measured with every other
+segment of the detection image masked (dilated 2 px) and refilled from the star's own radial
+profile. The correction is the random-effects weighted median of the ratios (a blended,
+very bright star cannot dominate), divided by the encircled energy of the large aperture
+(``apcorr_large_ee``, 1 when it holds the whole PSF).
 The corrected flux is F_2(far sky) × correction; its error adds the correction's standard
 error in quadrature.
 
@@ -23,10 +26,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.stats import SigmaClip
+from astropy.stats import SigmaClip, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 from photutils.aperture import (ApertureStats, CircularAnnulus, CircularAperture,
                                 aperture_photometry)
+from scipy import ndimage
 from scipy.spatial import cKDTree
 
 __all__ = ["ApertureCorrection", "FarSkyFluxes", "Neighbours", "far_sky_fluxes",
@@ -129,7 +133,7 @@ class Neighbours:
 
 def _isolated(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, candidates: np.ndarray,
               reach: float, neighbours: Neighbours) -> np.ndarray:
-    """Candidates whose large aperture (radius ``reach``) no neighbour with more than 0.5 % of
+    """Candidates whose large aperture (radius ``reach``) no neighbour with more than 5 % of
     the star's flux reaches (its centre + 5 extents); the star's own entry (the neighbour
     within 1.5 px) is ignored. The far annulus is protected by its clipped median."""
     ok = candidates.copy()
@@ -143,16 +147,66 @@ def _isolated(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, candidates: np.nd
             continue
         d = np.hypot(neighbours.x[near] - x[i], neighbours.y[near] - y[i])
         other = d > 1.5
-        bright = neighbours.flux[near] > 0.005 * far.flux2[i]
+        bright = neighbours.flux[near] > 0.05 * far.flux2[i]
         reaches = d < reach + 5 * neighbours.extent[near]
         ok[i] = not np.any(other & bright & reaches)
     return ok
 
 
+def _masked_ratio(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: float, y: float,
+                  *, r2: float, r_big: float, t_eff: float) -> tuple[float, float]:
+    """F_large / F_2 of one star with other segments masked (dilated 2 px) and refilled.
+
+    Masked pixels of the large aperture get the mean of the unmasked pixels at the same radius
+    (1-px rings), so a neighbour's light is replaced by the star's own profile; the sky is the
+    clipped median of the unmasked far annulus. Returns (ratio, 1-sigma error), NaN when a
+    neighbour touches aperture 2 or masks more than 30 % of the large aperture.
+    """
+    ny, nx = data.shape
+    h = int(math.ceil(r_big + 7))
+    ix, iy = int(round(x)), int(round(y))
+    if ix - h < 0 or iy - h < 0 or ix + h >= nx or iy + h >= ny:
+        return math.nan, math.nan
+    sl = (slice(iy - h, iy + h + 1), slice(ix - h, ix + h + 1))
+    cut, lab, sig = data[sl].astype(float), segm[sl], noise[sl]
+    yy, xx = np.mgrid[iy - h:iy + h + 1, ix - h:ix + h + 1]
+    r = np.hypot(xx - x, yy - y)
+    own = segm[iy, ix]
+    other = ndimage.binary_dilation((lab > 0) & (lab != own), iterations=2) | ~np.isfinite(sig)
+    inner, big = r <= r2 + 1, r <= r_big
+    if other[inner].any() or other[big].mean() > 0.3:
+        return math.nan, math.nan
+    ring = (r >= r_big + 2) & (r <= r_big + 7) & ~other
+    _, sky, _ = sigma_clipped_stats(cut[ring], sigma=3.0, maxiters=10)
+    net = cut - sky
+    rings = np.floor(r).astype(int)
+    good = big & ~other
+    sums = np.bincount(rings[good], weights=net[good], minlength=h + 2)
+    counts = np.bincount(rings[good], minlength=h + 2)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    filled = np.where(big & other, means[np.minimum(rings, h + 1)], net)
+    centre = (x - (ix - h), y - (iy - h))
+    phot = aperture_photometry(filled, [CircularAperture(centre, r=r_big),
+                                        CircularAperture(centre, r=r2)])
+    total, f2 = float(phot["aperture_sum_0"][0]), float(phot["aperture_sum_1"][0])
+    var_big = float(np.sum(sig[big & np.isfinite(sig)] ** 2)) + max(total, 0) / max(t_eff, 1e-9)
+    var_sky = (math.pi / 2) * float(np.mean(sig[ring] ** 2)) / max(ring.sum(), 1)
+    var_big += big.sum() ** 2 * var_sky
+    var2 = float(np.sum(sig[r <= r2] ** 2)) + max(f2, 0) / max(t_eff, 1e-9) + \
+        (r <= r2).sum() ** 2 * var_sky
+    if f2 <= 0:
+        return math.nan, math.nan
+    ratio = total / f2
+    return ratio, math.sqrt(var_big + ratio ** 2 * var2) / f2
+
+
 def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable: np.ndarray,
                         *, shape: tuple[int, int], radius_px: float, large_ee: float,
                         min_snr: float, min_stars: int, default_mag: float,
-                        neighbours: Neighbours | None = None) -> ApertureCorrection:
+                        neighbours: Neighbours | None = None, segm: np.ndarray | None = None,
+                        data: np.ndarray | None = None, noise: np.ndarray | None = None,
+                        r2: float = 0.0, t_eff_map: np.ndarray | None = None
+                        ) -> ApertureCorrection:
     """Weighted, clipped mean of F_large / F_2 over bright isolated stars.
 
     Parameters
@@ -172,8 +226,12 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
     default_mag
         Correction used otherwise, mag.
     neighbours
-        Detected sources (segments, or the point sources themselves when None) that must not
-        reach the large aperture or its sky annulus.
+        Detected sources (segments, or the point sources themselves when None): a star is not
+        used when one with more than 5 % of its flux can reach its large aperture.
+    segm, data, noise, r2, t_eff_map
+        Detection segmentation, image, noise map, aperture-2 radius (px) and each source's
+        effective exposure time (s): with them the ratios are re-measured with the other
+        segments masked and refilled from the star's own radial profile.
 
     Returns
     -------
@@ -192,8 +250,15 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
     idx = np.flatnonzero(_isolated(far, x, y, cand, radius_px, neighbours))
     if idx.size < min_stars:
         return default
-    ratio = far.big[idx] / far.flux2[idx]
-    sig = np.hypot(far.big_err[idx], ratio * far.err2[idx]) / far.flux2[idx]
+    if segm is not None and data is not None and noise is not None:
+        t_eff = t_eff_map if t_eff_map is not None else np.ones(len(x))
+        pairs = [_masked_ratio(data, noise, segm, x[i], y[i], r2=r2, r_big=radius_px,
+                               t_eff=float(t_eff[i])) for i in idx]
+        ratio = np.array([p[0] for p in pairs], float)
+        sig = np.array([p[1] for p in pairs], float)
+    else:
+        ratio = far.big[idx] / far.flux2[idx]
+        sig = np.hypot(far.big_err[idx], ratio * far.err2[idx]) / far.flux2[idx]
     ok = np.isfinite(ratio) & np.isfinite(sig) & (sig > 0)
     ratio, sig = ratio[ok], sig[ok]
     if ratio.size < min_stars:
@@ -203,32 +268,36 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
     return ApertureCorrection(mean / large_ee, error / large_ee, n_used, "measured")
 
 
-def _robust_weighted_mean(values: np.ndarray, sigma: np.ndarray) -> tuple[float, float, int]:
-    """Inverse-variance mean after clipping outliers about the median.
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
-    A value is kept when it lies within 3 × max(its own sigma, 1.4826 · MAD) of the current
-    centre; the centre starts at the median, so a few contaminated stars with small errors
-    cannot drag it. Returns (mean, standard error, values used).
+
+def _robust_weighted_mean(values: np.ndarray, sigma: np.ndarray) -> tuple[float, float, int]:
+    """Random-effects weighted median of per-star ratios, its standard error and stars used.
+
+    Stars further than 5 robust standard deviations from the median are dropped; the extra
+    scatter τ² the measurement errors do not explain (DerSimonian-Laird) is added to every
+    star's variance, so one bright star contaminated by a blended neighbour cannot dominate;
+    the weighted median then resists the (one-sided) contamination that remains.
 
     Examples
     --------
-    >>> m, e, n = _robust_weighted_mean(np.array([1.10, 1.11, 1.09, 1.10, 2.0]),
-    ...                                 np.array([0.01, 0.01, 0.01, 0.01, 0.001]))
-    >>> round(m, 3), n
-    (1.1, 4)
+    >>> m, e, n = _robust_weighted_mean(np.array([1.10, 1.11, 1.09, 1.10, 1.12, 1.35]),
+    ...                                 np.array([0.01, 0.01, 0.01, 0.01, 0.01, 0.001]))
+    >>> round(m, 2), n
+    (1.1, 5)
     """
     centre = float(np.median(values))
-    keep = np.ones(values.size, bool)
-    for _ in range(10):
-        mad = 1.4826 * float(np.median(np.abs(values - centre)))
-        new = np.abs(values - centre) < 3 * np.maximum(sigma, mad)
-        if not new.any():
-            break
-        w = 1.0 / sigma[new] ** 2
-        centre = float(np.sum(w * values[new]) / np.sum(w))
-        if np.array_equal(new, keep):
-            break
-        keep = new
-    w = 1.0 / sigma[keep] ** 2
-    chi = float(np.std((values[keep] - centre) / sigma[keep])) if keep.sum() > 1 else 1.0
-    return centre, float(np.sqrt(1.0 / np.sum(w))) * max(1.0, chi), int(keep.sum())
+    spread = 1.4826 * float(np.median(np.abs(values - centre)))
+    keep = np.abs(values - centre) <= 5 * np.maximum(spread, sigma)
+    v, s2 = values[keep], sigma[keep] ** 2
+    w = 1.0 / s2
+    mean = float(np.sum(w * v) / np.sum(w))
+    q = float(np.sum(w * (v - mean) ** 2))
+    denom = float(np.sum(w) - np.sum(w ** 2) / np.sum(w))
+    tau2 = max(0.0, (q - (v.size - 1)) / denom) if denom > 0 else 0.0
+    w = 1.0 / (s2 + tau2)
+    error = 1.2533 * float(np.sqrt(1.0 / np.sum(w)))
+    return _weighted_median(v, w), error, int(v.size)

@@ -114,8 +114,10 @@ def _measure_filter(image: ProductImage, total: ProductImage, pos: Positions,
                     saturated: tuple[np.ndarray, np.ndarray] | None) -> ProductCatalogs:
     _check_grid(total, image)
     prep = prepare_image(image, params)
+    segm = seg.segmentation.segm.data if seg.segmentation.segm is not None else None
     point, apcorr = measure_point_catalog(prep, pos, pos.x, pos.y, params,
-                                          saturated_xy=saturated, neighbours=_neighbours(seg))
+                                          saturated_xy=saturated, neighbours=_neighbours(seg),
+                                          segm=segm)
     extra = _extra(prep) | {
         "Aperture correction": round(apcorr.factor, 5),
         "Aperture correction (mag)": round(apcorr.mag, 4),

@@ -67,11 +67,18 @@ def source_flags(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     return flags
 
 
+def _t_eff(prep: PreparedImage, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    ny, nx = prep.exptime_map.shape
+    ix = np.clip(np.rint(x).astype(int), 0, nx - 1)
+    iy = np.clip(np.rint(y).astype(int), 0, ny - 1)
+    return np.asarray(prep.exptime_map[iy, ix], float)
+
+
 def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y: np.ndarray,
                           params: CatalogParameters, *,
                           saturated_xy: tuple[np.ndarray, np.ndarray] | None = None,
-                          neighbours: Neighbours | None = None
-                          ) -> tuple[Table, ApertureCorrection]:
+                          neighbours: Neighbours | None = None,
+                          segm: np.ndarray | None = None) -> tuple[Table, ApertureCorrection]:
     """Forced photometry of every total-catalogue source in one filter image.
 
     Parameters
@@ -89,6 +96,9 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
         Saturated input pixels in this image's frame, or None (no flag 4).
     neighbours
         Detected sources that rule out reference stars near them (default: the catalogue).
+    segm
+        Detection segmentation map: other segments are masked in the reference stars' large
+        apertures (optional).
 
     Returns
     -------
@@ -108,7 +118,9 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                                  large_ee=params.apcorr_large_ee, min_snr=params.apcorr_min_snr,
                                  min_stars=params.apcorr_min_stars,
                                  default_mag=params.apcorr_default_mag,
-                                 neighbours=neighbours)
+                                 neighbours=neighbours, segm=segm, data=img.sci,
+                                 noise=prep.background.noise, r2=prep.radii.r2,
+                                 t_eff_map=_t_eff(prep, x, y))
     cor = far.flux2 * apcorr.factor
     values = {"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
               "ID": pos.ids, "MagAp1": phot.mag1, "MagErrAp1": phot.merr1,

@@ -13,8 +13,8 @@ import warnings
 
 import numpy as np
 from astropy.table import Table
-from astropy.utils.exceptions import AstropyUserWarning
 from photutils.detection import DAOStarFinder
+from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.special import erf
 
 __all__ = ["find_point_sources", "fit_centroids"]
@@ -139,7 +139,7 @@ def find_point_sources(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarr
                            sharpness_range=tuple(sharpness_range),
                            roundness_range=tuple(roundness_range), exclude_border=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyUserWarning)  # "no sources were found"
+        warnings.simplefilter("ignore", NoDetectionsWarning)  # an empty list is a result
         found = finder(np.where(footprint, resid, 0.0).astype(np.float32), mask=~footprint)
     cols = ["x", "y", "peak", "sharpness", "roundness1", "roundness2"]
     if found is None or len(found) == 0:

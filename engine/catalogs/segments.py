@@ -26,6 +26,7 @@ from astropy.convolution import RickerWavelet2DKernel
 from astropy.utils.exceptions import AstropyUserWarning
 from photutils.segmentation import (SegmentationImage, deblend_sources, detect_sources,
                                     make_2dgaussian_kernel)
+from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.signal import fftconvolve
 
 from engine.catalogs.params import CatalogParameters
@@ -85,11 +86,18 @@ def deblend_labels(segm: SegmentationImage, *, min_area: int, ratio_limit: float
 
     The largest segment is always skipped; so is each next one (in descending area) while it
     is at least ``ratio_limit`` times the area of the next smaller one.
+
+    Examples
+    --------
+    >>> data = np.zeros((60, 60), int)
+    >>> data[:30, :30], data[40:55, 40:55], data[0:4, 50:54] = 1, 2, 3
+    >>> deblend_labels(SegmentationImage(data), min_area=121, ratio_limit=10)
+    [2]
     """
     order = np.argsort(segm.areas)[::-1]
     areas, labels = segm.areas[order], segm.labels[order]
     skip = 1
-    while skip < len(areas) and areas[skip - 1] >= ratio_limit * areas[skip]:
+    while skip < len(areas) - 1 and areas[skip] >= ratio_limit * areas[skip + 1]:
         skip += 1
     return [int(lab) for lab, a in zip(labels[skip:], areas[skip:]) if a >= min_area]
 
@@ -99,7 +107,7 @@ def _detect(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarray, kernel:
     conv = fftconvolve(resid, kernel, mode="same").astype(np.float32)
     threshold = np.where(footprint, nsigma * noise, np.inf).astype(np.float32)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyUserWarning)  # "no sources found"
+        warnings.simplefilter("ignore", NoDetectionsWarning)  # an empty pass is a result
         segm = detect_sources(conv, threshold, n_pixels=npix, mask=~footprint)
     return segm, conv
 

@@ -17,7 +17,7 @@ from tests.catalogs.synthetic import SynthProducts, make_products
 #: instrument group of each synthetic detector
 INSTRUMENTS = {"wfc3_ir": "wfc3", "acs_wfc": "acs"}
 #: synthetic field per detector: (size px, stars, galaxies)
-FIELDS = {"wfc3_ir": (512, 260, 45), "acs_wfc": (800, 420, 60)}
+FIELDS = {"wfc3_ir": (512, 260, 70), "acs_wfc": (1024, 650, 150)}
 
 
 @dataclass
