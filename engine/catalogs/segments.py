@@ -90,7 +90,7 @@ def deblend_labels(segm: SegmentationImage, *, min_area: int, ratio_limit: float
     Examples
     --------
     >>> data = np.zeros((60, 60), int)
-    >>> data[:30, :30], data[40:55, 40:55], data[0:4, 50:54] = 1, 2, 3
+    >>> data[:30, :30], data[40:55, 40:55], data[0:5, 50:55] = 1, 2, 3
     >>> deblend_labels(SegmentationImage(data), min_area=121, ratio_limit=10)
     [2]
     """
