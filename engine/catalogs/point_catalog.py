@@ -17,7 +17,8 @@ from engine.catalogs.points import find_point_sources
 from engine.catalogs.prepare import PreparedImage
 from engine.catalogs.tables import POINT_COLUMNS, make_table
 
-__all__ = ["Positions", "detect_point_positions", "source_flags", "measure_point_catalog"]
+__all__ = ["Positions", "detect_point_positions", "source_flags", "stellar_locus",
+           "measure_point_catalog"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,35 @@ def source_flags(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     return flags
 
 
+def stellar_locus(ci: np.ndarray, snr: np.ndarray, flags: np.ndarray, *, min_snr: float,
+                  min_stars: int, half_width: float = 0.08) -> np.ndarray:
+    """Point-like candidates for the aperture correction: near the image's own stellar CI.
+
+    Among bright (``snr ≥ min_snr``), unsaturated, non-faint, non-edge sources, the stellar
+    locus is the median CI of those the CI limits call point-like (flag 1 unset); when fewer
+    than ``min_stars`` are, the 25th percentile of all of them (stars are the most compact
+    sources; the spec's fixed CI limits need not fit a given PSF or drizzle). Sources within
+    ``half_width`` mag of the locus are returned (bool).
+
+    Examples
+    --------
+    >>> ci = np.array([0.70, 0.68, 0.71, 0.69, 1.3, 1.1, 0.2])
+    >>> stellar_locus(ci, np.full(7, 100.0), np.array([1, 1, 1, 1, 1, 1, 16]), min_snr=50,
+    ...               min_stars=3).tolist()
+    [True, True, True, True, False, False, False]
+    """
+    with np.errstate(invalid="ignore"):
+        bright = (snr >= min_snr) & np.isfinite(ci) & ((flags & (SATURATED | FAINT | EDGE)) == 0)
+    point = bright & ((flags & EXTENDED) == 0)
+    if point.sum() >= min_stars:
+        locus = float(np.median(ci[point]))
+    elif bright.any():
+        locus = float(np.percentile(ci[bright], 25))
+    else:
+        return bright
+    return bright & (np.abs(ci - locus) <= half_width)
+
+
 def _t_eff(prep: PreparedImage, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     ny, nx = prep.exptime_map.shape
     ix = np.clip(np.rint(x).astype(int), 0, nx - 1)
@@ -113,7 +143,8 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
     r_big = params.apcorr_radius_arcsec / img.pixel_scale_arcsec
     far = far_sky_fluxes(img.sci, prep.background.noise, x, y, r2=prep.radii.r2, r_big=r_big,
                          exptime_map=prep.exptime_map)
-    usable = (flags & (EXTENDED | SATURATED | FAINT | EDGE)) == 0
+    usable = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags,
+                           min_snr=params.apcorr_min_snr, min_stars=params.apcorr_min_stars)
     apcorr = aperture_correction(far, x, y, usable, shape=img.shape, radius_px=r_big,
                                  large_ee=params.apcorr_large_ee, min_snr=params.apcorr_min_snr,
                                  min_stars=params.apcorr_min_stars,
