@@ -29,3 +29,7 @@ __all__ += ["make_catalogs"]
 from engine.steps import score_against_truth  # noqa: E402  (simulated visits: truth metrics)
 
 __all__ += ["score_against_truth"]
+
+from engine.steps import make_previews  # noqa: E402  (previews)
+
+__all__ += ["make_previews"]

@@ -1,0 +1,103 @@
+"""Which previews a detector gets, and the pixels of each (grey per product, colour per detector)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.preview.color import color_composite
+from engine.preview.images import read_drizzle
+from engine.preview.stretch import StretchSettings, stretch_to_unit, to_uint8
+from engine.visit.product_tree import TotalProduct
+
+__all__ = ["PreviewSettings", "PreviewJob", "ColorJob", "preview_jobs", "color_job",
+           "grey_pixels", "color_pixels"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    """How previews look.
+
+    Attributes
+    ----------
+    stretch
+        Percentile interval and asinh parameter.
+    quality
+        JPEG quality (1-95).
+    thumbnail_px
+        Long side of thumbnails, pixels.
+    max_preview_px
+        Long side above which full previews are shrunk, pixels.
+    """
+
+    stretch: StretchSettings = field(default_factory=StretchSettings)
+    quality: int = 90
+    thumbnail_px: int = 256
+    max_preview_px: int = 8192
+
+
+@dataclass(frozen=True)
+class PreviewJob:
+    """One drizzle product and the names of its preview and thumbnail."""
+
+    level: str
+    """``total``, ``filter`` or ``exposure``."""
+    drizzle: str
+    preview: str
+    thumbnail: str
+
+
+@dataclass(frozen=True)
+class ColorJob:
+    """The colour composite of a detector: its name and the filter drizzles it combines."""
+
+    name: str
+    filters: list[str]
+    drizzles: list[str]
+
+
+def preview_jobs(total: TotalProduct) -> list[PreviewJob]:
+    """Every drizzle product of a detector with its preview names: total, filters, exposures.
+
+    A grism-only detector (no direct images) has none.
+    """
+    if not total.has_direct_images:
+        return []
+    names = total.names()
+    jobs = [PreviewJob("total", total.drizzle, names["preview"], names["thumbnail"])]
+    for f in total.filters:
+        fn = f.names()
+        jobs.append(PreviewJob("filter", f.drizzle, fn["preview"], fn["thumbnail"]))
+        jobs += [PreviewJob("exposure", e.drizzle, e.preview, e.thumbnail)
+                 for e in f.exposures if e.kind == "imaging"]
+    return jobs
+
+
+def color_job(total: TotalProduct) -> ColorJob | None:
+    """The detector's colour composite (the first three filters of the tree), if it has ≥ 2."""
+    name = total.names().get("color_preview")
+    if name is None:
+        return None
+    chosen = total.filters[:3]
+    return ColorJob(name=name, filters=[f.filter_name for f in chosen],
+                    drizzles=[f.drizzle for f in chosen])
+
+
+def grey_pixels(drizzle: Path, settings: PreviewSettings) -> np.ndarray:
+    """Stretched uint8 image (North up, row 0 at the top) of a drizzle product's SCI array.
+
+    Pixels with WHT = 0 are black and excluded from the percentiles.
+    """
+    image = read_drizzle(drizzle)
+    return to_uint8(stretch_to_unit(image.sci, image.valid, settings.stretch))
+
+
+def color_pixels(drizzles: list[Path], filters: list[str],
+                 settings: PreviewSettings) -> np.ndarray:
+    """RGB uint8 composite of two or three filter drizzles of one grid (blue → red)."""
+    images = [read_drizzle(p) for p in drizzles]
+    return color_composite(images, settings.stretch, filter_names=filters)

@@ -1,0 +1,105 @@
+"""Write a JPEG preview and a thumbnail of every drizzled product, and a colour composite."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.core import VisitContext, constrained, recipe_path_for, register_step
+from engine.errors import NoWorkFound
+from engine.preview import (PreviewSettings, StretchSettings, color_job, color_pixels,
+                            grey_pixels, preview_jobs, write_jpeg)
+from engine.steps.copy_inputs import total_for
+from engine.visit.product_tree import TotalProduct
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MakePreviewsConfig:
+    """Display stretch and JPEG settings of the previews."""
+
+    lower_percentile: float = constrained(1.0, minimum=0, maximum=100)
+    """Percentile of the pixels with data (WHT > 0) shown black."""
+    upper_percentile: float = constrained(99.8, minimum=0, maximum=100)
+    """Percentile of the pixels with data shown white."""
+    asinh_a: float = constrained(0.05, exclusiveMinimum=0, maximum=1)
+    """Asinh stretch parameter (astropy AsinhStretch ``a``): smaller compresses highlights more."""
+    quality: int = constrained(90, minimum=1, maximum=95)
+    """JPEG quality."""
+    thumbnail_px: int = constrained(256, minimum=16, maximum=256)
+    """Long side of the thumbnails, pixels."""
+    max_preview_px: int = constrained(8192, minimum=256)
+    """Previews of larger products are shrunk to this long side, pixels."""
+    color: bool = True
+    """Write the colour composite of the first three filters (blue to red by PHOTPLAM)."""
+
+
+def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int,
+               max_side: int, beside: Path | None = None) -> None:
+    """Save one JPEG; no recipe file when it would replace the recipe of ``beside``."""
+    final = ctx.product_path(name)
+    recipe = beside is None or recipe_path_for(final) != recipe_path_for(beside)
+    if not recipe:
+        log.debug("%s shares %s with its drizzle product: recipe left as is", name,
+                  recipe_path_for(final).name)
+    ctx.save_product(name, lambda tmp: write_jpeg(pixels, tmp, quality=quality,
+                                                  max_side=max_side), recipe=recipe)
+
+
+@register_step("make_previews", config=MakePreviewsConfig, requires=("product_tree",),
+               provides=(), scope="detector")
+def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
+    """Write ``<product>.jpg`` and ``<product>_thumb.jpg`` for each drizzle product on disk."""
+    total = total_for(ctx)
+    settings = PreviewSettings(
+        stretch=StretchSettings(cfg.lower_percentile, cfg.upper_percentile, cfg.asinh_a),
+        quality=cfg.quality, thumbnail_px=cfg.thumbnail_px, max_preview_px=cfg.max_preview_px)
+    jobs = preview_jobs(total)
+    if not jobs:
+        raise NoWorkFound(f"{total.detector_key} has no direct-image products")
+    done = 0
+    for i, job in enumerate(jobs, start=1):
+        drizzle = ctx.product_path(job.drizzle)
+        if not drizzle.is_file():
+            log.info("%d/%d %s: not on disk, no preview", i, len(jobs), job.drizzle)
+            continue
+        try:
+            pixels = grey_pixels(drizzle, settings)
+        except (OSError, KeyError, ValueError) as err:
+            log.warning("%d/%d %s: unreadable (%s), no preview", i, len(jobs), job.drizzle, err)
+            continue
+        _save_jpeg(ctx, job.preview, pixels, quality=cfg.quality,
+                   max_side=cfg.max_preview_px, beside=drizzle)
+        _save_jpeg(ctx, job.thumbnail, pixels, quality=cfg.quality, max_side=cfg.thumbnail_px)
+        done += 1
+        log.info("%d/%d %s preview %s (%d x %d px) and thumbnail", i, len(jobs), job.level,
+                 job.preview, pixels.shape[1], pixels.shape[0])
+    if cfg.color:
+        done += _color_preview(ctx, total, settings)
+    if not done:
+        raise NoWorkFound(f"no drizzle product of {total.detector_key} is on disk")
+
+
+def _color_preview(ctx: VisitContext, total: TotalProduct, settings: PreviewSettings) -> int:
+    """Write the colour composite when every filter drizzle it names is on disk."""
+    job = color_job(total)
+    if job is None:
+        log.info("colour preview: fewer than 2 filters, none written")
+        return 0
+    paths = [ctx.product_path(d) for d in job.drizzles]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        log.info("colour preview %s: %s not on disk, none written", job.name, ", ".join(missing))
+        return 0
+    try:
+        pixels = color_pixels(paths, job.filters, settings)
+    except (OSError, KeyError, ValueError) as err:
+        log.warning("colour preview %s: %s, none written", job.name, err)
+        return 0
+    _save_jpeg(ctx, job.name, pixels, quality=settings.quality,
+               max_side=settings.max_preview_px)
+    log.info("colour preview %s from %s", job.name, ", ".join(job.filters))
+    return 1
