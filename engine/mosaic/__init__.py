@@ -17,7 +17,8 @@ from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.product_file import ProductSpec, build_product
 from engine.mosaic.s_region import region_polygons, s_region_string
 from engine.mosaic.skycells import sky_cells_for
-from engine.mosaic.workers import ProductTask, ensure_pixmap, run_tasks, write_product_file
+from engine.mosaic.parallel import run_tasks
+from engine.mosaic.workers import ProductTask, ensure_pixmap, write_product_file
 
 __all__ = ["Chip", "Exposure", "read_chip_arrays", "read_exposure_chips", "exposure_sky_cells",
            "write_cr_flags", "write_skycell", "ChipJob", "DrizzleArrays",

@@ -65,11 +65,14 @@ def write_skycell(source: Path, target: Path, cells: list[str]) -> None:
     """Copy ``source`` to ``target`` with SKYCELL (after S_REGION) in every SCI header."""
     shutil.copyfile(source, target)
     value = "; ".join(cells)
+    comment = "Skycell(s) that this image occupies"
+    if len(value) + 13 + len(comment) > 80:      # keep the card free of truncation warnings
+        comment = ""
     with fits.open(target, mode="update") as hdul:
         for hdu in hdul:
             if hdu.name != "SCI":
                 continue
-            card = ("SKYCELL", value, "Skycell(s) that this image occupies")
+            card = ("SKYCELL", value, comment)
             if "SKYCELL" in hdu.header:
                 hdu.header["SKYCELL"] = value
             elif "S_REGION" in hdu.header:

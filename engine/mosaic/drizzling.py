@@ -10,6 +10,7 @@ from drizzle.resample import Drizzle
 
 from engine.mosaic.chips import Chip, read_chip_arrays
 from engine.mosaic.grid import OutputGrid
+from engine.mosaic.parallel import run_beside, save_array
 from engine.mosaic.params import KERNELS, DrizzleParams, good_pixel_mask
 from engine.mosaic.pixmaps import PixmapCache
 
@@ -66,12 +67,80 @@ def chip_inputs(job: ChipJob) -> tuple[np.ndarray, np.ndarray]:
     return sci, good.astype(np.float32)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A contiguous run of the product's chips, drizzled into its own output arrays."""
+
+    jobs: tuple[ChipJob, ...]
+    grid: OutputGrid
+    cache: PixmapCache
+    params: DrizzleParams
+    with_context: bool
+    first_ctx: int
+    n_ctx: int
+    out_dir: Path | None = None
+
+
+def _accumulate(part: _Part) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
+    """Drizzle a part: SCI, WHT, CTX (context bits from ``first_ctx``) and kernel seconds."""
+    ny, nx = part.grid.shape
+    sci = np.zeros((ny, nx), dtype=np.float32)
+    wht = np.zeros((ny, nx), dtype=np.float32)
+    ctx = np.zeros(((max(part.n_ctx, 1) - 1) // 32 + 1, ny, nx), np.int32) \
+        if part.with_context else None
+    driz = Drizzle(kernel=part.params.kernel, fillval=None, out_img=sci, out_wht=wht,
+                   out_ctx=ctx, begin_ctx_id=part.first_ctx, max_ctx_id=max(part.n_ctx - 1, 0),
+                   disable_ctx=not part.with_context)
+    seconds = 0.0
+    for job in part.jobs:
+        data, weight = chip_inputs(job)
+        pixmap = part.cache.get(job.chip)
+        ratio = part.grid.pixel_scale_arcsec / job.chip.pixel_scale_arcsec
+        start = time.perf_counter()
+        driz.add_image(data, exptime=job.chip.exptime, pixmap=pixmap, weight_map=weight,
+                       wht_scale=job.chip.exptime, pixfrac=part.params.pixfrac,
+                       in_units=job.chip.in_units, iscale=ratio ** 2, pixel_scale_ratio=ratio)
+        seconds += time.perf_counter() - start
+        del data, weight, pixmap
+    return driz.out_img, driz.out_wht, driz.out_ctx if part.with_context else None, seconds
+
+
+def _accumulate_to_files(part: _Part) -> tuple[list[Path], float]:
+    """:func:`_accumulate` in a worker: the arrays go to ``.npy`` files in ``part.out_dir``."""
+    assert part.out_dir is not None
+    arrays = _accumulate(part)
+    paths = [save_array(part.out_dir / f"part{part.first_ctx}_{name}.npy", a)
+             for name, a in zip(("sci", "wht", "ctx"), arrays[:3]) if a is not None]
+    return paths, arrays[3]
+
+
+def _split(jobs: list[ChipJob]) -> int:
+    """Index splitting the jobs into two runs of about equal pixel counts."""
+    sizes = np.cumsum([j.chip.shape[0] * j.chip.shape[1] for j in jobs])
+    return int(np.clip(np.searchsorted(sizes, sizes[-1] / 2), 1, len(jobs) - 1))
+
+
+def _merge(sci: np.ndarray, wht: np.ndarray, ctx: np.ndarray | None, paths: list[Path]) -> None:
+    """Add another part's weighted mean, weights and context bits into the arrays, in place."""
+    sci2, wht2 = np.load(paths[0], mmap_mode="r"), np.load(paths[1], mmap_mode="r")
+    np.multiply(sci, wht, out=sci)
+    sci += sci2 * wht2
+    wht += wht2
+    np.divide(sci, wht, out=sci, where=wht > 0)
+    if ctx is not None:
+        ctx |= np.load(paths[2], mmap_mode="r")
+    del sci2, wht2
+
+
 def drizzle_chips(jobs: list[ChipJob], grid: OutputGrid, cache: PixmapCache,
-                  params: DrizzleParams, *, with_context: bool = True) -> DrizzleArrays:
+                  params: DrizzleParams, *, with_context: bool = True,
+                  workdir: Path | None = None, parallel: bool = False) -> DrizzleArrays:
     """Drizzle chips, in order, into new output arrays (one context bit per chip).
 
     Weights are the good-pixel masks scaled by each chip's exposure time (``wht_type`` EXP);
     data are converted to e-/s. Pixels without data keep 0 unless ``params.fillval`` is set.
+    With ``parallel`` (and a ``workdir``), the second half of the chips is drizzled by a worker
+    process into its own arrays and the weighted means are combined, which is exact.
 
     Parameters
     ----------
@@ -83,6 +152,8 @@ def drizzle_chips(jobs: list[ChipJob], grid: OutputGrid, cache: PixmapCache,
         Kernel, pixfrac, fill value, output units.
     with_context
         Build the context image.
+    workdir, parallel
+        Use two processes (a directory for the worker's arrays is needed).
 
     Raises
     ------
@@ -93,28 +164,22 @@ def drizzle_chips(jobs: list[ChipJob], grid: OutputGrid, cache: PixmapCache,
         raise ValueError(f"kernel {params.kernel!r} not in {KERNELS}")
     if params.wht_type != "EXP":
         raise ValueError(f"wht_type {params.wht_type!r}: only EXP is implemented")
-    ny, nx = grid.shape
-    sci = np.zeros((ny, nx), dtype=np.float32)
-    wht = np.zeros((ny, nx), dtype=np.float32)
-    ctx = np.zeros(((max(len(jobs), 1) - 1) // 32 + 1, ny, nx), np.int32) if with_context else None
-    driz = Drizzle(kernel=params.kernel, fillval=None, out_img=sci, out_wht=wht, out_ctx=ctx,
-                   max_ctx_id=max(len(jobs) - 1, 0), disable_ctx=not with_context)
-    kernel_seconds = 0.0
-    for job in jobs:
-        data, weight = chip_inputs(job)
-        pixmap = cache.get(job.chip)
-        ratio = grid.pixel_scale_arcsec / job.chip.pixel_scale_arcsec
-        start = time.perf_counter()
-        driz.add_image(data, exptime=job.chip.exptime, pixmap=pixmap, weight_map=weight,
-                       wht_scale=job.chip.exptime, pixfrac=params.pixfrac,
-                       in_units=job.chip.in_units, iscale=ratio ** 2, pixel_scale_ratio=ratio)
-        kernel_seconds += time.perf_counter() - start
-        del data, weight, pixmap
+    if parallel and workdir is not None and len(jobs) >= 2:
+        k = _split(jobs)
+        first = _Part(tuple(jobs[:k]), grid, cache, params, with_context, 0, len(jobs))
+        second = _Part(tuple(jobs[k:]), grid, cache, params, with_context, k, len(jobs), workdir)
+        (sci, wht, ctx, seconds), (paths, seconds2) = run_beside(
+            _accumulate, first, _accumulate_to_files, second, parallel=True)
+        _merge(sci, wht, ctx, paths)
+        for path in paths:
+            path.unlink(missing_ok=True)
+        seconds += seconds2
+    else:
+        sci, wht, ctx, seconds = _accumulate(_Part(tuple(jobs), grid, cache, params,
+                                                   with_context, 0, len(jobs)))
     texp = sum({(j.chip.path, j.chip.exptime): j.chip.exptime for j in jobs}.values())
-    out = DrizzleArrays(sci=driz.out_img, wht=driz.out_wht,
-                        ctx=driz.out_ctx if with_context else None,
-                        kernel_seconds=kernel_seconds, inputs=[j.chip for j in jobs],
-                        total_exptime=texp)
+    out = DrizzleArrays(sci=sci, wht=wht, ctx=ctx, kernel_seconds=seconds,
+                        inputs=[j.chip for j in jobs], total_exptime=texp)
     if params.fillval is not None:
         out.sci[out.wht <= 0] = np.float32(params.fillval)
     if params.units == "counts":

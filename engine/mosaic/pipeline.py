@@ -16,8 +16,9 @@ from engine.mosaic.grid import OutputGrid
 from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
 from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.sky import solve_sky
+from engine.mosaic.parallel import run_tasks, save_array
 from engine.mosaic.workers import (BlotTask, SepTask, SurveyTask, blot_and_flag, drizzle_single,
-                                   run_tasks, save_array, survey_exposure)
+                                   survey_exposure)
 
 __all__ = ["ProductDrizzle", "DrizzleOutcome", "drizzle_product", "footprint_masks",
            "exposure_footprints"]
@@ -183,7 +184,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
                        blot_and_driz_cr=time.perf_counter() - t3)
     t4 = time.perf_counter()
     all_jobs = [j for e in exposures for j in jobs(e, cr_masks)]
-    arrays = drizzle_chips(all_jobs, grid, cache, final)
+    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir, parallel=workers > 1)
     timings["final_drizzle"] = time.perf_counter() - t4
     timings["kernel"] = arrays.kernel_seconds + sep_kernel
     timings["total"] = time.perf_counter() - t0

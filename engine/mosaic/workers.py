@@ -1,14 +1,8 @@
 """Per-exposure tasks of the drizzle sequence, runnable in worker processes."""
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -16,6 +10,7 @@ from engine.mosaic.chips import Chip, Exposure, read_chip_arrays
 from engine.mosaic.cosmic_rays import blot_median, driz_cr_mask, static_mask
 from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
 from engine.mosaic.grid import OutputGrid
+from engine.mosaic.parallel import run_tasks, save_array
 from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams, good_pixel_mask
 from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.product_file import ProductSpec, build_product
@@ -24,42 +19,6 @@ from engine.mosaic.sky import SkySample, clip_values, clipped_statistic
 __all__ = ["run_tasks", "save_array", "SurveyTask", "survey_exposure", "SepTask",
            "drizzle_single", "BlotTask", "blot_and_flag", "ProductTask", "write_product_file",
            "ensure_pixmap"]
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it is safe and cheap (POSIX, Python < 3.12), else ``forkserver``/``spawn``.
-
-    Forked workers inherit the loaded modules and need no re-import of ``__main__``.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.version_info < (3, 12):
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["engine.mosaic.workers"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def run_tasks(func: Callable[[T], R], tasks: Sequence[T], *, max_workers: int) -> list[R]:
-    """Run ``func`` over ``tasks`` in order, in up to ``max_workers`` worker processes."""
-    if max_workers <= 1 or len(tasks) <= 1:
-        return [func(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=min(max_workers, len(tasks)),
-                             mp_context=_context()) as pool:
-        return list(pool.map(func, tasks))
-
-
-def save_array(path: Path, array: np.ndarray) -> Path:
-    """Write an ``.npy`` file atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.part")
-    with os.fdopen(fd, "wb") as handle:
-        np.save(handle, array)
-    os.replace(tmp, path)
-    return path
 
 
 def ensure_pixmap(item: tuple[PixmapCache, Chip]) -> Path:

@@ -30,6 +30,6 @@ from engine.steps import score_against_truth  # noqa: E402  (simulated visits: t
 
 __all__ += ["score_against_truth"]
 
-from engine.steps import make_previews  # noqa: E402  (previews)
+from engine.steps import make_previews, write_qa_report  # noqa: E402  (previews, QA report)
 
-__all__ += ["make_previews"]
+__all__ += ["make_previews", "write_qa_report"]

@@ -1,12 +1,18 @@
 """Output grid (metawcs) and the pixel-map cache."""
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pytest
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyWarning
 from drizzle.utils import calc_pixmap
 
 from engine.errors import InputError
 from engine.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
+from engine.mosaic.chips import chip_wcs
 from engine.mosaic.grid import footprint_center
 from engine.mosaic.pixmaps import compute_pixmap
 
@@ -73,3 +79,23 @@ def test_pixmap_equals_calc_pixmap_and_is_computed_once(tiny_visit, tmp_path) ->
     assert cache.path_for(moved) != path
     cache.clear()
     assert not (tmp_path / "maps").exists()
+
+
+def test_tangent_plane_pixmap_equals_calc_pixmap_with_lookup_tables() -> None:
+    """SIP + NPOL + D2IM (a real ACS/WFC cutout header): the fast exact path = calc_pixmap."""
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "headers_wcs" / \
+        "dist_lookup.fits.gz"
+    if not path.is_file():
+        pytest.skip(f"real data not found at {path}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyWarning)
+        with fits.open(path) as hdul:
+            wcs = chip_wcs(hdul[1].header, hdul)
+    assert wcs.sip is not None and wcs.cpdis1 is not None and wcs.det2im1 is not None
+    for rotation in (0.0, 37.0):
+        grid = build_output_grid([chip_outline_sky(wcs, (100, 100))], pixel_scale_arcsec=0.05,
+                                 rotation_deg=rotation)
+        reference = calc_pixmap(wcs, grid.wcs, shape=(100, 100))
+        assert np.abs(compute_pixmap(wcs, (100, 100), grid) - reference).max() < 1e-4
+        assert np.abs(compute_pixmap(wcs, (100, 100), grid, exact_tangent=False)
+                      - reference).max() < 1e-4

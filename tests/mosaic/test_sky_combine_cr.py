@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
-                           build_output_grid, chip_outline_sky, drizzle_product,
+from engine.mosaic import (ChipJob, CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
+                           build_output_grid, chip_outline_sky, drizzle_chips, drizzle_product,
                            read_exposure_chips)
 from engine.mosaic.combine import SingleDrizzle, combine_singles, minmed_combine, trimmed_combine
 from engine.mosaic.cosmic_rays import driz_cr_mask, quick_derivative
@@ -113,3 +113,14 @@ def test_tiny_visit_cosmic_rays_rejected(tiny_visit, tiny_drizzle) -> None:
             hit += (truth & flagged).sum()
     assert hit / total > 0.95
     assert result.cr_pixels >= hit
+
+
+def test_final_drizzle_split_over_two_processes_is_exact(tiny_visit, tiny_drizzle, tmp_path) -> None:
+    exposures, grid, cache, _ = tiny_drizzle
+    jobs = [ChipJob(c, sky_rate=0.5) for e in exposures for c in e.chips]
+    serial = drizzle_chips(jobs, grid, cache, DrizzleParams())
+    split = drizzle_chips(jobs, grid, cache, DrizzleParams(), workdir=tmp_path, parallel=True)
+    assert np.array_equal(serial.ctx, split.ctx)
+    assert np.allclose(serial.wht, split.wht, rtol=1e-6, atol=1e-3)
+    assert np.allclose(serial.sci, split.sci, rtol=1e-5, atol=1e-5)
+    assert not list(tmp_path.glob("*.npy"))

@@ -13,7 +13,10 @@ from engine.preview import (DrizzleImage, StretchSettings, color_composite, stre
                             to_uint8, write_jpeg)
 
 MODULES = ["engine.preview.images", "engine.preview.stretch", "engine.preview.jpeg",
-           "engine.preview.color"]
+           "engine.preview.color", "engine.preview.report.files",
+           "engine.preview.report.headers", "engine.preview.report.catalogs",
+           "engine.preview.report.gather", "engine.preview.report.svg",
+           "engine.preview.report.sections"]
 
 
 def _image(sci: np.ndarray, plam: float, valid: np.ndarray | None = None) -> DrizzleImage:

@@ -1,0 +1,188 @@
+"""Drizzle stage time against the bare ``drizzle`` kernel, and peak memory, on a full-size visit.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_drizzle.py [--detector acs_wfc] [--size N] [--workers 2]
+
+A 4-exposure visit (full frames unless ``--size``; no pointing error) is simulated into
+``$BENCH_WORK`` (default ``benchmarks/work/``), then a child process runs ``engine.cli.run_visit``
+with a recipe holding the intake steps and the four drizzle steps only (``add_skycells``,
+``define_output_grid``, ``drizzle_filter_products``, ``drizzle_total_product``), while this
+process samples the summed RSS of the child's process tree every 0.1 s. The child then times the
+bare kernel: for every product (filter, exposures, total) the ``Drizzle.add_image`` calls alone
+on data and pixel maps already in memory (square kernel, the product's inputs). Results are
+written to ``benchmarks/results/drizzle.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DRIZZLE_STEPS = ["add_skycells", "define_output_grid", "drizzle_filter_products",
+                 "drizzle_total_product"]
+RECIPE = """name: bench_drizzle
+version: "bench"
+description: intake and the drizzle steps only (benchmarks/bench_drizzle.py)
+steps: [read_visit, filter_exposures, define_products, write_visit_plan, copy_inputs,
+        {steps}, write_manifest]
+pinned: {{}}
+"""
+
+
+def _tree_rss_kb(pid: int) -> tuple[int, int]:
+    """(summed, largest) VmRSS in kB of ``pid`` and all its descendants."""
+    total, largest, stack = 0, 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                rss = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS")), 0)
+            total, largest = total + rss, max(largest, rss)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total, largest
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run the drizzle steps on the visit, then time the bare kernel; print a JSON line."""
+    import numpy as np
+    from drizzle.resample import Drizzle
+
+    from engine.cli import run_visit
+    from engine.mosaic import PixmapCache, read_chip_arrays, read_exposure_chips
+
+    work = Path(args.work)
+    recipe = work / "bench_drizzle.yaml"
+    recipe.write_text(RECIPE.format(steps=", ".join(DRIZZLE_STEPS)))
+    out = work / "out"
+    start = time.perf_counter()
+    result = run_visit(str(args.visit_dir), out, [
+        f"drizzle_filter_products.max_workers={args.workers}",
+        f"drizzle_total_product.max_workers={args.workers}",
+        f"define_output_grid.max_workers={args.workers}",
+        "drizzle_total_product.keep_pixel_maps=true"], recipe=str(recipe))
+    wall = time.perf_counter() - start
+    steps = {(r.step, r.unit): r.seconds for r in result.records}
+    cache: PixmapCache = result.context.peek("output_grid", result.context.peek(
+        "product_tree").totals[0].detector_key)
+    tree = result.context.peek("product_tree")
+    total = tree.totals[0]
+    products = {total.drizzle: [e for f in total.filters for e in f.exposures]}
+    for f in total.filters:
+        products[f.drizzle] = list(f.exposures)
+        for e in f.exposures:
+            products[e.drizzle] = [e]
+    kernel = {}
+    for name, members in products.items():
+        chips = [c for m in members for c in
+                 read_exposure_chips(out / m.input_copy, m.exposure.rootname).chips]
+        inputs = [(read_chip_arrays(c)[0], cache.get(c).astype(np.float64), c) for c in chips]
+        shape = cache.grid.shape
+        driz = Drizzle(kernel="square", out_img=np.zeros(shape, np.float32),
+                       out_wht=np.zeros(shape, np.float32),
+                       out_ctx=np.zeros((1,) + shape, np.int32), max_ctx_id=len(inputs) - 1)
+        t0 = time.perf_counter()
+        for data, pixmap, c in inputs:
+            driz.add_image(data, exptime=c.exptime, pixmap=pixmap, in_units=c.in_units,
+                           wht_scale=c.exptime)
+        kernel[name] = time.perf_counter() - t0
+        del inputs, driz
+    cache.clear()
+    timings = result.context.peek("filter_drizzles", f"{total.detector_key}_"
+                                  f"{total.filters[0].filter_name}").timings
+    print(json.dumps({"wall": wall, "steps": {f"{s}[{u}]": v for (s, u), v in steps.items()},
+                      "kernel": kernel, "grid": list(cache.grid.shape),
+                      "filter_stages": timings, "exit_code": result.exit_code}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Simulate the visit, run the child under RSS sampling, write the results table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--detector", default="acs_wfc")
+    parser.add_argument("--size", type=int, default=None, help="None: full-size chips")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--visit-dir", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--work", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" /
+                        "drizzle.md")
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args)
+        return 0
+    from engine.simulate import simulate_visit
+
+    base = Path(os.environ.get("BENCH_WORK", ROOT / "benchmarks" / "work"))
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench_drizzle_", dir=base))
+    t0 = time.perf_counter()
+    visit = simulate_visit(work / "visit", detector=args.detector, n_exposures=4, size=args.size,
+                           seed=1, pointing_error=False)
+    sim_s = time.perf_counter() - t0
+    cmd = [sys.executable, __file__, "--child", "--visit-dir", str(visit.visit_dir), "--work",
+           str(work), "--workers", str(args.workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    peak_sum = peak_one = 0
+    while proc.poll() is None:
+        s, one = _tree_rss_kb(proc.pid)
+        peak_sum, peak_one = max(peak_sum, s), max(peak_one, one)
+        time.sleep(0.1)
+    stdout = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        print(stdout)
+        return proc.returncode
+    data = json.loads(stdout.strip().splitlines()[-1])
+    write_report(args, data, peak_sum, peak_one, sim_s, visit)
+    print(args.output.read_text())
+    return 0
+
+
+def write_report(args: argparse.Namespace, data: dict, peak_sum: int, peak_one: int,
+                 sim_s: float, visit: object) -> None:
+    """Write the markdown results."""
+    stage = sum(v for k, v in data["steps"].items() if k.split("[")[0] in DRIZZLE_STEPS)
+    kernel = sum(data["kernel"].values())
+    shapes = visit.truth.exposures[0].chip_shapes  # type: ignore[attr-defined]
+    lines = [
+        "# Drizzle stage benchmark (`benchmarks/bench_drizzle.py`)", "",
+        f"Command: `.venv/bin/python benchmarks/bench_drizzle.py --detector {args.detector}"
+        + (f" --size {args.size}" if args.size else "") + f" --workers {args.workers}`", "",
+        f"- visit: {args.detector}, 4 exposures of {len(shapes)} × {shapes[0][1]}×{shapes[0][0]}"
+        f" pixels, simulated in {sim_s:.1f} s (seed 1, no pointing error)",
+        f"- output grid: {data['grid'][1]} × {data['grid'][0]} pixels; products: 1 filter, "
+        f"{len(data['kernel']) - 2} exposure, 1 total",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; `max_workers={args.workers}`", "",
+        "| measure | value |", "|---|---|",
+        f"| drizzle stage (4 steps) | {stage:.1f} s |",
+        f"| bare kernel summed over products | {kernel:.1f} s |",
+        f"| ratio stage / kernel (goal ≤ 1.3) | {stage / kernel:.2f} |",
+        f"| peak RSS, whole process tree (goal ≤ 2 GiB) | {peak_sum / 2**20:.2f} GiB |",
+        f"| peak RSS, largest single process | {peak_one / 2**20:.2f} GiB |", "",
+        "| step | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in data["steps"].items()
+              if k.split("[")[0] in DRIZZLE_STEPS]
+    lines += ["", "Filter product stages (seconds):", "",
+              "| stage | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in data["filter_stages"].items()]
+    lines += ["", "Bare kernel per product (seconds):", "", "| product | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in data["kernel"].items()]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
