@@ -16,7 +16,7 @@ MODULES = ["engine.preview.images", "engine.preview.stretch", "engine.preview.jp
            "engine.preview.color", "engine.preview.report.files",
            "engine.preview.report.headers", "engine.preview.report.catalogs",
            "engine.preview.report.gather", "engine.preview.report.svg",
-           "engine.preview.report.sections"]
+           "engine.preview.report.sections", "engine.preview.browser"]
 
 
 def _image(sci: np.ndarray, plam: float, valid: np.ndarray | None = None) -> DrizzleImage:
