@@ -20,8 +20,9 @@ from engine.align.results import (DetectorAlignment, ExposureSolution, FitAttemp
 from engine.align.solve import AlignmentSettings, align_detector
 from engine.align.sources import (ChipSources, ExposureSources, SourceFindingSettings,
                                   find_chip_sources, find_exposure_sources)
-from engine.align.update import (GrismAssignment, assign_grism_solution, mark_unaligned,
-                                 update_exposure, update_grism)
+from engine.align.grism import (GrismAssignment, assign_grism_solution, update_grism,
+                                wcs_names)
+from engine.align.update import fit_keywords, mark_unaligned, update_exposure
 
 __all__ = [
     "CachedReply", "CatalogCache", "TangentPlane", "plane_for", "read_chip_wcs", "sci_extvers",
@@ -33,5 +34,5 @@ __all__ = [
     "DetectorAlignment", "ExposureSolution", "FitAttempt", "RelativeFit", "AlignmentSettings",
     "align_detector", "ChipSources", "ExposureSources", "SourceFindingSettings",
     "find_chip_sources", "find_exposure_sources", "GrismAssignment", "assign_grism_solution",
-    "mark_unaligned", "update_exposure", "update_grism",
+    "mark_unaligned", "update_exposure", "update_grism", "wcs_names", "fit_keywords",
 ]

@@ -18,15 +18,16 @@ def sci_extvers(hdul: fits.HDUList) -> list[int]:
     return [int(h.ver) for h in hdul if h.name == "SCI"]
 
 
-def read_chip_wcs(hdul: fits.HDUList, extver: int) -> WCS:
+def read_chip_wcs(hdul: fits.HDUList, extver: int, *, key: str = " ") -> WCS:
     """The ``(SCI, extver)`` WCS with SIP and NPOL/D2IM lookup tables where present.
 
-    ``pixel_shape`` is set from the data shape so correctors know the chip size.
+    ``key`` selects an alternate WCS (``A``-``Z``; its distortion is the chip's). ``pixel_shape``
+    is set from the data shape so correctors know the chip size.
     """
     hdu = hdul["SCI", extver]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        wcs = WCS(hdu.header, hdul)
+        wcs = WCS(hdu.header, hdul, key=key)
     ny, nx = int(hdu.header["NAXIS2"]), int(hdu.header["NAXIS1"])
     wcs.pixel_shape = (nx, ny)
     return wcs

@@ -73,7 +73,7 @@ def radial_offset_ok(n_matches: int, offset_arcsec: float) -> bool:
 
     Examples
     --------
-    >>> radial_offset_ok(4, 1.0), radial_offset_ok(4, 20.0), radial_offset_ok(700, 20.0)
+    >>> radial_offset_ok(4, 1.0), radial_offset_ok(4, 20.0), radial_offset_ok(720, 20.0)
     (True, False, True)
     """
     return (n_matches + 2) * 0.36 > 0.8 + (offset_arcsec / 10.0) ** 8

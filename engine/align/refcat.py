@@ -156,8 +156,8 @@ def catalog_from_table(table: Table, *, name: str, epoch_year: float, origin: st
     >>> t = Table({"ra": [10.0], "dec": [0.0], "pmra": [3600.0], "pmdec": [0.0],
     ...            "ref_epoch": [2016.0]})
     >>> cat = catalog_from_table(t, name="X", epoch_year=2017.0)
-    >>> round(float((cat.ra[0] - 10.0) * 3600), 6)
-    1.0
+    >>> round(float((cat.ra[0] - 10.0) * 3600), 6)   # 3600 mas/yr × 1 yr
+    3.6
     """
     ra, dec = _column(table, "ra"), _column(table, "dec")
     if ra is None or dec is None:

@@ -250,13 +250,15 @@ def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
         last[a.catalog] = a.reason or f"quality {a.quality_code}"
     why = "no catalogue fit accepted" + (
         " (" + "; ".join(f"{c}: {r}" for c, r in last.items()) + ")" if last else "")
+    n_ref = max((a.n_reference for a in attempts), default=0)
     if s.keep_relative_fit and relative.ok and len(fitted) > 1:
         sols = _solutions(exps, fitted, wcs, rel_wcs, plane, priors)
         log.warning("%s: %s; keeping the relative alignment to %s", detector, why,
                     relative.reference)
         return DetectorAlignment(detector, RELATIVE_ONLY, why, plane, relative, sols, attempts,
                                  method="relative", fit_geometry=relative.geometry,
-                                 n_matches=sum(relative.n_matches.values()),
+                                 n_matches=sum(relative.n_matches.values()), n_reference=n_ref,
                                  fit_rms_mas=float(np.mean(list(relative.rms_mas.values()))))
     log.warning("%s: %s; every exposure keeps its a-priori WCS", detector, why)
-    return DetectorAlignment(detector, FAILED, why, plane, relative, {}, attempts)
+    return DetectorAlignment(detector, FAILED, why, plane, relative, {}, attempts,
+                             n_reference=n_ref)

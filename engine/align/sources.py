@@ -93,7 +93,8 @@ def _background(data: np.ndarray, mask: np.ndarray,
                                    exclude_percentile=pct,
                                    bkg_estimator=_ESTIMATORS[s.bkg_estimator.lower()](),
                                    bkg_rms_estimator=StdBackgroundRMS())
-            return np.asarray(bkg.background), np.asarray(bkg.background_rms)
+            return (_upsample(bkg.background_mesh, data.shape),
+                    _upsample(bkg.background_rms_mesh, data.shape))
         except ValueError:
             continue
     log.debug("no background mesh at any exclusion percentile: scalar background used")
@@ -163,6 +164,20 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
     return ChipSources(chip, data.shape, x[idx], y[idx], flux[idx])
 
 
+def _upsample(mesh: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Bilinear interpolation of a background mesh to the image (cheaper than photutils'
+    cubic zoom on full frames, and smooth enough for a detection threshold)."""
+    factors = (shape[0] / mesh.shape[0], shape[1] / mesh.shape[1])
+    image = ndimage.zoom(np.asarray(mesh, float), factors, order=1, grid_mode=True,
+                         mode="nearest")
+    out = np.empty(shape)
+    ny, nx = min(shape[0], image.shape[0]), min(shape[1], image.shape[1])
+    out[:ny, :nx] = image[:ny, :nx]
+    out[ny:, :] = out[ny - 1:ny, :]
+    out[:, nx:] = out[:, nx - 1:nx]
+    return out
+
+
 def _rms_floor(values: np.ndarray) -> float:
     """Smallest credible noise: the quantisation noise (1/√12) of integer-valued data.
 
@@ -176,7 +191,7 @@ def _rms_floor(values: np.ndarray) -> float:
     """
     finite = values[np.isfinite(values)]
     if finite.size and np.all(finite == np.round(finite)):
-        return 1.0 / np.sqrt(12.0)
+        return float(1.0 / np.sqrt(12.0))
     return 1e-12
 
 

@@ -1,9 +1,8 @@
-"""Write a detector's alignment into exposure copies: direct, ramp and grism exposures."""
+"""Write a detector's alignment into the direct and ramp exposure copies."""
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from astropy.io import fits
@@ -13,10 +12,8 @@ from engine.align.headerlets import HeaderletInfo, headerlet_name, make_headerle
 from engine.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
                                   wcsname_for)
 from engine.align.results import ALIGNED, DetectorAlignment, ExposureSolution
-from engine.align.solve import nearest_in_time
 
-__all__ = ["fit_keywords", "update_exposure", "mark_unaligned", "GrismAssignment",
-           "assign_grism_solution", "update_grism"]
+__all__ = ["fit_keywords", "update_exposure", "mark_unaligned"]
 
 log = logging.getLogger(__name__)
 
@@ -99,47 +96,3 @@ def mark_unaligned(path: Path, reason: str) -> None:
     """Record on a (temporary) copy that its WCS was kept and why (``SVMALIGN = 'FAILED: ...'``)."""
     with fits.open(path, mode="update") as hdul:
         mark_outcome(hdul, f"FAILED: {reason}")
-
-
-@dataclass(frozen=True)
-class GrismAssignment:
-    """Which direct exposure's correction a grism exposure takes, or why none."""
-
-    rootname: str
-    source: str
-    correction: SkyCorrection | None
-    reason: str = ""
-
-
-def assign_grism_solution(rootname: str, mjd: float, prior: str,
-                          alignment: DetectorAlignment) -> GrismAssignment:
-    """The correction of the direct exposure nearest in time that shares the grism's prior WCS.
-
-    A correction is a map from a prior WCS to the aligned one, so it only transfers between
-    exposures whose active WCS has the same name (same distortion and a-priori pointing).
-    """
-    if not alignment.succeeded:
-        return GrismAssignment(rootname, "", None, f"direct images not aligned: "
-                               f"{alignment.reason}")
-    same = {r: s for r, s in alignment.exposures.items()
-            if s.prior_wcsname.upper() == prior.upper()}
-    if not same:
-        priors = sorted({s.prior_wcsname for s in alignment.exposures.values()})
-        return GrismAssignment(rootname, "", None, f"no direct image shares its WCS {prior!r} "
-                               f"(direct: {', '.join(priors)})")
-    chosen = nearest_in_time(mjd, {r: s.mjd for r, s in same.items()})
-    return GrismAssignment(rootname, chosen, same[chosen].correction)
-
-
-def update_grism(path: Path, assignment: GrismAssignment, alignment: DetectorAlignment) -> str:
-    """Apply a grism assignment to its (temporary) copy; return the new (or kept) WCSNAME."""
-    with fits.open(path, mode="update") as hdul:
-        prior = prior_wcsname(hdul["SCI", 1].header)
-        if assignment.correction is None:
-            mark_outcome(hdul, f"GRISM: WCS kept: {assignment.reason}")
-            return prior
-        wcsname = wcsname_for(prior, alignment.wcsname_suffix)
-        apply_correction(hdul, assignment.correction, wcsname=wcsname,
-                         keywords=fit_keywords(alignment, assignment.source))
-        mark_outcome(hdul, f"GRISM: solution of {assignment.source} ({wcsname})")
-        return wcsname

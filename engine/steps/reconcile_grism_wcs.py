@@ -8,8 +8,8 @@ from pathlib import Path
 
 from astropy.io import fits
 
-from engine.align import DetectorAlignment, assign_grism_solution, update_grism
-from engine.align.headers import prior_wcsname
+from engine.align import (DetectorAlignment, assign_grism_solution, fit_keywords, update_grism,
+                          wcs_names)
 from engine.core import VisitContext, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
@@ -20,18 +20,23 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ReconcileGrismWcsConfig:
     """Grism WCS reconciliation. Unlike runsinglehap, the direct images keep their SVM
-    alignment; each grism copy gets the correction of the direct exposure nearest in time
-    whose prior WCS it shares."""
+    alignment; each grism copy gets the correction of the direct exposure nearest in time,
+    in a WCS both offer (a shared prior, else IDC_*-GSC240, else IDC_*)."""
 
     transfer_direct_solution: bool = True
     """Apply the direct images' correction to the grism copies (false: leave them as copied)."""
+
+
+def _names(path: Path) -> dict[str, str]:
+    with fits.open(path, mode="readonly") as hdul:
+        return wcs_names(hdul)
 
 
 @register_step("reconcile_grism_wcs", config=ReconcileGrismWcsConfig,
                requires=("product_tree", "input_copies", "alignment"), provides=("grism_wcs",),
                scope="detector")
 def reconcile_grism_wcs(ctx: VisitContext, cfg: ReconcileGrismWcsConfig) -> None:
-    """Apply to each grism copy the correction of the nearest direct exposure sharing its WCS."""
+    """Apply to each grism copy the correction of the nearest direct exposure sharing a WCS."""
     total = total_for(ctx)
     if not total.grism_exposures:
         raise NoWorkFound(f"{total.detector_key} has no grism/prism exposure")
@@ -39,23 +44,28 @@ def reconcile_grism_wcs(ctx: VisitContext, cfg: ReconcileGrismWcsConfig) -> None
         raise NoWorkFound("reconcile_grism_wcs.transfer_direct_solution is false")
     alignment: DetectorAlignment = ctx.read("alignment")
     copies = ctx.read("input_copies")
+    direct = {r: copies[r] for r in alignment.exposures}
+    direct_names = {r: {n: k for n, k in _names(p).items() if k != " "}
+                    for r, p in direct.items()}
     names: dict[str, str] = {}
     n = len(total.grism_exposures)
     for i, ep in enumerate(total.grism_exposures, start=1):
         root = ep.exposure.rootname
         src: Path = copies[root]
-        with fits.open(src, mode="readonly") as hdul:
-            prior = prior_wcsname(hdul["SCI", 1].header)
-        assignment = assign_grism_solution(root, ep.exposure.expstart, prior, alignment)
+        offered = _names(src)
+        assignment = assign_grism_solution(root, ep.exposure.expstart, offered, alignment,
+                                           direct_names, direct)
 
         def write(tmp: Path, s: Path = src) -> None:
             shutil.copyfile(s, tmp)
-            names[root] = update_grism(tmp, assignment, alignment)
+            names[root] = update_grism(tmp, assignment, alignment,
+                                       keywords=fit_keywords(alignment, assignment.source))
 
         ctx.save_product(ep.input_copy, write)
         if assignment.correction is None:
-            log.warning("%d/%d %s keeps %s: %s", i, n, root, prior, assignment.reason)
+            log.warning("%d/%d %s keeps its WCS: %s", i, n, root, assignment.reason)
         else:
-            log.info("%d/%d %s (%s): solution of %s → %s", i, n, root, ep.exposure.filter_name,
-                     assignment.source, names[root])
+            log.info("%d/%d %s (%s): solution of %s via %s → %s", i, n, root,
+                     ep.exposure.filter_name, assignment.source, assignment.wcsname,
+                     names[root])
     ctx.write("grism_wcs", names)

@@ -14,8 +14,8 @@ from engine.align import (FitKeywords, HeaderletInfo, SkyCorrection, apply_corre
                           read_chip_wcs, wcsname_for, wcstype_for)
 from engine.align.results import (ALIGNED, FAILED, DetectorAlignment, ExposureSolution,
                                   RelativeFit)
-from engine.align.update import (assign_grism_solution, mark_unaligned, update_exposure,
-                                 update_grism)
+from engine.align.grism import assign_grism_solution, update_grism
+from engine.align.update import fit_keywords, mark_unaligned, update_exposure
 from tests.align.helpers import rms, wcs_error_mas
 from tests.conftest import REALDATA
 
@@ -134,15 +134,18 @@ def test_update_exposure_and_grism_and_failure(distorted: Path, tmp_path: Path) 
     assert fits.getval(distorted, "WCSNAME", ("SCI", 1)) == "IDC_postsm4-FIT_SVM_GAIAeDR3"
     assert fits.getval(distorted, "RELGEOM", ("SCI", 1)) == "rscale"
     assert len(data) > 2880
-    assignment = assign_grism_solution("grism", 55000.01, "IDC_postsm4", alignment)
-    assert assignment.source == "j94f05bgq"
-    assert update_grism(grism, assignment, alignment) == "IDC_postsm4-FIT_SVM_GAIAeDR3"
+    offered = {"IDC_postsm4": " "}
+    assignment = assign_grism_solution("grism", 55000.01, offered, alignment, {}, {})
+    assert (assignment.source, assignment.wcsname) == ("j94f05bgq", "IDC_postsm4")
+    assert update_grism(grism, assignment, alignment,
+                        keywords=fit_keywords(alignment, "j94f05bgq")) == \
+        "IDC_postsm4-FIT_SVM_GAIAeDR3"
     with fits.open(grism) as g, fits.open(distorted) as d:
         assert rms(wcs_error_mas(read_chip_wcs(g, 1), read_chip_wcs(d, 1))) < 1e-3
         assert g[0].header["SVMALIGN"].startswith("GRISM: solution of j94f05bgq")
-    other = assign_grism_solution("grism", 55000.0, "OPUS", alignment)
-    assert other.correction is None and "shares its WCS 'OPUS'" in other.reason
-    none = assign_grism_solution("grism", 55000.0, "IDC_postsm4", _alignment(wcs, FAILED))
+    other = assign_grism_solution("grism", 55000.0, {"OPUS": " "}, alignment, {}, {})
+    assert other.correction is None and "no WCS name shared" in other.reason
+    none = assign_grism_solution("grism", 55000.0, offered, _alignment(wcs, FAILED), {}, {})
     assert none.correction is None and "not aligned" in none.reason
     mark_unaligned(failed, "no catalogue fit accepted (GAIAeDR3: 0 matches)")
     assert fits.getval(failed, "SVMALIGN") == \
