@@ -109,3 +109,23 @@ def test_relative_fit_is_kept_without_a_catalogue(sim_visit_factory: Callable,
     errors = _copy_errors(out, visit.truth, "*_flt.fits")
     # all exposures now share the first one's a-priori error: a common offset, no scatter
     assert np.ptp(list(errors.values())) < 10.0
+
+
+def test_ramp_exposures_are_aligned_with_the_direct_images(sim_visit_factory: Callable,
+                                                           tmp_path: Path) -> None:
+    visit = sim_visit_factory(detector="wfc3_uvis", n_exposures=3, extras=("ramp",))
+    out = tmp_path / "out"
+    result = run_visit(str(visit.poller_path), out,
+                       [f"align_to_catalog.catalog_file={visit.reference_catalog_path}"],
+                       recipe=alignment_recipe(tmp_path))
+    assert result.exit_code == 0, result.failures
+    tree = result.context.peek("product_tree")
+    ramp = tree.totals[0].ramp_exposures
+    assert len(ramp) == 1
+    alignment = result.context.peek("alignment", "wfc3_uvis")
+    assert ramp[0].exposure.rootname in alignment.exposures
+    copy = out / ramp[0].input_copy
+    assert fits.getval(copy, "WCSNAME", ("SCI", 2)).endswith("-FIT_SVM_GAIAeDR3")
+    assert (out / ramp[0].headerlet).is_file()
+    errors = _copy_errors(out, visit.truth, ramp[0].input_copy)
+    assert errors[ramp[0].exposure.rootname] < 4.0, errors
