@@ -9,9 +9,18 @@ from __future__ import annotations
 from engine.catalogs.ecsv import FILL_VALUE, write_catalog
 from engine.catalogs.image import ProductImage, read_product
 from engine.catalogs.params import CatalogParameters
-from engine.catalogs.pipeline import (CatalogFile, DetectorCatalogs, ProductCatalogs,
-                                      build_catalogs)
+from engine.catalogs.pipeline import CatalogFile, DetectorCatalogs, ProductCatalogs, build_catalogs
 from engine.catalogs.saturation import saturated_pixels
 
-__all__ = ["CatalogFile", "CatalogParameters", "DetectorCatalogs", "FILL_VALUE", "ProductCatalogs",
-           "ProductImage", "build_catalogs", "read_product", "saturated_pixels", "write_catalog"]
+__all__ = [
+                                      "FILL_VALUE",
+                                      "CatalogFile",
+                                      "CatalogParameters",
+                                      "DetectorCatalogs",
+                                      "ProductCatalogs",
+                                      "ProductImage",
+                                      "build_catalogs",
+                                      "read_product",
+                                      "saturated_pixels",
+                                      "write_catalog",
+]

@@ -28,13 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.stats import SigmaClip, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
-from photutils.aperture import (ApertureStats, CircularAnnulus, CircularAperture,
-                                aperture_photometry)
+from photutils.aperture import ApertureStats, CircularAnnulus, CircularAperture, aperture_photometry
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-__all__ = ["ApertureCorrection", "FarSkyFluxes", "Neighbours", "far_sky_fluxes",
-           "aperture_correction"]
+__all__ = [
+    "ApertureCorrection",
+    "FarSkyFluxes",
+    "Neighbours",
+    "aperture_correction",
+    "far_sky_fluxes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class FarSkyFluxes:
     err2: np.ndarray
     big: np.ndarray
     big_err: np.ndarray
-    big_complete: np.ndarray | None = None
+    big_complete: np.ndarray
     """The large aperture and its sky annulus hold no pixel without data (bool)."""
 
 
@@ -87,7 +91,7 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
     """
     if len(x) == 0:
         z = np.zeros(0)
-        return FarSkyFluxes(z, z, z, z, np.zeros(0, bool))
+        return FarSkyFluxes(z, z, z, z, big_complete=np.zeros(0, bool))
     bad = ~np.isfinite(noise)
     xy = np.column_stack([x, y])
     aps = [CircularAperture(xy, r=r2), CircularAperture(xy, r=r_big)]
@@ -116,7 +120,7 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
         var = np.asarray(phot[f"aperture_sum_err_{i}"], float) ** 2 + poisson + \
             area ** 2 * sky_var
         out += [np.where(area > 0, flux, np.nan), np.where(area > 0, np.sqrt(var), np.nan)]
-    return FarSkyFluxes(*out, big_complete=complete)
+    return FarSkyFluxes(out[0], out[1], out[2], out[3], big_complete=complete)
 
 
 @dataclass
@@ -163,8 +167,8 @@ def _masked_ratio(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: floa
     neighbour touches aperture 2 or masks more than 30 % of the large aperture.
     """
     ny, nx = data.shape
-    h = int(math.ceil(r_big + 7))
-    ix, iy = int(round(x)), int(round(y))
+    h = math.ceil(r_big + 7)
+    ix, iy = round(x), round(y)
     if ix - h < 0 or iy - h < 0 or ix + h >= nx or iy + h >= ny:
         return math.nan, math.nan
     sl = (slice(iy - h, iy + h + 1), slice(ix - h, ix + h + 1))
@@ -246,7 +250,7 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
         (x > margin) & (x < nx - 1 - margin) & (y > margin) & (y < ny - 1 - margin)
     if neighbours is None:
         neighbours = Neighbours(x, y, np.nan_to_num(far.flux2), np.full(x.size, 1.0))
-    cand &= np.isfinite(far.big) & (far.big_complete if far.big_complete is not None else True)
+    cand &= np.isfinite(far.big) & far.big_complete
     idx = np.flatnonzero(_isolated(far, x, y, cand, radius_px, neighbours))
     if idx.size < min_stars:
         return default

@@ -22,7 +22,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 from photutils.background import Background2D, SExtractorBackground
 from scipy import ndimage
 
-__all__ = ["Background", "footprint_mask", "estimate_background", "MAX_STAT_PIXELS"]
+__all__ = ["MAX_STAT_PIXELS", "Background", "estimate_background", "footprint_mask"]
 
 log = logging.getLogger(__name__)
 

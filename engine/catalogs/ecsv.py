@@ -76,13 +76,13 @@ def catalog_meta(image: ProductImage, params: CatalogParameters, info: CatalogIn
     meta["Number of sources"] = int(info.n_sources)
     scale = image.pixel_scale_arcsec
     notes = (
-        "Magnitudes are in the ABMAG system (infinite-aperture zero point from PHOTFLAM, "
-        "PHOTPLAM)",
+        ("Magnitudes are in the ABMAG system (infinite-aperture zero point from PHOTFLAM, "
+         "PHOTPLAM)"),
         "X and Y are 0-based pixel coordinates (the first pixel's centre is 0, 0)",
         "RA and DEC are ICRS degrees at the epoch of the observation",
-        f"Aperture radii: {params.aperture_1_arcsec / scale:.3f} and "
-        f"{params.aperture_2_arcsec / scale:.3f} pixels = {params.aperture_1_arcsec} and "
-        f"{params.aperture_2_arcsec} arcsec",
+        (f"Aperture radii: {params.aperture_1_arcsec / scale:.3f} and "
+         f"{params.aperture_2_arcsec / scale:.3f} pixels = {params.aperture_1_arcsec} and "
+         f"{params.aperture_2_arcsec} arcsec"),
         "CI (concentration index) = MagAp1 - MagAp2",
         f"CI limits used for flags 1 and 16: {params.ci_lower_limit} .. {params.ci_upper_limit}",
         *FLAG_NOTES[:4])

@@ -17,8 +17,19 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-__all__ = ["EXTENDED", "SATURATED", "FAINT", "COMPACT", "EDGE", "FLAG_NOTES", "ci_flags",
-           "faint_flags", "saturation_flags", "edge_count_map", "edge_flags"]
+__all__ = [
+    "COMPACT",
+    "EDGE",
+    "EXTENDED",
+    "FAINT",
+    "FLAG_NOTES",
+    "SATURATED",
+    "ci_flags",
+    "edge_count_map",
+    "edge_flags",
+    "faint_flags",
+    "saturation_flags",
+]
 
 EXTENDED, SATURATED, FAINT, COMPACT, EDGE = 1, 4, 8, 16, 64
 
@@ -114,7 +125,7 @@ def edge_flags(count: np.ndarray, x: np.ndarray, y: np.ndarray, *, aperture_2_px
     edge = edge_count_map(count)
     top = int(count.max()) if count.size else 0
     limit = 0.5 if any_coverage or top <= 1 else (2.5 if top > 5 else 1.5)
-    r = int(math.ceil(aperture_2_px))
+    r = math.ceil(aperture_2_px)
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
     disk = xx ** 2 + yy ** 2 <= aperture_2_px ** 2
     low = ndimage.minimum_filter(edge, footprint=disk, mode="constant", cval=0)

@@ -13,7 +13,7 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 
 from engine.errors import InputError
 
-__all__ = ["ProductImage", "read_product", "exposure_count", "HEADER_KEYS"]
+__all__ = ["HEADER_KEYS", "ProductImage", "exposure_count", "read_product"]
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +130,19 @@ def read_product(path: Path, *, filter_name: str | None = None) -> ProductImage:
         if ctx is not None else 0
     fname = filter_name or str(_first([primary, sci_hdr], "FILTER", "")).lower()
     return ProductImage(sci=sci, wht=wht, ctx=ctx, wcs=wcs, filter_name=fname,
-                        photflam=float(_first(headers, "PHOTFLAM", 0.0)),  # type: ignore[arg-type]
-                        photplam=float(_first(headers, "PHOTPLAM", 0.0)),  # type: ignore[arg-type]
-                        exptime=float(texp),  # type: ignore[arg-type]
-                        ndrizim=int(_first(headers, "NDRIZIM", nbits or 1)),  # type: ignore[arg-type]
+                        photflam=_number(_first(headers, "PHOTFLAM", 0.0)),
+                        photplam=_number(_first(headers, "PHOTPLAM", 0.0)),
+                        exptime=_number(texp),
+                        ndrizim=int(_number(_first(headers, "NDRIZIM", nbits or 1))),
                         read_noise=_read_noise(headers), path=Path(path), header_meta=meta)
+
+
+def _number(value: object) -> float:
+    """A header value as a float (0 when it is not a number)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def exposure_count(image: ProductImage) -> np.ndarray:

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.stats import SigmaClip
 from astropy.utils.exceptions import AstropyUserWarning
-from photutils.aperture import (ApertureStats, CircularAnnulus, CircularAperture,
-                                aperture_photometry)
+from photutils.aperture import ApertureStats, CircularAnnulus, CircularAperture, aperture_photometry
 
-__all__ = ["ApertureRadii", "ApertureFluxes", "abmag", "aperture_fluxes"]
+__all__ = ["ApertureFluxes", "ApertureRadii", "abmag", "aperture_fluxes"]
 
 #: 1.0857 = 2.5 / ln 10: magnitude error per unit relative flux error.
 MAG_PER_RELFLUX = 2.5 / math.log(10.0)
@@ -34,7 +33,7 @@ class ApertureRadii:
 
     @classmethod
     def from_arcsec(cls, a1: float, a2: float, sky_in: float, sky_width: float,
-                    scale: float) -> "ApertureRadii":
+                    scale: float) -> ApertureRadii:
         """Convert arcsec radii with a pixel scale (arcsec/pixel)."""
         return cls(a1 / scale, a2 / scale, sky_in / scale, (sky_in + sky_width) / scale)
 

@@ -13,18 +13,29 @@ from engine.catalogs.apcorr import Neighbours
 from engine.catalogs.ecsv import CatalogInfo, catalog_meta
 from engine.catalogs.image import ProductImage
 from engine.catalogs.params import CatalogParameters
-from engine.catalogs.point_catalog import (Positions, detect_point_positions,
-                                           measure_point_catalog)
+from engine.catalogs.point_catalog import Positions, detect_point_positions, measure_point_catalog
 from engine.catalogs.prepare import PreparedImage, prepare_image
-from engine.catalogs.quality import (cr_rejection_threshold, flagged_fraction, n_good_rows,
-                                     trim_total)
-from engine.catalogs.segment_catalog import (SegmentDetection, detect_segments,
-                                             measure_segment_catalog)
-from engine.catalogs.tables import (POINT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EMPTY_COLUMNS,
-                                    make_table, total_table)
+from engine.catalogs.quality import (
+    cr_rejection_threshold,
+    flagged_fraction,
+    n_good_rows,
+    trim_total,
+)
+from engine.catalogs.segment_catalog import (
+    SegmentDetection,
+    detect_segments,
+    measure_segment_catalog,
+)
+from engine.catalogs.tables import (
+    POINT_COLUMNS,
+    SEGMENT_COLUMNS,
+    SEGMENT_EMPTY_COLUMNS,
+    make_table,
+    total_table,
+)
 from engine.errors import InputError
 
-__all__ = ["CatalogFile", "ProductCatalogs", "DetectorCatalogs", "build_catalogs"]
+__all__ = ["CatalogFile", "DetectorCatalogs", "ProductCatalogs", "build_catalogs"]
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +110,7 @@ def _extra(prep: PreparedImage) -> dict[str, object]:
 
 def _empty(image: ProductImage, params: CatalogParameters, version: str, reason: str,
            seg_columns: tuple = SEGMENT_EMPTY_COLUMNS) -> ProductCatalogs:
-    extra = {"Quality": reason}
+    extra: dict[str, object] = {"Quality": reason}
     point = make_table(POINT_COLUMNS, {}, 0)
     point.meta.update(catalog_meta(image, params, CatalogInfo("point", params.nsigma, 0, version,
                                                               extra)))

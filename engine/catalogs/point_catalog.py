@@ -7,18 +7,35 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from engine.catalogs.apcorr import (ApertureCorrection, Neighbours, aperture_correction,
-                                   far_sky_fluxes)
-from engine.catalogs.flags import (EDGE, EXTENDED, FAINT, SATURATED, ci_flags, edge_flags,
-                                  faint_flags, saturation_flags)
+from engine.catalogs.apcorr import (
+    ApertureCorrection,
+    Neighbours,
+    aperture_correction,
+    far_sky_fluxes,
+)
+from engine.catalogs.flags import (
+    EDGE,
+    EXTENDED,
+    FAINT,
+    SATURATED,
+    ci_flags,
+    edge_flags,
+    faint_flags,
+    saturation_flags,
+)
 from engine.catalogs.params import CatalogParameters
 from engine.catalogs.photometry import ApertureFluxes, abmag, aperture_fluxes
 from engine.catalogs.points import find_point_sources
 from engine.catalogs.prepare import PreparedImage
 from engine.catalogs.tables import POINT_COLUMNS, make_table
 
-__all__ = ["Positions", "detect_point_positions", "source_flags", "stellar_locus",
-           "measure_point_catalog"]
+__all__ = [
+    "Positions",
+    "detect_point_positions",
+    "measure_point_catalog",
+    "source_flags",
+    "stellar_locus",
+]
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 import numpy as np
 from astropy.table import Table
 
-__all__ = ["flag_columns", "trim_total", "flagged_fraction", "n_good_rows",
-           "cr_rejection_threshold"]
+__all__ = [
+    "cr_rejection_threshold",
+    "flag_columns",
+    "flagged_fraction",
+    "n_good_rows",
+    "trim_total",
+]
 
 
 def flag_columns(table: Table) -> list[str]:

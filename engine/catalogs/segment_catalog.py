@@ -57,7 +57,8 @@ def detect_segments(total: PreparedImage, params: CatalogParameters) -> SegmentD
     fwhm_px = params.fwhmpsf_arcsec / total.image.pixel_scale_arcsec
     seg = segment_image(total.resid, total.background.noise, total.background.footprint, params,
                         fwhm_px=fwhm_px)
-    empty = Positions(*(np.zeros(0) for _ in range(4)), np.zeros(0, int))
+    z = np.zeros(0)
+    empty = Positions(z, z, z, z, np.zeros(0, int))
     if seg.segm is None or seg.segm.n_labels == 0:
         log.info("segment detection: no segments (%s)", seg.empty_reason or "nothing found")
         return SegmentDetection(seg, None, empty)

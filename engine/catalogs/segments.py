@@ -24,14 +24,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.convolution import RickerWavelet2DKernel
 from astropy.utils.exceptions import AstropyUserWarning
-from photutils.segmentation import (SegmentationImage, deblend_sources, detect_sources,
-                                    make_2dgaussian_kernel)
+from photutils.segmentation import (
+    SegmentationImage,
+    deblend_sources,
+    detect_sources,
+    make_2dgaussian_kernel,
+)
 from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.signal import fftconvolve
 
 from engine.catalogs.params import CatalogParameters
 
-__all__ = ["Segmentation", "segment_image", "crowding", "deblend_labels"]
+__all__ = ["Segmentation", "crowding", "deblend_labels", "segment_image"]
 
 log = logging.getLogger(__name__)
 _KERNEL_SIZE = 11

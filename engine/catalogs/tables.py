@@ -10,8 +10,20 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Column, Table
 
-__all__ = ["ColumnSpec", "POINT_COLUMNS", "SEGMENT_COLUMNS", "SEGMENT_EMPTY_COLUMNS",
-           "make_table", "total_table", "MISSING_FLAG", "PIX", "DEG", "MAG", "FLUX", "SKY"]
+__all__ = [
+    "DEG",
+    "FLUX",
+    "MAG",
+    "MISSING_FLAG",
+    "PIX",
+    "POINT_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "SEGMENT_EMPTY_COLUMNS",
+    "SKY",
+    "ColumnSpec",
+    "make_table",
+    "total_table",
+]
 
 PIX, DEG, MAG, FLUX, SKY = "pix", "deg", "mag(AB)", "electron / s", "electron / (pix s)"
 #: ``Flags_<filter>`` of a row the filter catalogue does not have (written as is).

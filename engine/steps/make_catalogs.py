@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from engine.catalogs import (CatalogFile, CatalogParameters, build_catalogs, read_product,
-                             saturated_pixels, write_catalog)
+from astropy.table import Table
+
+from engine.catalogs import (
+    CatalogFile,
+    CatalogParameters,
+    build_catalogs,
+    read_product,
+    saturated_pixels,
+    write_catalog,
+)
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
@@ -38,6 +47,10 @@ class MakeCatalogsConfig(CatalogParameters):
     """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
     max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
     """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
+
+
+def _write(table: Table, tmp: Path) -> None:
+    write_catalog(table, tmp)
 
 
 def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
@@ -80,7 +93,7 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
         for kind in ("point", "segment"):
             table = getattr(cats, kind)
             name = names[cats.filter_name][f"{kind}_catalog"]
-            path = ctx.save_product(name, lambda tmp, t=table: write_catalog(t, tmp))
+            path = ctx.save_product(name, partial(_write, table))
             written.append(CatalogFile(cats.filter_name, kind, path, len(table)))
             log.info("%s: %d sources", name, len(table))
     for note in result.notes:

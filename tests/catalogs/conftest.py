@@ -1,9 +1,9 @@
 """Fixtures of the catalogue tests: synthetic drizzle-like products with truth, and their catalogues."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest

@@ -90,7 +90,7 @@ def _add(image: np.ndarray, stamp: np.ndarray, ix: int, iy: int) -> None:
 def sersic_stamp(n: float, r_eff: float, q: float, theta: float, dx: float, dy: float,
                  psf: np.ndarray) -> np.ndarray:
     """PSF-convolved Sérsic (r_eff in pixels) truncated at 4 r_eff, summing to 1."""
-    half = int(math.ceil(4 * r_eff)) + psf.shape[0] // 2 + 2
+    half = math.ceil(4 * r_eff) + psf.shape[0] // 2 + 2
     os_ = 3
     sub = (np.arange(os_) + 0.5) / os_ - 0.5
     g = (np.arange(-half, half + 1)[:, None] + sub[None, :]).ravel()
@@ -138,8 +138,8 @@ def _coverage(size: int, n_exp: int, det: SynthDetector, border: int
     ctx = np.zeros((size, size), np.int32)
     side = size - 2 * border
     for i in range(n_exp):
-        ox = border + int(round(det.dither_px * ((i % 2) - 0.5)))
-        oy = border + int(round(det.dither_px * ((i // 2 % 2) - 0.5)))
+        ox = border + round(det.dither_px * ((i % 2) - 0.5))
+        oy = border + round(det.dither_px * ((i // 2 % 2) - 0.5))
         count[oy:oy + side, ox:ox + side] += 1
         ctx[oy:oy + side, ox:ox + side] |= 1 << i
     return count, ctx
@@ -242,13 +242,13 @@ def make_products(out_dir: Path, *, detector: str = "wfc3_ir", size: int = 512,
     truth["ra"], truth["dec"] = ra, dec
     scis, whts, ctxs = {}, {}, {}
     out = SynthProducts(total=out_dir / "total_drz.fits", filters={}, size=size, truth=truth)
-    yy, xx = np.mgrid[0:size, 0:size]
+    _yy, xx = np.mgrid[0:size, 0:size]
     for i, (filt, (pivot, _)) in enumerate(det.filters.items()):
         fwhm = psf_fwhm_px(det, pivot)
         out.fwhm_px[filt] = fwhm
         model = np.zeros((size, size))
         for row in truth:
-            ix, iy = int(round(row["x"])), int(round(row["y"]))
+            ix, iy = round(row["x"]), round(row["y"])
             dx, dy = row["x"] - ix, row["y"] - iy
             psf = psf_stamp(fwhm, det.half_size, dx, dy)
             if row["kind"] == "galaxy":

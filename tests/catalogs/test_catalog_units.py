@@ -9,11 +9,16 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from engine.catalogs import (FILL_VALUE, CatalogParameters, build_catalogs, read_product,
-                             saturated_pixels, write_catalog)
+from engine.catalogs import (
+    FILL_VALUE,
+    CatalogParameters,
+    build_catalogs,
+    read_product,
+    saturated_pixels,
+    write_catalog,
+)
 from engine.catalogs.background import estimate_background
-from engine.catalogs.flags import (EDGE, SATURATED, edge_flags, faint_flags,
-                                   saturation_flags)
+from engine.catalogs.flags import EDGE, SATURATED, edge_flags, faint_flags, saturation_flags
 from engine.catalogs.photometry import ApertureRadii, aperture_fluxes
 from engine.catalogs.quality import cr_rejection_threshold, n_good_rows, trim_total
 from engine.errors import InputError
