@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from astropy.io import fits
+from astropy.wcs import WCS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -40,7 +41,7 @@ from engine.align.chip_wcs import read_exposure_wcs  # noqa: E402
 from engine.align.solve import AlignmentSettings  # noqa: E402
 from engine.cli import run_visit  # noqa: E402
 from engine.paths import project_paths  # noqa: E402
-from engine.simulate import simulate_visit  # noqa: E402
+from engine.simulate import VisitTruth, simulate_visit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "work" / "alignment"
@@ -103,7 +104,7 @@ def recipe_file(work: Path) -> str:
     return str(path)
 
 
-def rms_error(wcs_by_chip: dict[int, object], truth, root: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+def rms_error(wcs_by_chip: dict[int, WCS], truth: VisitTruth, root: str) -> np.ndarray:
     """Sky separations (mas) between header and true WCS over a 16×16 grid of each chip."""
     out = []
     for chip, w in wcs_by_chip.items():

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.align import (FitKeywords, HeaderletInfo, SkyCorrection, apply_correction,
-                          headerlet_name, make_headerlet, measure_correction, plane_for,
-                          read_chip_wcs, wcsname_for, wcstype_for)
+from engine.align import (FitKeywords, HeaderletInfo, SkyCorrection, TangentPlane,
+                          apply_correction, headerlet_name, make_headerlet, measure_correction,
+                          plane_for, read_chip_wcs, wcsname_for, wcstype_for)
 from engine.align.results import (ALIGNED, FAILED, DetectorAlignment, ExposureSolution,
                                   RelativeFit)
 from engine.align.grism import assign_grism_solution, update_grism
@@ -34,7 +34,8 @@ def distorted(tmp_path: Path) -> Path:
     return path
 
 
-def _correction(plane, rot_deg: float = 0.01, shift=(0.3, -0.2)) -> SkyCorrection:  # type: ignore[no-untyped-def]
+def _correction(plane: TangentPlane, rot_deg: float = 0.01,
+                shift: tuple[float, float] = (0.3, -0.2)) -> SkyCorrection:
     r = np.radians(rot_deg)
     m = 1.00001 * np.array([[np.cos(r), np.sin(r)], [-np.sin(r), np.cos(r)]])
     return SkyCorrection(plane, tuple(map(tuple, m)), shift)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from astropy.table import Table
 from engine.align.chip_wcs import read_exposure_wcs
 from engine.cli import run_visit
 from engine.paths import project_paths
+from engine.simulate import VisitTruth
 from tests.align.helpers import rms, wcs_error_mas
 
 ALIGN_STEPS = ["read_visit", "filter_exposures", "define_products", "write_visit_plan",
@@ -30,7 +31,7 @@ def alignment_recipe(tmp_path: Path) -> str:
     return str(path)
 
 
-def _copy_errors(out: Path, truth, pattern: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _copy_errors(out: Path, truth: VisitTruth, pattern: str) -> dict[str, float]:
     errors = {}
     for path in sorted(out.glob(pattern)):
         root = fits.getval(path, "ROOTNAME").lower()
