@@ -6,14 +6,17 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pytest
+from astropy.io import fits
 
 from engine.align import (CatalogCache, CatalogRequest, CatalogUnavailableError,
                           ServiceCatalogProvider, ServiceSettings)
+from engine.cli import run_visit
 from engine.errors import InputError
+from tests.align.test_pipeline import alignment_recipe
 
 HEADER = "ra,dec,ra_error,dec_error,pmra,pmra_error,pmdec,pmdec_error,mag,objID,epoch"
 FAST = ServiceSettings(timeout_s=0.5, retries=1, retry_wait_s=0.0, max_reply_bytes=100_000)
@@ -34,6 +37,7 @@ class CatalogServer:
 
     def __init__(self) -> None:
         self.mode = "ok"
+        self.csv = ""
         self.requests: list[dict[str, str]] = []
         server = self
 
@@ -56,6 +60,7 @@ class CatalogServer:
                 "empty": f"# GAIAeDR3 cone\n{HEADER}\n",
                 "garbled": "# nothing\n",
                 "big": "#\n" + "x" * 200_000,
+                "file": f"# simulated catalogue service\n{self.csv}",
                 }.get(self.mode, "")
         if self.mode == "epoch_error" and "EPOCH" in query:
             body = "Error: EPOCH not supported\n"
@@ -164,3 +169,26 @@ def test_corrupt_cache_entry_is_detected_and_fetched_again(server: CatalogServer
 def test_service_url_must_be_http() -> None:
     with pytest.raises(InputError, match="must be http"):
         ServiceCatalogProvider("file:///etc/passwd")
+
+
+def test_svm_run_with_the_catalogue_service_and_its_cache(server: CatalogServer,
+                                                          sim_visit_factory: Callable,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    visit = sim_visit_factory(detector="wfc3_ir", n_exposures=2)
+    server.mode, server.csv = "file", visit.reference_csv_path.read_text()
+    monkeypatch.setenv("ASTROMETRIC_CATALOG_URL", server.url)
+    overrides = [f"align_to_catalog.catalog_cache_dir={tmp_path / 'cache'}",
+                 "align_to_catalog.catalog_timeout_s=2", "align_to_catalog.catalog_retries=0"]
+    recipe = alignment_recipe(tmp_path)
+    first = run_visit(str(visit.poller_path), tmp_path / "one", overrides, recipe=recipe)
+    assert first.context.peek("alignment", "wfc3_ir").catalog == "GAIAeDR3"
+    assert [q["CAT"] for q in server.requests] == ["GAIAeDR3"]
+    server.stop()
+    second = run_visit(str(visit.poller_path), tmp_path / "two", overrides, recipe=recipe)
+    assert second.context.peek("alignment", "wfc3_ir").catalog == "GAIAeDR3"
+    for path in (tmp_path / "one").glob("*_flt.fits"):
+        a = fits.getheader(path, ("SCI", 1))
+        b = fits.getheader(tmp_path / "two" / path.name, ("SCI", 1))
+        assert a["WCSNAME"] == b["WCSNAME"] == "IDC_w3m18525i-FIT_SVM_GAIAeDR3"
+        assert (a["CRVAL1"], a["CRVAL2"]) == (b["CRVAL1"], b["CRVAL2"])
