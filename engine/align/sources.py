@@ -12,7 +12,6 @@ from astropy.stats import sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning, AstropyWarning
 from photutils.background import (Background2D, MedianBackground, SExtractorBackground,
                                   StdBackgroundRMS)
-from photutils.segmentation import make_2dgaussian_kernel
 from scipy import ndimage
 
 from engine.align.chip_wcs import read_chip_wcs, sci_extvers
@@ -136,8 +135,8 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
     bkg, rms = _background(np.where(mask, 0, data), mask, s)
     rms = np.maximum(rms, _rms_floor(data[~mask]))
     sub = np.where(mask, 0.0, data - bkg).astype(np.float32)
-    kernel = make_2dgaussian_kernel(s.kernel_fwhm_px, size=_kernel_size(s.kernel_fwhm_px))
-    smooth = ndimage.convolve(sub, kernel.array, mode="constant")
+    smooth = ndimage.gaussian_filter(sub, s.kernel_fwhm_px / 2.3548, mode="constant",
+                                     truncate=2.5)
     above = smooth > s.threshold_factor * s.nsigma * rms
     labels, n = ndimage.label(above)
     empty = ChipSources(chip, data.shape, np.empty(0), np.empty(0), np.empty(0))
@@ -165,17 +164,28 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
 
 
 def _upsample(mesh: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Bilinear interpolation of a background mesh to the image (cheaper than photutils'
-    cubic zoom on full frames, and smooth enough for a detection threshold)."""
-    factors = (shape[0] / mesh.shape[0], shape[1] / mesh.shape[1])
-    image = ndimage.zoom(np.asarray(mesh, float), factors, order=1, grid_mode=True,
-                         mode="nearest")
-    out = np.empty(shape)
-    ny, nx = min(shape[0], image.shape[0]), min(shape[1], image.shape[1])
-    out[:ny, :nx] = image[:ny, :nx]
-    out[ny:, :] = out[ny - 1:ny, :]
-    out[:, nx:] = out[:, nx - 1:nx]
+    """Bilinear interpolation of a background mesh (box centres) to every pixel.
+
+    Separable and vectorised: much cheaper on full frames than photutils' cubic zoom, and
+    smooth enough for a detection threshold.
+    """
+    mesh = np.asarray(mesh, np.float32)
+    rows = _linear_weights(mesh.shape[0], shape[0])
+    cols = _linear_weights(mesh.shape[1], shape[1])
+    along_x = mesh[:, cols[0]] * (1 - cols[2]) + mesh[:, cols[1]] * cols[2]
+    out = along_x[rows[0]]
+    out *= (1 - rows[2])[:, None]
+    out += along_x[rows[1]] * rows[2][:, None]
     return out
+
+
+def _linear_weights(n_mesh: int, n_pix: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower/upper mesh index and weight of the upper one for each pixel (clamped at edges)."""
+    pos = (np.arange(n_pix) + 0.5) * n_mesh / n_pix - 0.5
+    pos = np.clip(pos, 0, n_mesh - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n_mesh - 1)
+    return lo, hi, (pos - lo).astype(np.float32)
 
 
 def _rms_floor(values: np.ndarray) -> float:
@@ -193,11 +203,6 @@ def _rms_floor(values: np.ndarray) -> float:
     if finite.size and np.all(finite == np.round(finite)):
         return float(1.0 / np.sqrt(12.0))
     return 1e-12
-
-
-def _kernel_size(fwhm_px: float) -> int:
-    size = int(2 * np.ceil(1.5 * fwhm_px) + 1)
-    return max(size, 5)
 
 
 def _windowed(sub: np.ndarray, px: np.ndarray, py: np.ndarray, *, fwhm: float,
