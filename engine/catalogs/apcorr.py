@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.stats import SigmaClip, sigma_clipped_stats
-from astropy.utils.exceptions import AstropyUserWarning
-from photutils.aperture import ApertureStats, CircularAnnulus, CircularAperture, aperture_photometry
+from astropy.stats import sigma_clipped_stats
+from photutils.aperture import CircularAperture, aperture_photometry
 from scipy import ndimage
 from scipy.spatial import cKDTree
+
+from engine.catalogs.photometry import annulus_stats
 
 __all__ = [
     "ApertureCorrection",
@@ -75,7 +75,8 @@ class FarSkyFluxes:
 
 
 def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray, *,
-                   r2: float, r_big: float, exptime_map: np.ndarray) -> FarSkyFluxes:
+                   r2: float, r_big: float, exptime_map: np.ndarray,
+                   big_for: np.ndarray | None = None) -> FarSkyFluxes:
     """Aperture-2 and large-aperture fluxes of sources with the sky 2–7 px beyond ``r_big``.
 
     Parameters
@@ -88,38 +89,44 @@ def far_sky_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nda
         Radii of aperture 2 and of the large aperture, pixels.
     exptime_map
         Effective exposure time per pixel, s (source Poisson noise).
+    big_for
+        Sources that also need the large-aperture flux (bool; default all); the others get
+        NaN there and ``big_complete`` False.
     """
-    if len(x) == 0:
+    n = len(x)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if n == 0:
         z = np.zeros(0)
         return FarSkyFluxes(z, z, z, z, big_complete=np.zeros(0, bool))
     bad = ~np.isfinite(noise)
-    xy = np.column_stack([x, y])
-    aps = [CircularAperture(xy, r=r2), CircularAperture(xy, r=r_big)]
     good_noise = np.where(bad, 0.0, noise)
-    phot = aperture_photometry(data, aps, error=good_noise, mask=bad)
-    t = aperture_photometry(exptime_map, aps[0], mask=bad)["aperture_sum"]
-    ring = CircularAnnulus(xy, r_in=r_big + 2, r_out=r_big + 7)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyUserWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        stats = ApertureStats(data, ring, mask=bad, sigma_clip=SigmaClip(sigma=3.0, maxiters=10))
-        sky = np.nan_to_num(np.atleast_1d(np.asarray(stats.median, float)), nan=0.0)
-    n_ring = np.maximum(np.asarray(ring.area_overlap(data, mask=bad), float), 1.0)
-    complete = (np.abs(np.asarray(aps[1].area_overlap(data, mask=bad), float) - aps[1].area)
-                < 1e-6) & (np.abs(n_ring - ring.area) < 1e-6)
-    sky_var = np.asarray(aperture_photometry(good_noise ** 2, ring, mask=bad)["aperture_sum"],
-                         float) / n_ring ** 2 * (math.pi / 2)
+    sky = np.nan_to_num(annulus_stats(data, bad, x, y, r_big + 2, r_big + 7)[1], nan=0.0)
+    ny, nx = data.shape
+    ix, iy = np.clip(np.rint(x).astype(int), 0, nx - 1), np.clip(np.rint(y).astype(int), 0, ny - 1)
+    n_ring = math.pi * ((r_big + 7) ** 2 - (r_big + 2) ** 2)
+    sky_var = (math.pi / 2) * good_noise[iy, ix] ** 2 / n_ring
+    big_for = np.ones(n, bool) if big_for is None else np.asarray(big_for, bool)
+    t = np.asarray(exptime_map[iy, ix], float)
     out = []
-    for i, ap in enumerate(aps):
-        area = np.asarray(ap.area_overlap(data, mask=bad), float)
-        flux = np.asarray(phot[f"aperture_sum_{i}"], float) - sky * area
-        t_eff = np.asarray(t, float) / np.maximum(np.asarray(aps[0].area_overlap(
-            data, mask=bad), float), 1e-9)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            poisson = np.where(t_eff > 0, np.clip(flux, 0, None) / t_eff, 0.0)
-        var = np.asarray(phot[f"aperture_sum_err_{i}"], float) ** 2 + poisson + \
-            area ** 2 * sky_var
-        out += [np.where(area > 0, flux, np.nan), np.where(area > 0, np.sqrt(var), np.nan)]
+    for r, which in ((r2, np.ones(n, bool)), (r_big, big_for)):
+        flux, err = np.full(n, np.nan), np.full(n, np.nan)
+        if which.any():
+            ap = CircularAperture(np.column_stack([x[which], y[which]]), r=r)
+            phot = aperture_photometry(data, ap, error=good_noise, mask=bad)
+            area = np.asarray(ap.area_overlap(data, mask=bad), float)
+            f = np.asarray(phot["aperture_sum"], float) - sky[which] * area
+            with np.errstate(divide="ignore", invalid="ignore"):
+                poisson = np.where(t[which] > 0, np.clip(f, 0, None) / t[which], 0.0)
+            var = np.asarray(phot["aperture_sum_err"], float) ** 2 + poisson + \
+                area ** 2 * sky_var[which]
+            flux[which] = np.where(area > 0, f, np.nan)
+            err[which] = np.where(area > 0, np.sqrt(var), np.nan)
+        out += [flux, err]
+    complete = np.zeros(n, bool)
+    for i in np.flatnonzero(big_for):
+        h = math.ceil(r_big + 7) + 1
+        if h <= ix[i] < nx - h and h <= iy[i] < ny - h:
+            complete[i] = not bad[iy[i] - h:iy[i] + h + 1, ix[i] - h:ix[i] + h + 1].any()
     return FarSkyFluxes(out[0], out[1], out[2], out[3], big_complete=complete)
 
 

@@ -158,10 +158,11 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                            photplam=img.photplam, sky_statistic=params.sky_statistic)
     flags = source_flags(prep, x, y, phot, params, saturated_xy=saturated_xy)
     r_big = params.apcorr_radius_arcsec / img.pixel_scale_arcsec
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags,
+                               min_snr=params.apcorr_min_snr, min_stars=params.apcorr_min_stars)
     far = far_sky_fluxes(img.sci, prep.background.noise, x, y, r2=prep.radii.r2, r_big=r_big,
-                         exptime_map=prep.exptime_map)
-    usable = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags,
-                           min_snr=params.apcorr_min_snr, min_stars=params.apcorr_min_stars)
+                         exptime_map=prep.exptime_map, big_for=usable)
     apcorr = aperture_correction(far, x, y, usable, shape=img.shape, radius_px=r_big,
                                  large_ee=params.apcorr_large_ee, min_snr=params.apcorr_min_snr,
                                  min_stars=params.apcorr_min_stars,
