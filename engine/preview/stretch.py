@@ -10,8 +10,10 @@ __all__ = ["StretchSettings", "display_levels", "stretch_to_unit", "to_uint8"]
 
 #: Largest number of pixels the percentiles are computed from (a regular subsample beyond).
 _MAX_SAMPLES = 1_000_000
-#: Below this fraction of pixels above the black level, white is taken from those pixels only.
+#: Below this fraction of pixels above the black level, white is taken from those pixels only,
+#: at this percentile of them (the brightest tenth is saturated: faint sources stay visible).
 _DOMINANT_FRACTION = 0.5
+_SPARSE_WHITE_PERCENTILE = 90.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def display_levels(sci: np.ndarray, valid: np.ndarray,
     """(black, white) levels of an image from the percentiles of its valid pixels.
 
     When most valid pixels sit at the black level (a quantised or clipped image, e.g. archive
-    files re-packed as integers), white is the upper percentile of the pixels above black, so
+    files re-packed as integers), white is the 90th percentile of the pixels above black, so
     that faint sources stay visible. Returns (0, 1) when no pixel is valid; a constant image
     gets white = black + 1.
 
@@ -51,7 +53,7 @@ def display_levels(sci: np.ndarray, valid: np.ndarray,
     >>> display_levels(sci, sci > 9, StretchSettings(0.0, 100.0))
     (10.0, 99.0)
     >>> flat = np.zeros((10, 10)); flat[0, :4] = [1, 2, 3, 40]
-    >>> display_levels(flat, flat == flat, StretchSettings(1.0, 99.0))[1] > 30
+    >>> display_levels(flat, flat == flat, StretchSettings(1.0, 99.0))[1] > 3
     True
     """
     values = sci[valid]
@@ -62,7 +64,7 @@ def display_levels(sci: np.ndarray, valid: np.ndarray,
     lo, hi = (float(v) for v in interval.get_limits(sample))
     above = sample[sample > lo]
     if above.size < _DOMINANT_FRACTION * sample.size and above.size:
-        hi = float(np.percentile(above, settings.upper_percentile))
+        hi = float(np.percentile(above, _SPARSE_WHITE_PERCENTILE))
     if not hi > lo:
         hi = lo + 1.0
     return lo, hi

@@ -17,10 +17,6 @@ from engine.preview.report.files import detector_rows
 from engine.visit import ProductTree, TotalProduct
 from tests.preview.links import local_files
 
-# Upstream steps write FITS cards with over-long comments (astropy truncates them and warns):
-# not this module's concern, so that one warning is ignored here (it stays an error elsewhere).
-pytestmark = pytest.mark.filterwarnings("ignore:Card is too long:astropy.io.fits.verify.VerifyWarning")
-
 
 @dataclass
 class Run:
@@ -39,7 +35,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def acs_run(sim_visit_factory, tmp_path_factory: pytest.TempPathFactory) -> Run:  # type: ignore[no-untyped-def]
-    visit = sim_visit_factory(detector="acs_wfc", filters=["F606W", "F814W"], size=128)
+    visit = sim_visit_factory(detector="acs_wfc", filters=["F606W", "F814W"], size=128,
+                              n_exposures=2)
     steps = Recipe.load("v1", project_paths()).steps
     out = tmp_path_factory.mktemp("acs_run")
     result = run_visit(str(visit.poller_path), out,

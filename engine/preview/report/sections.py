@@ -90,15 +90,19 @@ def _alignment(rows: list[AlignmentRow], uid: str) -> str:
         outcome = escape(r.keywords.get("SVMALIGN", "–"))
         body.append(f'<tr><td><a href="{href(r.file)}">{escape(r.rootname)}</a></td>'
                     f'<td class="outcome">{outcome}</td>{cells}<td class="num">{shift}</td></tr>')
-    plot = shift_svg(rows, uid=uid)
+    plots = [shift_svg(rows, uid=uid)]
+    if sum(r.shift_mas is not None for r in rows) > 1:
+        plots.append(shift_svg(rows, uid=uid, relative=True))
+    plot = "".join(f'<div class="plot">{p}</div>' for p in plots if p)
     caption = ("<p class=\"caption\">Shift of each exposure's chip-1 centre: WCS of the renamed "
-               "copy minus that of the original input (ΔRA·cosδ, ΔDec).</p>")
+               "copy minus that of the original input (ΔRA·cosδ, ΔDec); right: the same minus "
+               "the mean shift.</p>")
     all_zero = all(r.shift_mas is not None and max(map(abs, r.shift_mas)) < 1e-3 for r in rows)
     if all_zero:
         caption += _none("Every copy keeps its original WCS (no alignment applied).")
     return (f'<div class="scroll"><table class="data align"><thead><tr>{head}</tr></thead>'
             "<tbody>" + "".join(body) + "</tbody></table></div>" + caption +
-            (f'<div class="plot">{plot}</div>' if plot and not all_zero else ""))
+            (f'<div class="plots">{plot}</div>' if plot and not all_zero else ""))
 
 
 def _keywords(tables: list[KeywordTable]) -> str:

@@ -173,14 +173,20 @@ def _arrow_def(uid: str) -> str:
             '<path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>')
 
 
-def shift_svg(rows: list[AlignmentRow], *, uid: str = "0") -> str:
+def shift_svg(rows: list[AlignmentRow], *, uid: str = "0", relative: bool = False) -> str:
     """Each exposure's WCS shift (copy minus original, mas) as an arrow from the origin.
 
-    East (RA increasing) to the left. Returns '' when no exposure has a shift.
+    East (RA increasing) to the left. With ``relative`` the mean shift is subtracted first
+    (the exposure-to-exposure scatter). Returns '' when no exposure has a shift.
     """
     shifts = [(r.rootname, r.shift_mas) for r in rows if r.shift_mas is not None]
     if not shifts:
         return ""
+    if relative:
+        mx = sum(s[0] for _, s in shifts) / len(shifts)
+        my = sum(s[1] for _, s in shifts) / len(shifts)
+        shifts = [(name, (s[0] - mx, s[1] - my)) for name, s in shifts]
+        uid = f"{uid}-rel"
     reach = max([max(abs(s[0]), abs(s[1])) for _, s in shifts] + [1.0])
     frame = _Frame([-reach, reach], [-reach, reach], flip_x=True, square=True, legend_px=90)
     body = frame.axes("ΔRA·cosδ (mas; East to the left)", "ΔDec (mas)")
@@ -197,7 +203,9 @@ def shift_svg(rows: list[AlignmentRow], *, uid: str = "0") -> str:
                     f'<title>{escape(name)}: ({dx:+.1f}, {dy:+.1f}) mas</title></line>')
     body += frame.legend([(name, PALETTE[i % len(PALETTE)])
                           for i, (name, _) in enumerate(shifts)])
-    return _svg(_W, _H, body, "WCS shift per exposure (mas)")
+    title = "WCS shift per exposure minus the mean (mas)" if relative else \
+        "WCS shift per exposure (mas)"
+    return _svg(_W, _H, body, title)
 
 
 def histogram_svg(summary: CatalogSummary, *, bin_mag: float = 0.5) -> str:
