@@ -178,7 +178,8 @@ def check_page(page: Path, *, screenshot: Path | None = None, width: int = 1280,
     with tempfile.TemporaryDirectory(prefix="svm-chromium-") as profile:
         cmd = [exe, *_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},900"]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, close_fds=False, preexec_fn=_wire)
+                                stderr=subprocess.DEVNULL, close_fds=False,
+                                preexec_fn=_wire)  # noqa: PLW1509  (child only calls dup2)
         os.close(to_browser_r)
         os.close(from_browser_w)
         pipe = _Pipe(proc, to_browser_w, from_browser_r)

@@ -94,8 +94,8 @@ def read_drizzle(path: Path) -> DrizzleImage:
     if wht is not None and wht.shape == sci.shape:
         valid &= wht > 0
     try:
-        photplam = float(plam) if plam is not None else float("nan")
-    except (TypeError, ValueError):
+        photplam = float(str(plam)) if plam is not None else float("nan")
+    except ValueError:
         photplam = float("nan")
     return DrizzleImage(path=Path(path), sci=sci, valid=valid, photplam=photplam,
                         filter_name=str(filt or "").strip().lower())

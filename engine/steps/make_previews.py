@@ -45,8 +45,11 @@ def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int
     if not recipe:
         log.debug("%s shares %s with its drizzle product: recipe left as is", name,
                   recipe_path_for(final).name)
-    ctx.save_product(name, lambda tmp: write_jpeg(pixels, tmp, quality=quality,
-                                                  max_side=max_side), recipe=recipe)
+
+    def write(tmp: Path) -> None:
+        write_jpeg(pixels, tmp, quality=quality, max_side=max_side)
+
+    ctx.save_product(name, write, recipe=recipe)
 
 
 @register_step("make_previews", config=MakePreviewsConfig, requires=("product_tree",),

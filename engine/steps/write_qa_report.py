@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine import __version__
 from engine.core import VisitContext, constrained, register_step
@@ -56,7 +57,11 @@ def write_qa_report(ctx: VisitContext, cfg: WriteQaReportConfig) -> None:
     data = gather_report(request)
     html = render_report(data)
     name = report_name(tree)
-    ctx.save_product(name, lambda p: p.write_text(html, encoding="utf-8"))
+
+    def write(path: Path) -> None:
+        path.write_text(html, encoding="utf-8")
+
+    ctx.save_product(name, write)
     n_linked = sum(f.linked for d in data.detectors for r in d.products for f in r.files)
     log.info("QA report %s: %d detector(s), %d product files linked, %d previews, "
              "%d catalogues", name, len(data.detectors), n_linked,

@@ -82,13 +82,13 @@ def summarize_catalog(path: Path, kind: str, *, max_positions: int = 5000) -> Ca
     positions: list[tuple[float, float]] = []
     for xcol, ycol in _POSITIONS:
         if xcol in table.colnames and ycol in table.colnames:
-            x = np.ma.filled(np.ma.asarray(table[xcol], dtype=float), np.nan)
-            y = np.ma.filled(np.ma.asarray(table[ycol], dtype=float), np.nan)
+            x: np.ndarray = np.ma.filled(np.ma.asarray(table[xcol], dtype=float), np.nan)
+            y: np.ndarray = np.ma.filled(np.ma.asarray(table[ycol], dtype=float), np.nan)
             order = np.arange(len(x))
             if column:
-                m = np.ma.filled(np.ma.asarray(table[column], dtype=float), np.nan)
-                m = np.where(np.isfinite(m) & (m != MISSING_VALUE), m, np.inf)
-                order = np.argsort(m, kind="stable")
+                mag: np.ndarray = np.ma.filled(np.ma.asarray(table[column], dtype=float), np.nan)
+                mag = np.where(np.isfinite(mag) & (mag != MISSING_VALUE), mag, np.inf)
+                order = np.argsort(mag, kind="stable")
             keep = [i for i in order if np.isfinite(x[i]) and np.isfinite(y[i])][:max_positions]
             positions = [(float(x[i]), float(y[i])) for i in keep]
             break

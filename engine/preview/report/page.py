@@ -119,8 +119,7 @@ def _summary(data: ReportData) -> str:
     parts = [f"<span><b>{len(data.detectors)}</b> detector(s)</span>",
              f"<span><b>{kept}</b> exposure(s) kept, <b>{rejected}</b> rejected</span>",
              f"<span><b>{n_files}</b> product files on disk</span>",
-             f"<span>{_badge(f'{failed} failed step(s)', 'failed' if failed else 'done')}"
-             "</span>"]
+             f"<span>{_badge(f'{failed} failed step(s)', 'failed' if failed else 'done')}</span>"]
     return '<p class="summary">' + "".join(parts) + "</p>"
 
 
@@ -147,9 +146,9 @@ def render_report(data: ReportData) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(data.title)}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{escape(data.title)}</h1><div class=\"meta\">input <code>"
-        f"{escape(data.input)}</code> · recipe <code>{escape(data.recipe)}</code> · "
-        f"{escape(data.software)} · written {escape(data.created)}</div></header>",
+        (f"<header><h1>{escape(data.title)}</h1><div class=\"meta\">input <code>"
+         f"{escape(data.input)}</code> · recipe <code>{escape(data.recipe)}</code> · "
+         f"{escape(data.software)} · written {escape(data.created)}</div></header>"),
         f"<nav>{''.join(nav)}</nav><main>", _summary(data),
         f'<h3>Visit files</h3><ul class="links">{visit_files}</ul>',
         '<section id="steps"><h2>Steps</h2>', _steps(data.steps), "</section>",
@@ -157,7 +156,7 @@ def render_report(data: ReportData) -> str:
         _decisions(data.decisions), "</section>",
         *[detector_section(d) for d in data.detectors],
         '<section id="recipe"><h2>Recipe</h2>', _recipe(data), "</section></main>",
-        "<footer>Static page: no scripts, fonts or remote resources; every link is relative to "
-        "this file.</footer></body></html>",
+        ("<footer>Static page: no scripts, fonts or remote resources; every link is relative to "
+         "this file.</footer></body></html>"),
     ]
     return "\n".join(body) + "\n"

@@ -151,8 +151,8 @@ def detector_section(report: DetectorReport) -> str:
     uid = escape(report.key)
     fp = footprint_svg(report.footprints, uid=report.key)
     parts = [
-        f'<section id="det-{uid}" class="detector"><h2>{escape(report.title)} '
-        f'<small>{uid}</small></h2>',
+        (f'<section id="det-{uid}" class="detector"><h2>{escape(report.title)} '
+         f'<small>{uid}</small></h2>'),
         "<h3>Previews</h3>", _gallery(report),
         "<h3>Products and files</h3>", _files_table(report.products),
         "<h3>Footprints on the sky</h3>",

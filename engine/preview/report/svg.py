@@ -85,8 +85,8 @@ class _Frame:
 
     def axes(self, xlabel: str, ylabel: str) -> list[str]:
         bottom = self.top + self.height
-        out = [f'<rect x="{self.left}" y="{self.top}" width="{self.width}" '
-               f'height="{self.height}" fill="none" stroke="#888"/>']
+        out = [(f'<rect x="{self.left}" y="{self.top}" width="{self.width}" '
+                f'height="{self.height}" fill="none" stroke="#888"/>')]
         for t in _ticks(self.x0, self.x1):
             x, _ = self.px(t, self.y0)
             if self.left - 0.5 <= x <= self.right + 0.5:
