@@ -13,7 +13,7 @@ from astropy.wcs import WCS
 
 from engine.errors import InputError
 
-__all__ = ["Chip", "Exposure", "read_exposure_chips", "read_chip_arrays", "chip_wcs"]
+__all__ = ["Chip", "Exposure", "chip_wcs", "read_chip_arrays", "read_exposure_chips"]
 
 _AMPS = "ABCD"
 

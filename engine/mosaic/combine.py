@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from engine.mosaic.params import COMBINE_TYPES, CosmicRayParams
 
-__all__ = ["SingleDrizzle", "trimmed_combine", "minmed_combine", "combine_singles"]
+__all__ = ["SingleDrizzle", "combine_singles", "minmed_combine", "trimmed_combine"]
 
 #: Rows read per block (bounds memory to n_images × rows × nx × 8 bytes, plus work arrays).
 _BLOCK_ROWS = 512

@@ -11,11 +11,11 @@ from engine.mosaic.chips import Exposure
 from engine.mosaic.grid import chip_outline_sky
 from engine.mosaic.skycells import sky_cells_for
 
-__all__ = ["write_cr_flags", "exposure_sky_cells", "write_skycell"]
+__all__ = ["exposure_sky_cells", "write_cr_flags", "write_skycell"]
 
 
-def write_cr_flags(source: Path, target: Path, masks: dict[int, Path], *, crbit: int,
-                   resetbits: int) -> int:
+def write_cr_flags(source: Path, target: Path, *, masks: dict[int, Path], crbit: int,
+                   resetbits: int) -> None:
     """Copy ``source`` to ``target`` with ``resetbits`` cleared and ``crbit`` set on CR pixels.
 
     Parameters
@@ -27,13 +27,8 @@ def write_cr_flags(source: Path, target: Path, masks: dict[int, Path], *, crbit:
     crbit, resetbits
         DQ bit to set, bits to clear first.
 
-    Returns
-    -------
-    int
-        Number of flagged pixels.
     """
     shutil.copyfile(source, target)
-    flagged = 0
     with fits.open(target, mode="update") as hdul:
         for extver, path in masks.items():
             try:
@@ -45,8 +40,6 @@ def write_cr_flags(source: Path, target: Path, masks: dict[int, Path], *, crbit:
             dq[mask] |= int(crbit)
             hdu.data = dq.astype(np.uint16).view(np.int16) if hdu.data.dtype == np.int16 \
                 else dq.astype(hdu.data.dtype)
-            flagged += int(mask.sum())
-    return flagged
 
 
 def exposure_sky_cells(exposure: Exposure, *, step_arcsec: float = 2.0) -> list[str]:
@@ -61,7 +54,7 @@ def exposure_sky_cells(exposure: Exposure, *, step_arcsec: float = 2.0) -> list[
     return sky_cells_for(np.concatenate(ras), np.concatenate(decs))
 
 
-def write_skycell(source: Path, target: Path, cells: list[str]) -> None:
+def write_skycell(source: Path, target: Path, *, cells: list[str]) -> None:
     """Copy ``source`` to ``target`` with SKYCELL (after S_REGION) in every SCI header."""
     shutil.copyfile(source, target)
     value = "; ".join(cells)

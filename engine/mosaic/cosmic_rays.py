@@ -8,7 +8,7 @@ from scipy import ndimage
 from engine.mosaic.params import CosmicRayParams, SkyParams
 from engine.mosaic.sky import clip_values, mode_of
 
-__all__ = ["static_mask", "blot_median", "quick_derivative", "driz_cr_mask"]
+__all__ = ["blot_median", "driz_cr_mask", "quick_derivative", "static_mask"]
 
 
 def static_mask(sci: np.ndarray, good: np.ndarray, *, static_sig: float) -> np.ndarray:

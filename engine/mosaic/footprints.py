@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["edge_points", "fill_polygon", "chip_footprint", "FootprintMasks",
+__all__ = ["FootprintMasks", "chip_footprint", "edge_points", "fill_polygon",
            "footprint_statistics"]
 
 
@@ -100,7 +100,7 @@ class FootprintMasks:
     """float32: sum of the covering chips' exposure times, seconds."""
 
     @classmethod
-    def empty(cls, shape: tuple[int, int]) -> "FootprintMasks":
+    def empty(cls, shape: tuple[int, int]) -> FootprintMasks:
         """Masks with no chip yet."""
         return cls(np.zeros(shape, np.int16), np.zeros(shape, np.float32))
 

@@ -148,8 +148,8 @@ def build_output_grid(outlines: list[tuple[np.ndarray, np.ndarray]], *,
                        shape=(1, 1), rotation_deg=rotation_deg)
     x, y = trial.wcs.wcs_world2pix(ra, dec, 0)
     # Outline points lie on outer pixel edges: the frame's first pixel edge is at -0.5.
-    nx = max(1, int(math.ceil(np.max(x) - np.min(x) - 1e-6)))
-    ny = max(1, int(math.ceil(np.max(y) - np.min(y) - 1e-6)))
+    nx = max(1, math.ceil(np.max(x) - np.min(x) - 1e-6))
+    ny = max(1, math.ceil(np.max(y) - np.min(y) - 1e-6))
     x_mid = np.min(x) + nx / 2.0      # frame pixel (nx - 1) / 2 in trial coordinates
     y_mid = np.min(y) + ny / 2.0
     ra_mid, dec_mid = trial.wcs.wcs_pix2world([[x_mid, y_mid]], 0)[0]

@@ -14,16 +14,17 @@ Keywords may be shell patterns (``A_?_?``). Every other keyword comes from the f
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from engine.errors import InputError
 
-__all__ = ["HeaderRule", "HeaderRules", "read_rules", "merge_values", "header_value", "FUNCTIONS"]
+__all__ = ["FUNCTIONS", "HeaderRule", "HeaderRules", "header_value", "merge_values", "read_rules"]
 
 
 def _multi(values: list[Any]) -> Any:

@@ -6,13 +6,14 @@ import multiprocessing.context
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["run_tasks", "run_beside", "save_array"]
+__all__ = ["product_bytes", "run_beside", "run_tasks", "save_array", "workers_within"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,3 +62,26 @@ def save_array(path: Path, array: np.ndarray) -> Path:
         np.save(handle, array)
     os.replace(tmp, path)
     return path
+
+
+def product_bytes(grid_shape: tuple[int, int], chip_pixels: int) -> int:
+    """Rough peak memory (bytes) of drizzling and writing one product in one process.
+
+    SCI, WHT and CTX on the grid (12 bytes per output pixel) plus masks and the S_REGION work
+    (about 4), and per chip its data, weights, DQ and the pixel map in float32 and float64
+    (about 40 bytes per input pixel).
+    """
+    return 16 * grid_shape[0] * grid_shape[1] + 40 * chip_pixels
+
+
+def workers_within(max_workers: int, n_tasks: int, task_bytes: int, budget_bytes: float,
+                   *, reserved_bytes: float = 5e8) -> int:
+    """Processes that fit ``budget_bytes`` (``reserved_bytes`` kept for the main process).
+
+    Examples
+    --------
+    >>> workers_within(2, 4, 9 * 10**8, 2 * 2**30), workers_within(2, 4, 10**8, 2 * 2**30)
+    (1, 2)
+    """
+    fit = int((budget_bytes - reserved_bytes) // max(task_bytes, 1))
+    return max(1, min(max_workers, n_tasks, fit))

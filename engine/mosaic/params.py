@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SkyParams", "CosmicRayParams", "DrizzleParams", "good_pixel_mask"]
+__all__ = ["CosmicRayParams", "DrizzleParams", "SkyParams", "good_pixel_mask"]
 
 #: Sky methods (AstroDrizzle ``skymethod``) and statistics (``skystat``).
 SKY_METHODS = ("localmin", "globalmin", "match", "globalmin+match")

@@ -13,15 +13,15 @@ from engine.mosaic.combine import SingleDrizzle, combine_singles
 from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
 from engine.mosaic.footprints import FootprintMasks, chip_footprint
 from engine.mosaic.grid import OutputGrid
+from engine.mosaic.parallel import run_tasks, save_array
 from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
 from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.sky import solve_sky
-from engine.mosaic.parallel import run_tasks, save_array
 from engine.mosaic.workers import (BlotTask, SepTask, SurveyTask, blot_and_flag, drizzle_single,
                                    survey_exposure)
 
-__all__ = ["ProductDrizzle", "DrizzleOutcome", "drizzle_product", "footprint_masks",
-           "exposure_footprints"]
+__all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_footprints",
+           "footprint_masks"]
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,8 @@ def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: C
 
 def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCache, *,
                     sky: SkyParams, cr: CosmicRayParams, final: DrizzleParams, workdir: Path,
-                    max_workers: int = 1, min_parallel_pixels: int = PARALLEL_MIN_PIXELS
-                    ) -> ProductDrizzle:
+                    max_workers: int = 1, min_parallel_pixels: int = PARALLEL_MIN_PIXELS,
+                    max_memory_gib: float = 2.0) -> ProductDrizzle:
     """Run static mask, sky, (single drizzles, median, blot, driz_cr) and the final drizzle.
 
     Cosmic-ray rejection runs when ``cr.enabled`` and there are at least two exposures; it
@@ -135,6 +135,10 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
         Existing directory for intermediate files (single drizzles, median, masks).
     max_workers
         Processes for per-exposure work (used when the inputs have enough pixels).
+    min_parallel_pixels
+        Fewer input pixels than this: one process (start-up would dominate).
+    max_memory_gib
+        Memory budget: the final drizzle is split over two processes only if both fit.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -184,7 +188,10 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
                        blot_and_driz_cr=time.perf_counter() - t3)
     t4 = time.perf_counter()
     all_jobs = [j for e in exposures for j in jobs(e, cr_masks)]
-    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir, parallel=workers > 1)
+    chip_px = max(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)
+    part_bytes = 12 * grid.shape[0] * grid.shape[1] + 40 * chip_px    # SCI, WHT, CTX + a chip
+    split = workers > 1 and 2 * part_bytes <= max_memory_gib * 2**30
+    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir, parallel=split)
     timings["final_drizzle"] = time.perf_counter() - t4
     timings["kernel"] = arrays.kernel_seconds + sep_kernel
     timings["total"] = time.perf_counter() - t0

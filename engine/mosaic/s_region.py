@@ -5,8 +5,8 @@ import numpy as np
 from astropy.wcs import WCS
 from scipy import ndimage
 
-__all__ = ["mask_outlines", "simplify_outline", "region_polygons", "s_region_string",
-           "polygon_area"]
+__all__ = ["mask_outlines", "polygon_area", "region_polygons", "s_region_string",
+           "simplify_outline"]
 
 #: Douglas-Peucker tolerances tried in turn (pixels); the first polygon that contains every
 #: exposed pixel centre and has the right area wins.
@@ -36,7 +36,7 @@ def mask_outlines(mask: np.ndarray) -> list[np.ndarray]:
         on straight runs.
     """
     filled = ndimage.binary_fill_holes(mask)
-    labels, n = ndimage.label(filled)
+    labels, _ = ndimage.label(filled)
     outlines = []
     for k, box in enumerate(ndimage.find_objects(labels), start=1):
         for loop in _trace(np.pad(labels[box] == k, 1)):
@@ -161,7 +161,7 @@ def simplify_outline(outline: np.ndarray, tol: float, *, margin: float = 0.02) -
         shift = float(np.max((closed_c[i:j + 1] - a) @ normal)) + margin
         lines.append((a + shift * normal, d))
     verts = []
-    for (p1, d1), (p2, d2) in zip(lines, lines[1:] + lines[:1]):
+    for (p1, d1), (p2, d2) in zip(lines, lines[1:] + lines[:1], strict=True):
         det = d1[0] * (-d2[1]) - d1[1] * (-d2[0])
         if abs(det) < 1e-9:
             verts.append(p2)

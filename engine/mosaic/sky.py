@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.mosaic.params import SKY_METHODS, SkyParams
 
-__all__ = ["clip_values", "clipped_statistic", "mode_of", "SkySample", "solve_sky"]
+__all__ = ["SkySample", "clip_values", "clipped_statistic", "mode_of", "solve_sky"]
 
 log = logging.getLogger(__name__)
 

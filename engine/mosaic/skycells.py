@@ -2,7 +2,7 @@
 
 Tessellation (``pars/allsky_cells.fits`` is not available offline; this reproduces it):
 
-* 46 declination zones centred every 4° from −90° to +90° (−90, −86, …, −2, 2, …, 90),
+* 46 declination zones centred every 4° from −90° to +90° (−90, −86, …, −2, 2, … 90),
   each spanning centre ± 2° (clipped at the poles);
 * ``NBAND`` projection cells per zone = ``floor(90 · cos(|dec| − 2°))`` — the number of 4°
   cells that fit on the zone's equator-side edge — and 1 at the poles. This gives 1, 9, 15,
@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from astropy.wcs import WCS
 
-__all__ = ["ProjectionCell", "zone_table", "projection_cell", "sky_cells_for"]
+__all__ = ["ProjectionCell", "projection_cell", "sky_cells_for", "zone_table"]
 
 ZONE_DECS = tuple(-90 + 4 * k for k in range(46))
 PC_NXY = 450287
@@ -57,7 +57,7 @@ class ProjectionCell:
 def _nband(dec: float) -> int:
     if abs(dec) >= 90:
         return 1
-    return int(math.floor(90 * math.cos(math.radians(abs(dec) - 2))))
+    return math.floor(90 * math.cos(math.radians(abs(dec) - 2)))
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +114,6 @@ def sky_cells_for(ra: np.ndarray, dec: np.ndarray) -> list[str]:
 
 def _cells_along(p: float) -> list[int]:
     """1-based sky-cell indices whose box [0, SC_SIZE] (cell pixels) contains pc pixel ``p``."""
-    lo = max(1, int(math.floor((p - SC_SIZE) / SC_STEP)) + 1)
-    hi = min(SC_NXY, int(math.floor(p / SC_STEP)) + 1)
+    lo = max(1, math.floor((p - SC_SIZE) / SC_STEP) + 1)
+    hi = min(SC_NXY, math.floor(p / SC_STEP) + 1)
     return [k for k in range(lo, hi + 1) if 0 <= p - (k - 1) * SC_STEP <= SC_SIZE]

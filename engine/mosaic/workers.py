@@ -16,9 +16,8 @@ from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.product_file import ProductSpec, build_product
 from engine.mosaic.sky import SkySample, clip_values, clipped_statistic
 
-__all__ = ["run_tasks", "save_array", "SurveyTask", "survey_exposure", "SepTask",
-           "drizzle_single", "BlotTask", "blot_and_flag", "ProductTask", "write_product_file",
-           "ensure_pixmap"]
+__all__ = ["BlotTask", "ProductTask", "SepTask", "SurveyTask", "blot_and_flag", "drizzle_single",
+           "ensure_pixmap", "run_tasks", "save_array", "survey_exposure", "write_product_file"]
 
 
 def ensure_pixmap(item: tuple[PixmapCache, Chip]) -> Path:
@@ -62,7 +61,7 @@ def survey_exposure(task: SurveyTask) -> tuple[SkySample, dict[int, Path]]:
         rate = sci / np.float32(chip.exptime) if chip.in_units == "counts" else sci
         rates.append(clipped_statistic(rate[good], task.sky))
         if others:
-            pix = np.rint(task.cache.get(chip)).astype(np.int64)
+            pix = np.rint(task.cache.get(chip)).astype(np.int32)
             ny, nx = task.cache.grid.shape
             inside = good & (pix[..., 0] >= 0) & (pix[..., 0] < nx) & \
                 (pix[..., 1] >= 0) & (pix[..., 1] < ny)
@@ -114,7 +113,7 @@ class BlotTask:
 
 def blot_and_flag(task: BlotTask) -> dict[int, tuple[Path, int]]:
     """CR mask file and flagged-pixel count of each chip of the exposure."""
-    median = np.load(task.median_path)
+    median = np.load(task.median_path, mmap_mode="r")    # shared pages, not a copy
     out: dict[int, tuple[Path, int]] = {}
     for chip in task.exposure.chips:
         pixmap = task.cache.get(chip)

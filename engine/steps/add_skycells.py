@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
@@ -38,9 +39,7 @@ def add_skycells(ctx: VisitContext, cfg: AddSkycellsConfig) -> None:
             log.info("%d/%d %s: no WCSNAME, no SKYCELL", i, len(members), root)
             continue
         cells = exposure_sky_cells(exposure, step_arcsec=cfg.step_arcsec)
-        src = copies[root]
-        ctx.save_product(member.input_copy,
-                         lambda tmp, s=src, c=cells: write_skycell(s, tmp, c))
+        ctx.save_product(member.input_copy, partial(write_skycell, copies[root], cells=cells))
         found[root] = cells
         log.info("%d/%d %s: SKYCELL %s", i, len(members), root, "; ".join(cells))
     ctx.write("skycells", found)

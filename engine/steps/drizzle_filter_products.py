@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from functools import partial
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.core import VisitContext, constrained, register_step
@@ -12,6 +13,8 @@ from engine.mosaic import (ChipJob, DrizzleOutcome, ProductSpec, ProductTask, bu
                            drizzle_product, footprint_masks, footprint_statistics,
                            read_exposure_chips, read_rules, run_tasks, write_cr_flags,
                            write_product_file)
+from engine.mosaic.parallel import product_bytes, workers_within
+from engine.mosaic.pipeline import PARALLEL_MIN_PIXELS
 from engine.paths import project_paths
 from engine.steps._drizzle_config import (CosmicRayConfig, ExposureDrizzleConfig,
                                           FinalDrizzleConfig, SkySubtractionConfig, nested)
@@ -34,6 +37,8 @@ class DrizzleFilterProductsConfig(FinalDrizzleConfig):
     """conf/header_rules/<name>.rules (<name>_single.rules for exposure products)."""
     max_workers: int = constrained(2, minimum=1)
     """Processes for the per-exposure work (single drizzles, blot, exposure products)."""
+    max_memory_gib: float = constrained(2.0, exclusiveMinimum=0)
+    """Memory budget, GiB: fewer processes run at once when their arrays would not fit."""
 
 
 def filter_for(ctx: VisitContext) -> tuple[TotalProduct, FilterProduct]:
@@ -50,7 +55,7 @@ def filter_for(ctx: VisitContext) -> tuple[TotalProduct, FilterProduct]:
                provides=("filter_drizzles",), scope="filter")
 def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig) -> None:
     """Sky, CR rejection and final drizzle of the filter; CR flags into the copies; exposures."""
-    total, fp = filter_for(ctx)
+    _, fp = filter_for(ctx)
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
     exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
                  for e in fp.exposures]
@@ -59,46 +64,55 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
         work = Path(tmp)
         result = drizzle_product(exposures, cache.grid, cache, sky=cfg.sky.params(),
                                  cr=cfg.cosmic_rays.params(), final=cfg.drizzle_params(),
-                                 workdir=work, max_workers=cfg.max_workers)
+                                 workdir=work, max_workers=cfg.max_workers,
+                                 max_memory_gib=cfg.max_memory_gib)
         for member in fp.exposures:
             root = member.exposure.rootname
             masks = {ext: p for (r, ext), p in result.cr_masks.items() if r == root}
             if masks:
-                ctx.save_product(member.input_copy, lambda t, s=copies[root], m=masks:
-                                 write_cr_flags(s, t, m, crbit=cfg.cosmic_rays.crbit,
-                                                resetbits=cfg.cosmic_rays.resetbits))
+                ctx.save_product(member.input_copy, partial(
+                    write_cr_flags, copies[root], masks=masks, crbit=cfg.cosmic_rays.crbit,
+                    resetbits=cfg.cosmic_rays.resetbits))
         stats = footprint_statistics(footprint_masks(exposures, cache), result.arrays.wht)
-        names = {e.exposure.rootname: e.base for e in fp.exposures}
         spec = ProductSpec(filename=fp.drizzle, level="filter",
                            rules=read_rules(rules_dir / f"{cfg.header_rules}.rules"),
                            drizzle=cfg.drizzle_params(), trailer=fp.names()["trailer"],
-                           exposure_names=names, sky_rates=result.sky_rates,
-                           footprint_stats=stats)
+                           exposure_names={e.exposure.rootname: e.base for e in fp.exposures},
+                           sky_rates=result.sky_rates, footprint_stats=stats)
         hdul = build_product(result.arrays, cache.grid, exposures, spec)
-        path = ctx.save_product(fp.drizzle, lambda t: hdul.writeto(t))
-        del hdul
+        path = ctx.save_product(fp.drizzle, hdul.writeto)
+        outcome = DrizzleOutcome(path, [], result.cr_pixels, result.sky_rates, result.timings)
+        del hdul, result                     # free the filter arrays before the exposures
         log.info("%s: %d exposures, %d CR pixels flagged, sky %s e-/s, NPIXFRAC %.3f, "
                  "MEANEXPT %.1f s; %.1f s (kernel %.1f s)", fp.drizzle, len(exposures),
-                 result.cr_pixels, ", ".join(f"{v:.4g}" for v in result.sky_rates.values()),
-                 stats["NPIXFRAC"], stats["MEANEXPT"], result.timings["total"],
-                 result.timings["kernel"])
-        single = read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
-        tasks = []
-        for member in fp.exposures:
-            exp = read_exposure_chips(copies[member.exposure.rootname], member.exposure.rootname)
-            jobs = tuple(ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
-            spec_e = ProductSpec(filename=member.drizzle, level="exposure", rules=single,
-                                 drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
-                                 exposure_names={exp.rootname: member.base})
-            tasks.append(ProductTask(jobs, (exp,), cache.grid, cache,
-                                     cfg.exposure.drizzle_params(), spec_e,
-                                     work / member.drizzle))
-        workers = cfg.max_workers if len(tasks) > 1 and \
-            cache.grid.shape[0] * cache.grid.shape[1] > 2_000_000 else 1
-        kernel = run_tasks(write_product_file, tasks, max_workers=workers)
-        written = [ctx.save_product(t.spec.filename, lambda d, s=t.out_path: os.replace(s, d))
-                   for t in tasks]
-    log.info("%s: %d exposure products (kernel %.1f s)", fp.filter_name, len(written),
-             sum(kernel))
-    ctx.write("filter_drizzles", DrizzleOutcome(path, written, result.cr_pixels,
-                                                result.sky_rates, result.timings))
+                 outcome.cr_pixels, ", ".join(f"{v:.4g}" for v in outcome.sky_rates.values()),
+                 stats["NPIXFRAC"], stats["MEANEXPT"], outcome.timings["total"],
+                 outcome.timings["kernel"])
+        written = _exposure_products(ctx, cfg, fp, work, rules_dir)
+    ctx.write("filter_drizzles", replace(outcome, exposure_products=written))
+
+
+def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig, fp: FilterProduct,
+                       work: Path, rules_dir: Path) -> list[Path]:
+    """Drizzle each member alone (``exposure`` settings), as many at once as memory allows."""
+    cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
+    single = read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
+    tasks = []
+    for member in fp.exposures:
+        exp = read_exposure_chips(copies[member.exposure.rootname], member.exposure.rootname)
+        jobs = tuple(ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
+        spec = ProductSpec(filename=member.drizzle, level="exposure", rules=single,
+                           drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
+                           exposure_names={exp.rootname: member.base})
+        tasks.append(ProductTask(jobs, (exp,), cache.grid, cache, spec.drizzle, spec,
+                                 work / member.drizzle))
+    pixels = sum(c.shape[0] * c.shape[1] for t in tasks for c in t.exposures[0].chips)
+    task_bytes = product_bytes(cache.grid.shape, max(c.shape[0] * c.shape[1]
+                                                     for t in tasks for c in t.exposures[0].chips))
+    workers = 1 if pixels < PARALLEL_MIN_PIXELS else workers_within(
+        cfg.max_workers, len(tasks), task_bytes, cfg.max_memory_gib * 2**30)
+    kernel = run_tasks(write_product_file, tasks, max_workers=workers)
+    written = [ctx.save_product(t.spec.filename, partial(os.replace, t.out_path)) for t in tasks]
+    log.info("%s: %d exposure products, %d at a time (kernel %.1f s)", fp.filter_name,
+             len(written), workers, sum(kernel))
+    return written

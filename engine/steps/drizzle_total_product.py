@@ -31,7 +31,9 @@ class DrizzleTotalProductConfig(FinalDrizzleConfig):
     header_rules: str = constrained("wfc3", pattern="^[a-z0-9_]+$")
     """conf/header_rules/<name>.rules."""
     max_workers: int = constrained(2, minimum=1)
-    """Processes for the per-exposure sky measurement."""
+    """Processes for the per-exposure sky measurement and the final drizzle."""
+    max_memory_gib: float = constrained(2.0, exclusiveMinimum=0)
+    """Memory budget, GiB: the final drizzle uses two processes only if both fit."""
     keep_pixel_maps: bool = False
     """Keep the cached pixel maps (``.pixmaps_<detector>/``) after the last product."""
 
@@ -56,7 +58,8 @@ def drizzle_total_product(ctx: VisitContext, cfg: DrizzleTotalProductConfig) -> 
     with tempfile.TemporaryDirectory(prefix=".drizzle_", dir=ctx.output_dir) as tmp:
         result = drizzle_product(inputs, cache.grid, cache, sky=cfg.sky.params(), cr=cr,
                                  final=cfg.drizzle_params(), workdir=Path(tmp),
-                                 max_workers=cfg.max_workers)
+                                 max_workers=cfg.max_workers,
+                                 max_memory_gib=cfg.max_memory_gib)
     stats = footprint_statistics(footprint_masks(list(exposures.values()), cache),
                                  result.arrays.wht)
     spec = ProductSpec(filename=total.drizzle, level="total",

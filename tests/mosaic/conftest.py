@@ -1,9 +1,10 @@
 """Fixtures of the drizzle tests: tiny synthetic visits and drizzled simulated visits."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -39,13 +40,13 @@ def tiny_visit(tmp_path_factory: pytest.TempPathFactory) -> TinyVisit:
 SIZES = {"acs_wfc": 1024, "wfc3_ir": 1014}
 #: The shipped filter-product settings used for the simulated visits (spec §7.3).
 SETTINGS = {
-    "acs_wfc": dict(sky=SkyParams(stat="median"),
-                    cr=CosmicRayParams(combine_type="minmed", driz_cr_snr=(3.5, 3.0),
-                                       driz_cr_scale=(1.5, 1.2)),
-                    final=DrizzleParams(final_bits=336)),
-    "wfc3_ir": dict(sky=SkyParams(stat="median"),
-                    cr=CosmicRayParams(combine_type="median"),
-                    final=DrizzleParams(final_bits=528)),
+    "acs_wfc": {"sky": SkyParams(stat="median"),
+                "cr": CosmicRayParams(combine_type="minmed", driz_cr_snr=(3.5, 3.0),
+                                      driz_cr_scale=(1.5, 1.2)),
+                "final": DrizzleParams(final_bits=336)},
+    "wfc3_ir": {"sky": SkyParams(stat="median"),
+                "cr": CosmicRayParams(combine_type="median"),
+                "final": DrizzleParams(final_bits=528)},
 }
 
 

@@ -72,7 +72,7 @@ def measure_stars(sci: np.ndarray, wht: np.ndarray, grid: OutputGrid, sources: T
     out = []
     for k in np.nonzero(sources["type"] == "star")[0]:
         x, y, flux = sx[k], sy[k], float(sources[fcol][k])
-        ix, iy = int(round(x)), int(round(y))
+        ix, iy = round(x), round(y)
         box = (slice(iy - radius, iy + radius + 1), slice(ix - radius, ix + radius + 1))
         if flux * texp < min_counts or flux > max_rate or \
                 np.sum(np.hypot(sx - x, sy - y) < 2 * radius) > 1:

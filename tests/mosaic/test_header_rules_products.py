@@ -65,7 +65,7 @@ def product(tiny_visit, tmp_path_factory):
 
 
 def test_product_layout_and_verify(product) -> None:
-    path, exposures, arrays = product
+    path, exposures, _ = product
     with fits.open(path) as hdul:
         hdul.verify("exception")
         assert [h.name for h in hdul] == ["PRIMARY", "SCI", "WHT", "CTX", "HDRTAB"]
