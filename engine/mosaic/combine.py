@@ -54,26 +54,38 @@ def trimmed_combine(stack: np.ndarray, bad: np.ndarray, *, kind: str = "median",
     >>> trimmed_combine(s, b, nhigh=1).tolist(), trimmed_combine(s, b).tolist()
     ([2.0], [3.5])
     """
-    # Sorting along a contiguous last axis is several times faster than along axis 0.
-    values = np.moveaxis(np.where(bad, np.float32(np.inf), stack.astype(np.float32)), 0, -1)
-    values = np.sort(values, axis=-1)
+    values = _sorted(np.where(bad, np.float32(np.inf), stack.astype(np.float32)))
     k = (~bad).sum(axis=0)
     trim = (k - nlow - nhigh) >= 1
     lo = np.where(trim, nlow, 0)
     hi = np.where(trim, k - nhigh, k)
     m = np.maximum(hi - lo, 1)
-    last = values.shape[-1] - 1
+    last = values.shape[0] - 1
     if kind == "mean":
-        idx = np.arange(values.shape[-1])
-        use = (idx >= lo[..., None]) & (idx < hi[..., None])
-        out = np.where(use, values, 0.0).sum(axis=-1, dtype=np.float64) / m
+        idx = np.arange(values.shape[0]).reshape((-1,) + (1,) * (values.ndim - 1))
+        use = (idx >= lo) & (idx < hi)
+        out = np.where(use, values, 0.0).sum(axis=0, dtype=np.float64) / m
     else:
-        a = np.minimum(lo + (m - 1) // 2, last)[..., None]
-        b = np.minimum(lo + m // 2, last)[..., None]
-        va = np.take_along_axis(values, a, axis=-1)[..., 0].astype(np.float64)
-        vb = np.take_along_axis(values, b, axis=-1)[..., 0].astype(np.float64)
+        a = np.minimum(lo + (m - 1) // 2, last)[None]
+        b = np.minimum(lo + m // 2, last)[None]
+        va = np.take_along_axis(values, a, axis=0)[0].astype(np.float64)
+        vb = np.take_along_axis(values, b, axis=0)[0].astype(np.float64)
         out = 0.5 * (va + vb)
     return np.where(k > 0, out, 0.0).astype(np.float32)
+
+
+def _sorted(values: np.ndarray) -> np.ndarray:
+    """Sort along axis 0: an odd-even transposition network of whole-plane min/max for a few
+    images (much faster than ``np.sort`` over many tiny rows), ``np.sort`` beyond 16."""
+    n = values.shape[0]
+    if n > 16:
+        return np.sort(values, axis=0)
+    planes = [values[i] for i in range(n)]
+    for step in range(n):
+        for j in range(step % 2, n - 1, 2):
+            planes[j], planes[j + 1] = (np.minimum(planes[j], planes[j + 1]),
+                                        np.maximum(planes[j], planes[j + 1]))
+    return np.stack(planes)
 
 
 def minmed_combine(stack: np.ndarray, weights: np.ndarray, bad: np.ndarray,

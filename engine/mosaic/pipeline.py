@@ -179,13 +179,16 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
         t3 = time.perf_counter()
         blot_tasks = [BlotTask(e, grid, cache, median_path, sky_rates[e.rootname], cr, workdir)
                       for e in exposures]
-        for exp, result in zip(exposures, run_tasks(blot_and_flag, blot_tasks,
-                                                    max_workers=workers)):
+        blot_kernel = 0.0
+        for exp, (result, seconds) in zip(exposures, run_tasks(blot_and_flag, blot_tasks,
+                                                               max_workers=workers)):
+            blot_kernel += seconds
             for extver, (path, count) in result.items():
                 cr_masks[(exp.rootname, extver)] = path
                 cr_pixels += count
         timings.update(single_drizzles=t2 - t1, median=t3 - t2,
-                       blot_and_driz_cr=time.perf_counter() - t3)
+                       blot_and_driz_cr=time.perf_counter() - t3, blot_kernel=blot_kernel,
+                       single_kernel=sep_kernel)
     t4 = time.perf_counter()
     all_jobs = [j for e in exposures for j in jobs(e, cr_masks)]
     chip_px = max(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)
@@ -193,6 +196,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
     split = workers > 1 and 2 * part_bytes <= max_memory_gib * 2**30
     arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir, parallel=split)
     timings["final_drizzle"] = time.perf_counter() - t4
+    timings["final_kernel"] = arrays.kernel_seconds
     timings["kernel"] = arrays.kernel_seconds + sep_kernel
     timings["total"] = time.perf_counter() - t0
     return ProductDrizzle(arrays=arrays, sky_rates=sky_rates, cr_masks=cr_masks,

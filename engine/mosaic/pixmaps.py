@@ -153,6 +153,7 @@ class PixmapCache:
         path = self.path_for(chip)
         if path.is_file():
             return path
+        self.directory.mkdir(parents=True, exist_ok=True)   # cleared after a previous run
         pixmap = compute_pixmap(chip.wcs, chip.shape, self.grid)
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npy.part")
         with os.fdopen(fd, "wb") as handle:

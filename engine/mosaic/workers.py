@@ -1,6 +1,7 @@
 """Per-exposure tasks of the drizzle sequence, runnable in worker processes."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,12 +61,14 @@ def survey_exposure(task: SurveyTask) -> tuple[SkySample, dict[int, Path]]:
             good &= ~bad
         rate = sci / np.float32(chip.exptime) if chip.in_units == "counts" else sci
         rates.append(clipped_statistic(rate[good], task.sky))
-        if others:
-            pix = np.rint(task.cache.get(chip)).astype(np.int32)
+        if others:   # every other pixel per axis is plenty for a sky statistic
+            pix = np.rint(np.load(task.cache.ensure(chip), mmap_mode="r")[::2, ::2]).astype(
+                np.int32)
             ny, nx = task.cache.grid.shape
-            inside = good & (pix[..., 0] >= 0) & (pix[..., 0] < nx) & \
+            sub_good, sub_rate = good[::2, ::2], rate[::2, ::2]
+            inside = sub_good & (pix[..., 0] >= 0) & (pix[..., 0] < nx) & \
                 (pix[..., 1] >= 0) & (pix[..., 1] < ny)
-            px, py, values = pix[..., 0][inside], pix[..., 1][inside], rate[inside]
+            px, py, values = pix[..., 0][inside], pix[..., 1][inside], sub_rate[inside]
             for root, grid_mask in others.items():
                 overlap[root].append(values[grid_mask[py, px]])
     over_rates, over_n = {}, {}
@@ -111,14 +114,17 @@ class BlotTask:
     workdir: Path
 
 
-def blot_and_flag(task: BlotTask) -> dict[int, tuple[Path, int]]:
-    """CR mask file and flagged-pixel count of each chip of the exposure."""
+def blot_and_flag(task: BlotTask) -> tuple[dict[int, tuple[Path, int]], float]:
+    """CR mask file and flagged-pixel count of each chip, and the blot kernel's seconds."""
     median = np.load(task.median_path, mmap_mode="r")    # shared pages, not a copy
     out: dict[int, tuple[Path, int]] = {}
+    seconds = 0.0
     for chip in task.exposure.chips:
         pixmap = task.cache.get(chip)
         ratio = task.grid.pixel_scale_arcsec / chip.pixel_scale_arcsec
+        start = time.perf_counter()
         blot = blot_median(median, pixmap, pixel_ratio=ratio, interp=task.params.blot_interp)
+        seconds += time.perf_counter() - start
         del pixmap
         sci, _ = read_chip_arrays(chip)
         model_e = (blot + np.float32(task.sky_rate)) * np.float32(chip.exptime)
@@ -126,7 +132,7 @@ def blot_and_flag(task: BlotTask) -> dict[int, tuple[Path, int]]:
         mask = driz_cr_mask(data_e, model_e, readnoise=chip.readnoise, params=task.params)
         path = save_array(task.workdir / f"cr_{task.exposure.rootname}_{chip.extver}.npy", mask)
         out[chip.extver] = (path, int(mask.sum()))
-    return out
+    return out, seconds
 
 
 @dataclass(frozen=True)

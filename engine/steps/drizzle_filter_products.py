@@ -88,13 +88,15 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
                  outcome.cr_pixels, ", ".join(f"{v:.4g}" for v in outcome.sky_rates.values()),
                  stats["NPIXFRAC"], stats["MEANEXPT"], outcome.timings["total"],
                  outcome.timings["kernel"])
-        written = _exposure_products(ctx, cfg, fp, work, rules_dir)
-    ctx.write("filter_drizzles", replace(outcome, exposure_products=written))
+        written, kernel = _exposure_products(ctx, cfg, fp, work, rules_dir)
+    ctx.write("filter_drizzles", replace(outcome, exposure_products=written, timings=(
+        outcome.timings | {"exposure_products_kernel": kernel})))
 
 
 def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig, fp: FilterProduct,
-                       work: Path, rules_dir: Path) -> list[Path]:
-    """Drizzle each member alone (``exposure`` settings), as many at once as memory allows."""
+                       work: Path, rules_dir: Path) -> tuple[list[Path], float]:
+    """Drizzle each member alone (``exposure`` settings), as many at once as memory allows;
+    return the files and the kernel seconds."""
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
     single = read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
     tasks = []
@@ -115,4 +117,4 @@ def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig, fp: 
     written = [ctx.save_product(t.spec.filename, partial(os.replace, t.out_path)) for t in tasks]
     log.info("%s: %d exposure products, %d at a time (kernel %.1f s)", fp.filter_name,
              len(written), workers, sum(kernel))
-    return written
+    return written, sum(kernel)

@@ -127,3 +127,23 @@ def test_final_drizzle_split_over_two_processes_is_exact(tiny_drizzle, tmp_path)
     assert np.allclose(serial.wht, split.wht, rtol=1e-6, atol=1e-3)
     assert np.allclose(serial.sci, split.sci, rtol=1e-5, atol=1e-5)
     assert not list(tmp_path.glob("*.npy"))
+
+
+def test_cr_flags_in_copies_are_honoured_unless_reset(tiny_visit, tiny_drizzle, tmp_path) -> None:
+    from engine.mosaic import write_cr_flags
+    from engine.mosaic.drizzling import chip_inputs
+
+    exposures, _, _, result = tiny_drizzle
+    exp = exposures[0]
+    masks = {c.extver: result.cr_masks[(exp.rootname, c.extver)] for c in exp.chips}
+    flagged_copy = tmp_path / exp.path.name
+    write_cr_flags(exp.path, flagged_copy, masks=masks, crbit=4096, resetbits=4096)
+    chip = read_exposure_chips(flagged_copy).chips[0]
+    cr = np.load(masks[chip.extver])
+    assert cr.any()
+    _, weight = chip_inputs(ChipJob(chip, good_bits=528))            # total: 4096 not good
+    assert np.all(weight[cr] == 0) and np.all(weight[~cr] == 1)
+    _, weight = chip_inputs(ChipJob(chip, good_bits=528, reset_bits=4096))   # filter: reset
+    assert np.all(weight == 1)
+    _, weight = chip_inputs(ChipJob(chip, good_bits=65535))          # exposure products
+    assert np.all(weight == 1)
