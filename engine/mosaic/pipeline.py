@@ -11,7 +11,7 @@ import numpy as np
 from engine.mosaic.chips import Exposure
 from engine.mosaic.combine import SingleDrizzle, combine_singles
 from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
-from engine.mosaic.footprints import FootprintMasks, chip_footprint
+from engine.mosaic.footprints import FootprintMasks
 from engine.mosaic.grid import OutputGrid
 from engine.mosaic.parallel import run_tasks, save_array
 from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
@@ -66,7 +66,7 @@ def exposure_footprints(exposures: list[Exposure], cache: PixmapCache) -> dict[s
     for exp in exposures:
         grid_mask = np.zeros(shape, dtype=bool)
         for chip in exp.chips:
-            fp = chip_footprint(np.load(cache.ensure(chip), mmap_mode="r"), shape)
+            fp = cache.footprint(chip)
             if fp is not None:
                 grid_mask[fp[0]] |= fp[1]
         out[exp.rootname] = grid_mask
@@ -78,8 +78,7 @@ def footprint_masks(exposures: list[Exposure], cache: PixmapCache) -> FootprintM
     masks = FootprintMasks.empty(cache.grid.shape)
     for exp in exposures:
         for chip in exp.chips:
-            masks.add(chip_footprint(np.load(cache.ensure(chip), mmap_mode="r"),
-                                     cache.grid.shape), exp.exptime)
+            masks.add(cache.footprint(chip), exp.exptime)
     return masks
 
 

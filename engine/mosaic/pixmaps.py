@@ -12,6 +12,7 @@ from astropy.wcs import WCS
 from drizzle.utils import calc_pixmap
 
 from engine.mosaic.chips import Chip
+from engine.mosaic.footprints import chip_footprint
 from engine.mosaic.grid import OutputGrid
 
 __all__ = ["PixmapCache", "compute_pixmap"]
@@ -166,9 +167,27 @@ class PixmapCache:
         """The chip's map (float32, (ny, nx, 2)), computed on first use."""
         return np.load(self.ensure(chip))
 
+    def footprint(self, chip: Chip) -> tuple[tuple[slice, slice], np.ndarray] | None:
+        """The chip's footprint on the grid (bounding box, mask), cached beside its map."""
+        path = self.ensure(chip).with_suffix(".footprint.npz")
+        if path.is_file():
+            with np.load(path) as saved:
+                if saved["mask"].size == 0:
+                    return None
+                y0, y1, x0, x1 = (int(v) for v in saved["box"])
+                return (slice(y0, y1), slice(x0, x1)), saved["mask"]
+        found = chip_footprint(np.load(self.path_for(chip), mmap_mode="r"), self.grid.shape)
+        box = np.array([found[0][0].start, found[0][0].stop, found[0][1].start,
+                        found[0][1].stop]) if found else np.zeros(4, int)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npz.part")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, box=box, mask=found[1] if found else np.zeros(0, bool))
+        os.replace(tmp, path)
+        return found
+
     def clear(self) -> None:
         """Delete every cached map and the directory if it is then empty."""
-        for path in self.directory.glob("*.npy*"):
+        for path in [*self.directory.glob("*.npy*"), *self.directory.glob("*.npz*")]:
             path.unlink(missing_ok=True)
         try:
             self.directory.rmdir()
