@@ -69,6 +69,10 @@ def make_headerlet(hdul: fits.HDUList, *, hdrname: str, info: HeaderletInfo,
             descrip=f"SVM alignment to {info.catalog or 'no catalogue'}",
             catalog=info.catalog or "N/A", nmatch=int(info.n_matches), logging=False)
         prim = hlet[0].header
+        # stwcs stamps the wall-clock time; the exposure's own date keeps reruns byte-identical
+        stamp = hdul[0].header.get("DATE") or hdul[0].header.get("DATE-OBS")
+        if stamp:
+            prim["DATE"] = (str(stamp), "Date FITS file was generated")
         prim["RMS_RA"] = (info.rms_ra_mas, "RMS in RA of the fit (mas)")
         prim["RMS_DEC"] = (info.rms_dec_mas, "RMS in Dec of the fit (mas)")
         prim["NMATCH"] = (int(info.n_matches), "Number of sources used in the fit")
