@@ -188,7 +188,8 @@ def run_runsinglehap(info: dict, repeat: int, timeout: float) -> dict:
                 time.sleep(0.1)
             env["ASTROMETRIC_CATALOG_URL"] = f"http://127.0.0.1:{port}/webservices"
         try:
-            res = timed_run([str(PEERENV / "bin" / "runsinglehap"), poller.name], run,
+            # through the venv's python, so a moved venv (shebangs not rewritten) still works
+            res = timed_run([str(peer_py), str(PEERENV / "bin" / "runsinglehap"), poller.name], run,
                             base / f"runsinglehap_{i}.log", base / f"time_{i}.txt", env, timeout)
         finally:
             if server:

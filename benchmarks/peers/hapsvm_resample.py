@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                                           output_mpix=out_mpix,
                                           mpix_per_s_input=in_mpix / med["total"],
                                           mpix_per_s_output=out_mpix / med["total"],
+                                          mpix_per_cpu_s_input=in_mpix / med["cpu"],
                                           kernel_mpix_per_s_input=in_mpix / med["kernel"])
             print(f"{kernel}: " + ", ".join(f"{k} {v:.2f}" for k, v in med.items()
                                             if k not in ("input_pix",)), flush=True)

@@ -187,6 +187,13 @@ def star_photometry(run_dir: Path, truth, match_arcsec: float = 0.1, isolation_a
             res.update(bias_pct=100 * (med - 1),
                        scatter_pct=100 * 1.4826 * float(np.median(np.abs(ratio / med - 1))),
                        rms_pct_raw=100 * float(np.sqrt(np.mean((ratio - 1) ** 2))))
+            cor = _col(cat, "MagAp2Cor")
+            if cor is not None:   # hapsvm's extra aperture-corrected column
+                rc = 10 ** (-0.4 * (np.asarray(cor, float)[idx][ok]
+                                    - np.asarray(stars[f"mag_{filt}"], float)[ok]))
+                rc = rc[np.isfinite(rc)]
+                if rc.size >= 3:
+                    res["magap2cor_bias_pct"] = 100 * (float(np.median(rc)) - 1)
             fl = _col(cat, "FluxAp2", "flux_ap2")
             if fl is not None:
                 fr = np.asarray(fl, float)[idx][ok] / np.asarray(stars[f"flux_{filt}"], float)[ok]
@@ -219,9 +226,20 @@ def hapsvm_stages(run_dir: Path) -> dict:
         doc = json.loads(sj.read_text())
         summary = dict(wall_seconds=doc.get("wall_seconds"), status=doc.get("status"),
                        step_seconds=doc.get("step_seconds"))
+    # time inside Drizzle.add_image, as the drizzle steps log it ("...; 12.3 s (kernel 4.5 s)")
+    kernel = 0.0
+    lg = Path(run_dir) / "svm.log"
+    if lg.is_file():
+        for line in lg.read_text(errors="replace").splitlines():
+            m = re.search(r"\(kernel ([\d.]+) s\)", line)
+            if m:
+                kernel += float(m.group(1))
+    drizzle = sum(per_step.get(k, 0.0) for k in ("define_output_grid", "drizzle_filter_products",
+                                                 "drizzle_total_product"))
     return dict(steps={k: dict(seconds=round(v, 2), status=sorted(status[k]))
                        for k, v in per_step.items()},
-                records=best or [], summary=summary)
+                records=best or [], summary=summary, kernel_s_logged=round(kernel, 2),
+                drizzle_stage_s=round(drizzle, 2))
 
 
 _PHASES = [("setup", "Run start time"),

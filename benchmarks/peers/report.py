@@ -115,7 +115,7 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
           "final header WCS vs the true WCS over 16x16 points per chip. Stars = flux bias % / "
           "robust scatter % of isolated bright stars vs truth (see metrics.py). Catalogue = "
           "total-product point / segment rows. Runs: median of n.", "",
-          "| visit | pipeline | n | exit | wall s | CPU s | RSS1 MiB | RSSΣ MiB | align mas | stars bias/scatter % | catalogue rows | wall ratio hapsvm/peer |",
+          "| visit | pipeline | n | exit | wall s | CPU s | RSS1 MiB | RSSΣ MiB | align mas | stars bias/scatter % | catalogue rows | speed-up rsh/hapsvm wall (CPU) |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
         rsh, hap = _load(work, v, "runsinglehap"), _load(work, v, "hapsvm")
@@ -124,7 +124,8 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
                 L.append(f"| {VISIT_LABEL[v]} | {name} | – | not run | | | | | | | | |")
                 continue
             t = r["timing"]
-            ratio = _ratio(hap["timing"]["wall_s"], rsh["timing"]["wall_s"]) if (hap and rsh and name == "hapsvm") else ""
+            ratio = (f"{_ratio(rsh['timing']['wall_s'], hap['timing']['wall_s'])} "
+                     f"({_ratio(rsh['timing']['cpu_s'], hap['timing']['cpu_s'])})") if (hap and rsh and name == "hapsvm") else ""
             L.append(f"| {VISIT_LABEL[v]} | {name} | {r.get('repeat', 1)} | {t['exit']} | {t['wall_s']:.1f} | "
                      f"{t['cpu_s']:.1f} | {t['max_rss_mib']:.0f} | {t['peak_tree_rss_mib']:.0f} | "
                      f"{_align(r.get('quality'))} | {_phot(r.get('quality'))} | {_cat(r.get('quality'))} | {ratio} |")
@@ -151,8 +152,8 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
           "exactly to TPV, weight = EXPTIME where DQ == 0; wall of the SWarp process (reads, "
           "resamples, writes temporary resampled images and the co-add). hapsvm: read + pixel "
           "maps (`engine.mosaic.pixmaps.compute_pixmap`) + `Drizzle.add_image` + write, one "
-          "process. Mpix/s of *input* pixels.", "",
-          "| visit | grid (ny x nx) | input Mpix | SWarp LANCZOS3 2 thr | SWarp NEAREST 2 thr | SWarp LANCZOS3 1 thr | hapsvm square | hapsvm point | hapsvm lanczos3 | hapsvm kernel only (square) | ratio SWarp L3 2thr / hapsvm square |",
+          "process. Cells: Mpix/s of *input* pixels per wall second / per CPU second (median wall; CPU = user+sys).", "",
+          "| visit | grid (ny x nx) | input Mpix | SWarp LANCZOS3 2 thr | SWarp NEAREST 2 thr | SWarp LANCZOS3 1 thr | hapsvm square | hapsvm point | hapsvm lanczos3 | hapsvm kernel only (square) | ratio SWarp L3 2thr / hapsvm square, wall (CPU) |",
           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
         r = _load(work, v, "resample")
@@ -163,18 +164,25 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
 
         def s(k):
             x = sw.get(k)
-            return f"{x['mpix_per_s_input']:.2f} ({x['median']['wall_s']:.1f} s)" if x else "–"
+            if not x:
+                return "–"
+            cpu = x['median']['user_s'] + x['median']['sys_s']
+            return f"{x['mpix_per_s_input']:.2f} / {x['input_mpix'] / cpu:.2f} ({x['median']['wall_s']:.1f} s; CPU {cpu:.1f} s)"
 
         def h(k):
             x = hp.get(k)
-            return f"{x['mpix_per_s_input']:.2f} ({x['median_s']['total']:.1f} s)" if x else "–"
+            if not x:
+                return "–"
+            return (f"{x['mpix_per_s_input']:.2f} / {x['input_mpix'] / x['median_s']['cpu']:.2f} "
+                    f"({x['median_s']['total']:.1f} s; CPU {x['median_s']['cpu']:.1f} s)")
 
         sq = hp.get("square", {})
         L.append(f"| {VISIT_LABEL[v]} (grid from {r['grid_from']}) | {sw['LANCZOS3_2t']['output_shape'][0]} x {sw['LANCZOS3_2t']['output_shape'][1]} | "
                  f"{sw['LANCZOS3_2t']['input_mpix']:.1f} | {s('LANCZOS3_2t')} | {s('NEAREST_2t')} | {s('LANCZOS3_1t')} | "
                  f"{h('square')} | {h('point')} | {h('lanczos3')} | "
                  f"{_f(sq.get('kernel_mpix_per_s_input'), '{:.2f}')} | "
-                 f"{_ratio(sw['LANCZOS3_2t']['mpix_per_s_input'], sq.get('mpix_per_s_input'))} |")
+                 f"{_ratio(sw['LANCZOS3_2t']['mpix_per_s_input'], sq.get('mpix_per_s_input'))} "
+                 f"({_ratio(sw['LANCZOS3_2t']['input_mpix'] / (sw['LANCZOS3_2t']['median']['user_s'] + sw['LANCZOS3_2t']['median']['sys_s']), sq['input_mpix'] / sq['median_s']['cpu'] if sq else None)}) |")
     L += ["", "hapsvm resampling by part (median s: read / pixmap / kernel / write):", ""]
     for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
         r = _load(work, v, "resample")
@@ -182,6 +190,40 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
             parts = "; ".join(f"{k}: " + " / ".join(f"{d['median_s'][p]:.2f}" for p in ("read", "pixmap", "kernel", "write"))
                               for k, d in r["hapsvm"]["kernels"].items())
             L.append(f"- {VISIT_LABEL[v]}: {parts}")
+    L += ["", "## Drizzle stage vs the bare kernel (hapsvm)", "",
+          "drizzle stage = define_output_grid + drizzle_filter_products + drizzle_total_product "
+          "(provenance seconds); kernel = time inside `Drizzle.add_image` summed over every "
+          "drizzle the stage makes (separate, final, exposure and total products), as the steps log it.", "",
+          "| visit | drizzle stage s | kernel s | stage / kernel |", "|---|---|---|---|"]
+    for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
+        hap = _load(work, v, "hapsvm")
+        if hap:
+            st = hap["runs"][-1]["stages"]
+            L.append(f"| {VISIT_LABEL[v]} | {st.get('drizzle_stage_s', 0):.1f} | {st.get('kernel_s_logged', 0):.1f} | "
+                     f"{_ratio(st.get('drizzle_stage_s'), st.get('kernel_s_logged'))} |")
+    L += ["", "## Goals (computed from the tables above)", "",
+          "| visit | wall rsh/hapsvm (goal >= 5) | CPU rsh/hapsvm | align mas hapsvm vs rsh (no worse) | star scatter % hapsvm vs rsh (no worse) | RSS MiB (ACS goal <= 2048) | drizzle stage/kernel (<= 1.3) | SWarp/hapsvm Mpix/s (<= 1.5) |",
+          "|---|---|---|---|---|---|---|---|"]
+    for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
+        rsh, hap, rs = _load(work, v, "runsinglehap"), _load(work, v, "hapsvm"), _load(work, v, "resample")
+        if not (rsh and hap):
+            L.append(f"| {VISIT_LABEL[v]} | – | | | | | | |")
+            continue
+        tr, th = rsh["timing"], hap["timing"]
+        qa, qr = hap.get("quality", {}), rsh.get("quality", {})
+        al = (f"{qa['alignment']['rms_mas']:.1f} vs {qr['alignment']['rms_mas']:.1f}"
+              if qa.get("alignment", {}).get("n_exposures") and qr.get("alignment", {}).get("n_exposures") else "n/a (no truth)")
+        sc = []
+        for f, r in sorted((qr.get("photometry") or {}).items()):
+            h = (qa.get("photometry") or {}).get(f, {})
+            sc.append(f"{f.upper()} {_f(h.get('scatter_pct'))} vs {_f(r.get('scatter_pct'))}")
+        st = hap["runs"][-1]["stages"]
+        sw = "–"
+        if rs and "swarp" in rs:
+            sw = _ratio(rs["swarp"]["LANCZOS3_2t"]["mpix_per_s_input"], rs["hapsvm"]["kernels"]["square"]["mpix_per_s_input"])
+        L.append(f"| {VISIT_LABEL[v]} | {_ratio(tr['wall_s'], th['wall_s'])} | {_ratio(tr['cpu_s'], th['cpu_s'])} | {al} | "
+                 f"{'; '.join(sc) or 'n/a'} | {th['max_rss_mib']:.0f} (tree {th['peak_tree_rss_mib']:.0f}) | "
+                 f"{_ratio(st.get('drizzle_stage_s'), st.get('kernel_s_logged'))} | {sw} |")
     L += ["", "## Commands", "", "```"]
     for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
         for name in ("runsinglehap", "hapsvm"):

@@ -136,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             print(rc.stderr[-2000:], file=sys.stderr)
             return rc.returncode
         runs.append(parse_time(tfile.read_text()))
-    with fits.open(out) as hdul:
-        data = hdul[0].data
-        coverage = float(np.mean(data != 0))
+    with fits.open(out.with_suffix(".weight.fits")) as hdul:
+        coverage = float(np.mean(hdul[0].data > 0))
     ver = subprocess.run([SWARP, "-v"], capture_output=True, text=True)
     med = {k: statistics.median(r[k] for r in runs) for k in ("wall_s", "user_s", "sys_s", "peak_rss_mib")}
     result = dict(resampling=a.resampling, threads=a.threads, runs=runs, median=med,
@@ -146,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                   output_shape=[ny, nx], output_coverage=coverage,
                   mpix_per_s_input=in_pix / 1e6 / med["wall_s"],
                   mpix_per_s_output=nx * ny / 1e6 / med["wall_s"],
+                  mpix_per_cpu_s_input=in_pix / 1e6 / (med["user_s"] + med["sys_s"]),
                   tpv_max_error_arcsec=worst, prepare_s_untimed=prep,
                   version=(ver.stdout + ver.stderr).strip().splitlines()[0] if (ver.stdout + ver.stderr).strip() else "?",
                   command=" ".join(cmd))
