@@ -179,9 +179,20 @@ class VisitContext:
 
 
 def recipe_path_for(product: Path) -> Path:
-    """``hst_..._drz.fits`` → ``hst_..._drz_recipe.yaml`` (one recipe per product file)."""
-    stem = product.name.split(".", 1)[0]
+    """The recipe file written beside a product.
+
+    ``hst_..._drz.fits`` → ``hst_..._drz_recipe.yaml``; images keep their extension in the
+    name so that a preview never shares its product's recipe file:
+    ``hst_..._drz.jpg`` → ``hst_..._drz_jpg_recipe.yaml``.
+    """
+    stem, _, ext = product.name.partition(".")
+    if ext.lower() in IMAGE_EXTENSIONS:
+        stem = f"{stem}_{ext.lower()}"
     return product.with_name(f"{stem}_recipe.yaml")
+
+
+#: Extensions of preview images (their recipe file names keep the extension).
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 
 
 def atomic_write(final: Path, write: Callable[[Path], None]) -> None:

@@ -73,9 +73,10 @@ class StateStore:
             if sha256_of(pkl) != meta["values_sha256"]:
                 log.warning("%s: state of %s/%s is corrupt; running it again", pkl, step, unit)
                 return None
+            latest = self._latest()
             for name, digest in meta["files"].items():
                 path = self.root.parent / name
-                if not path.is_file() or sha256_of(path) != digest:
+                if not path.is_file() or sha256_of(path) != latest.get(name, digest):
                     log.info("%s changed or missing; %s [%s] runs again", name, step, unit)
                     return None
             with open(pkl, "rb") as fh:
@@ -86,6 +87,14 @@ class StateStore:
         lines = [LogLine(unit, step, text) for text in meta.get("log", [])]
         return StepState(key=key, status=meta["status"], values=values, files=meta["files"],
                          log=lines, metrics=meta.get("metrics", {}))
+
+    def _latest(self) -> dict[str, str]:
+        """sha256 of each product as the last step that wrote it left it."""
+        path = self.root / "files.json"
+        try:
+            return dict(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            return {}
 
     def save(self, step: str, unit: str, key: str, status: str, values: dict[str, Any],
              files: list[Path], log: list[LogLine] | None = None,
@@ -99,6 +108,10 @@ class StateStore:
                 "values_sha256": hashlib.sha256(blob).hexdigest(),
                 "files": {f.name: sha256_of(f) for f in files if f.is_file()},
                 "log": [line.text for line in (log or [])], "metrics": metrics or {}}
+        latest = self._latest()
+        latest.update(meta["files"])
+        atomic_write(self.root / "files.json",
+                     lambda p: p.write_text(json.dumps(latest, indent=1, sort_keys=True)))
         atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
 
 

@@ -143,6 +143,8 @@ class Runner:
             return False
         state = self.state.load(spec.name, chain[0], self._key)
         if state is None:
+            # this step runs again: what follows may depend on it, so it all runs again too
+            self.resume = False
             return False
         ctx.restore(chain[0], state.values)
         ctx.trail.extend(state.log)

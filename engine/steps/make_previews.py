@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.core import VisitContext, constrained, recipe_path_for, register_step
+from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 from engine.preview import (PreviewSettings, StretchSettings, color_job, color_pixels,
                             grey_pixels, preview_jobs, write_jpeg)
@@ -38,18 +38,12 @@ class MakePreviewsConfig:
 
 
 def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int,
-               max_side: int, beside: Path | None = None) -> None:
-    """Save one JPEG; no recipe file when it would replace the recipe of ``beside``."""
-    final = ctx.product_path(name)
-    recipe = beside is None or recipe_path_for(final) != recipe_path_for(beside)
-    if not recipe:
-        log.debug("%s shares %s with its drizzle product: recipe left as is", name,
-                  recipe_path_for(final).name)
-
+               max_side: int) -> None:
+    """Save one JPEG (and its ``<stem>_jpg_recipe.yaml``)."""
     def write(tmp: Path) -> None:
         write_jpeg(pixels, tmp, quality=quality, max_side=max_side)
 
-    ctx.save_product(name, write, recipe=recipe)
+    ctx.save_product(name, write)
 
 
 @register_step("make_previews", config=MakePreviewsConfig, requires=("product_tree",),
@@ -75,7 +69,7 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
             log.warning("%d/%d %s: unreadable (%s), no preview", i, len(jobs), job.drizzle, err)
             continue
         _save_jpeg(ctx, job.preview, pixels, quality=cfg.quality,
-                   max_side=cfg.max_preview_px, beside=drizzle)
+                   max_side=cfg.max_preview_px)
         _save_jpeg(ctx, job.thumbnail, pixels, quality=cfg.quality, max_side=cfg.thumbnail_px)
         done += 1
         log.info("%d/%d %s preview %s (%d x %d px) and thumbnail", i, len(jobs), job.level,

@@ -9,7 +9,7 @@ from astropy.io import fits
 #: Keywords whose values are times of writing, not results.
 VOLATILE_KEYWORDS = {"DATE", "IRAF-TLM", "FILETIME", "CHECKSUM", "DATASUM", "UPWTIM"}
 #: Products whose content records when or how long (trailers, recipes): compared by presence.
-VOLATILE_SUFFIXES = ("_trl.txt", "_recipe.yaml")
+VOLATILE_SUFFIXES = ("_trl.txt", "_recipe.yaml", "_qa_report.html")
 
 
 def _header_items(header: fits.Header) -> list[tuple[str, object]]:
@@ -43,8 +43,9 @@ def directory_differences(clean: Path, other: Path) -> list[str]:
     """Every difference between the products of two runs of the same visit and recipe."""
     names_a = {p.name for p in clean.iterdir() if p.is_file() and not p.name.startswith(".")}
     names_b = {p.name for p in other.iterdir() if p.is_file() and not p.name.startswith(".")}
-    names_a -= {"svm.log"}
-    names_b -= {"svm.log"}
+    run_files = {"svm.log", "svm_summary.json"}  # written by the CLI, not by the recipe
+    names_a -= run_files
+    names_b -= run_files
     out = [f"only in one run: {sorted(names_a ^ names_b)}"] if names_a != names_b else []
     for name in sorted(names_a & names_b):
         a, b = clean / name, other / name

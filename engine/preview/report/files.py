@@ -34,14 +34,19 @@ def link(out_dir: Path, name: str, kind: str, pending_kinds: frozenset[str]) -> 
 
 
 def recipe_file_for(name: str) -> str:
-    """``hst_..._drz.fits`` → ``hst_..._drz_recipe.yaml`` (the recipe written beside a product).
+    """The recipe written beside a product (the engine's naming rule, restated here).
 
     Examples
     --------
     >>> recipe_file_for("hst_1_01_wfc3_ir_total_ib6o21_drz.fits")
     'hst_1_01_wfc3_ir_total_ib6o21_drz_recipe.yaml'
+    >>> recipe_file_for("hst_1_01_wfc3_ir_total_ib6o21_drz.jpg")
+    'hst_1_01_wfc3_ir_total_ib6o21_drz_jpg_recipe.yaml'
     """
-    return f"{name.split('.', 1)[0]}_recipe.yaml"
+    stem, _, ext = name.partition(".")
+    if ext.lower() in ("jpg", "jpeg", "png"):
+        stem = f"{stem}_{ext.lower()}"
+    return f"{stem}_recipe.yaml"
 
 
 def _row(out_dir: Path, level: str, label: str, names: dict[str, str],
