@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from functools import partial
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from engine.core import VisitContext, constrained, register_step
