@@ -251,7 +251,9 @@ def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
     why = "no catalogue fit accepted" + (
         " (" + "; ".join(f"{c}: {r}" for c, r in last.items()) + ")" if last else "")
     n_ref = max((a.n_reference for a in attempts), default=0)
-    if s.keep_relative_fit and relative.ok and len(fitted) > 1:
+    rel_rms = max(relative.rms_mas.values(), default=float("inf"))
+    if s.keep_relative_fit and relative.ok and len(fitted) > 1 and \
+            rel_rms <= s.quality.max_fit_rms_mas:
         sols = _solutions(exps, fitted, wcs, rel_wcs, plane, priors)
         log.warning("%s: %s; keeping the relative alignment to %s", detector, why,
                     relative.reference)

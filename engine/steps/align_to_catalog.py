@@ -86,7 +86,8 @@ class AlignToCatalogConfig:
         "type": "integer", "minimum": 1, "maximum": 4})
     """Quality codes that end the search."""
     keep_relative_fit: bool = True
-    """When no catalogue fit is accepted, still apply the relative alignment (FIT_REL_NONE)."""
+    """When no catalogue fit is accepted, still apply the relative alignment (FIT_REL_NONE) if
+    its RMS is within max_fit_rms_mas."""
 
 
 def settings_from(cfg: AlignToCatalogConfig) -> AlignmentSettings:
