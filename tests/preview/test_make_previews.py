@@ -106,5 +106,6 @@ def test_preview_keeps_the_recipe_of_its_drizzle_product(tmp_path: Path) -> None
     recipe.write_text("# the drizzle step's recipe\n")
     run_step(v.ctx, "make_previews", "wfc3_ir")
     assert recipe.read_text() == "# the drizzle step's recipe\n"
-    thumb_recipe = v.out / total.names()["thumbnail"].replace(".jpg", "_recipe.yaml")
-    assert "written_by_step: make_previews" in thumb_recipe.read_text()
+    for kind in ("preview", "thumbnail"):
+        image_recipe = v.out / total.names()[kind].replace(".jpg", "_jpg_recipe.yaml")
+        assert "written_by_step: make_previews" in image_recipe.read_text()
