@@ -276,7 +276,8 @@ def run_resample(info: dict, repeat: int) -> dict:
         return dict(error="no drizzled total product from either pipeline yet")
     pipe, grid, copies = src
     result = dict(grid_from=pipe, grid=str(grid), exposures=[str(c) for c in copies], swarp={})
-    for rtype, threads in (("LANCZOS3", 2), ("NEAREST", 2), ("LANCZOS3", 1)):
+    configs = [("LANCZOS3", 2), ("NEAREST", 2)] + ([("LANCZOS3", 1)] if repeat > 1 else [])
+    for rtype, threads in configs:
         key = f"{rtype}_{threads}t"
         wdir = base / f"swarp_{key}"
         shutil.rmtree(wdir, ignore_errors=True)

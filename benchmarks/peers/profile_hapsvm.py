@@ -57,6 +57,28 @@ def aggregate(path: Path, top: int) -> dict:
     return dict(samples=total, inclusive=pct(incl), exclusive=pct(excl), steps=pct(steps))
 
 
+def memory_by_step(timeline: list, log: Path) -> dict:
+    """Peak sampled tree RSS (MiB) while each step ran (step starts from the runner's log)."""
+    import datetime as dt
+    starts = []
+    if log.is_file():
+        for line in log.read_text(errors="replace").splitlines():
+            m = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+)\]\[engine\.core\.runner\]"
+                         r"\[INFO\] - (\w+) \[[\w]*\]: start", line)
+            if m:
+                t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
+                starts.append((t, m.group(3)))
+    peaks: dict[str, float] = {}
+    for _, wall, rss in timeline:
+        step = "(start-up / between steps)"
+        for t, name in starts:
+            if t <= wall:
+                step = name
+        peaks[step] = max(peaks.get(step, 0.0), rss)
+    return dict(peak_mib=max((r for *_, r in timeline), default=0.0),
+                by_step={k: round(v) for k, v in sorted(peaks.items(), key=lambda kv: -kv[1])})
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("visit", choices=bench.VISITS)
@@ -71,13 +93,31 @@ def main(argv: list[str] | None = None) -> int:
     cmd = bench.hapsvm_command(info, out, base)
     prof = base / "profile.txt"
     spy = Path(sys.executable).parent / "py-spy"
-    subprocess.run([str(spy), "record", "--subprocesses", "--format", "raw", "--rate", str(a.rate),
-                    "-o", str(prof), "--", *cmd], check=True, cwd=bench.REPO,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import threading
+    import time
+    proc = subprocess.Popen([str(spy), "record", "--subprocesses", "--format", "raw", "--rate",
+                             str(a.rate), "-o", str(prof), "--", *cmd], cwd=bench.REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    timeline, done = [], threading.Event()
+
+    def sample() -> None:   # summed RSS of the tree (py-spy itself is a few MiB)
+        t0 = time.time()
+        while not done.is_set():
+            timeline.append((round(time.time() - t0, 2), time.time(), bench.tree_rss_mib(proc.pid)))
+            done.wait(0.5)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    proc.wait()
+    done.set()
+    th.join()
     res = aggregate(prof, a.top)
+    res["memory"] = memory_by_step(timeline, out / "svm.log")
     res["command"] = " ".join(cmd)
     (base / "profile.json").write_text(json.dumps(res, indent=2))
     print(f"{res['samples']} samples at {a.rate} Hz")
+    print("--- peak summed RSS (MiB) by step (step = last runner "start" line):",
+          res["memory"]["by_step"])
     for key in ("steps", "inclusive", "exclusive"):
         print(f"--- {key} (% of samples)")
         for k, v in res[key]:

@@ -37,6 +37,13 @@ def _ratio(a, b):
         return "–"
 
 
+def _norm(text: str, work: Path) -> str:
+    """Work-directory paths as $BENCH_WORK (runs made before BENCH_WORK moved included)."""
+    for root in (str(work), "/work/main/benchmarks/work", "benchmarks/work"):
+        text = text.replace(root, "$BENCH_WORK")
+    return text
+
+
 def _machine() -> list[str]:
     cpu = "?"
     for line in open("/proc/cpuinfo"):
@@ -229,14 +236,17 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
         for name in ("runsinglehap", "hapsvm"):
             r = _load(work, v, name)
             if r:
-                cmd = r["timing"]["command"].replace(str(work), "$BENCH_WORK").replace(str(repo) + "/", "")
+                cmd = _norm(r["timing"]["command"], work).replace(str(repo) + "/", "")
                 extra = f"   # cwd {Path(r['run_dir']).name}, ASTROMETRIC_CATALOG_URL={r['timing'].get('catalog_url', '')}" if name == "runsinglehap" else ""
                 L.append(f"# {v} {name} (git {r.get('git', '?')}, {r.get('finished', '')})")
                 L.append(cmd + extra)
         r = _load(work, v, "resample")
         if r and "swarp" in r:
             L.append(f"# {v} SWarp")
-            L.append(r["swarp"]["LANCZOS3_2t"]["command"].replace(str(work), "$BENCH_WORK"))
+            parts = r["swarp"]["LANCZOS3_2t"]["command"].split()
+            chips = [x for x in parts[1:] if x.endswith(".fits") and "/inputs/" in x]
+            rest = [x for x in parts[1:] if x not in chips]
+            L.append(_norm(f"SWarp <{len(chips)} chip files {Path(chips[0]).parent}/*_sci?.fits> " + " ".join(rest), work))
     L += ["```"]
     text = "\n".join(L) + "\n"
     old = out.read_text() if out.is_file() else f"# Benchmarks against the peers\n\n{BEGIN}\n{END}\n"
