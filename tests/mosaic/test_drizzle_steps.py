@@ -93,6 +93,8 @@ def check_product(path: Path, exposures_by_root: dict, level: str) -> dict:
         inside |= _contains(poly, xs.astype(float), ys.astype(float))
     area = sum(abs(polygon_area(p[:, 0], p[:, 1])) for p in polys)
     assert inside.all(), f"{path.name}: {np.sum(~inside)} exposed pixels outside S_REGION"
+    print(f"{path.name}: S_REGION {len(polys)} polygon(s), "
+          f"{sum(len(p) for p in polys)} vertices, area / exposed area {area / exposed.sum():.4f}")
     assert abs(area / exposed.sum() - 1) < 0.02
     bits = [((ctx >> k) & 1).astype(bool) for k in range(prim["NDRIZIM"])]
     assert np.array_equal(exposed, np.any(bits, axis=0))
