@@ -9,6 +9,7 @@ from astropy.io import fits
 from astropy.table import Table
 
 from engine.cli import run_visit
+from engine.core import recipe_path_for
 from engine.core.provenance import sha256_of
 from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
 
@@ -53,8 +54,7 @@ def _check_outputs(out: Path, visit21: Path) -> None:
     written = [p for p in out.iterdir()
                if not p.name.endswith("_recipe.yaml") and not p.name.startswith(".")]
     for p in written:
-        stem = p.name.split(".", 1)[0]
-        assert (out / f"{stem}_recipe.yaml").is_file(), f"no recipe beside {p.name}"
+        assert recipe_path_for(p).is_file(), f"no recipe beside {p.name}"
     manifest = (out / "wfc3_b6o_21_manifest.txt").read_text().split()
     assert set(manifest) == {p.name for p in written} - {"wfc3_b6o_21_manifest.txt"}
 
