@@ -37,6 +37,9 @@ class ChipPixels:
     cr_mask: np.ndarray
     """bool, pixels that received at least ``CR_MASK_THRESHOLD_E`` from cosmic rays."""
 
+#: Relative rms of a hot pixel's dark rate between the reference dark and the exposure.
+HOT_PIXEL_VARIABILITY = 0.1
+
 
 def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, mode: str,
            psf: PsfModel, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -141,9 +144,15 @@ def render_chip(chip: ChipGeometry, wcs: WCS, scene: Scene, plan: ExposurePlan,
         saturated = counts > spec.full_well_e
     dq[saturated] |= DQ_SATURATED
     read_noise = _read_noise_map(chip, spec)
-    electrons -= spec.dark_e_s * t
+    # calibration subtracts the reference dark, hot pixels included; what a hot pixel keeps is
+    # its extra shot noise and a residual of its dark-rate variability (10 % rms)
+    hot = defects.hot_rate_e_s > 0
+    residual = np.zeros(chip.shape, dtype=np.float64)
+    residual[hot] = rng.normal(0.0, HOT_PIXEL_VARIABILITY, int(hot.sum()))
+    electrons -= (spec.dark_e_s + defects.hot_rate_e_s * (1.0 - residual)) * t
     electrons += rng.standard_normal(chip.shape, dtype=np.float32) * read_noise[None, :]
-    variance = np.clip(electrons, 0, None) + read_noise[None, :] ** 2 + spec.dark_e_s * t
+    variance = np.clip(electrons, 0, None) + read_noise[None, :] ** 2 + \
+        (spec.dark_e_s + defects.hot_rate_e_s) * t
     scale = 1.0 if spec.is_ccd else 1.0 / max(t, 1.0)
     return ChipPixels(sci=(electrons * scale).astype(np.float32),
                       err=(np.sqrt(variance) * scale).astype(np.float32), dq=dq,
