@@ -46,6 +46,8 @@ class StepRecord:
     status: str
     seconds: float
     message: str = ""
+    cpu_seconds: float = 0.0
+    """CPU time of the step: this process plus the worker processes it waited for."""
 
 
 @dataclass

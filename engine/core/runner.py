@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,13 @@ class RunResult:
     context: VisitContext | None = None
     unit_configs: dict[str, DictConfig] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished child processes."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def check_wiring(steps: list[StepSpec]) -> None:
@@ -177,6 +185,7 @@ class Runner:
         typed = self.composer.typed(cfg, spec)
         log.info("%s [%s]: start", spec.name, unit)
         start = time.perf_counter()
+        self._cpu_start = _cpu_seconds()
         try:
             with ctx.running(spec.name, requires=spec.requires, provides=spec.provides,
                              scope_chain=chain, recipe_yaml=recipe_yaml, writes_allowed=writes):
@@ -201,9 +210,10 @@ class Runner:
         log.info("%s [%s]: done in %.2f s", spec.name, unit, time.perf_counter() - start)
 
     def _record(self, spec: StepSpec, unit: str, status: str, start: float, message: str) -> None:
+        cpu = _cpu_seconds() - getattr(self, "_cpu_start", _cpu_seconds())
         self.provenance.steps.append(StepRecord(step=spec.name, unit=unit, status=status,
                                                 seconds=round(time.perf_counter() - start, 3),
-                                                message=message))
+                                                message=message, cpu_seconds=round(cpu, 3)))
 
 
 def unit_names(units: list[WorkUnit]) -> list[str]:
