@@ -91,6 +91,16 @@ class CatalogParameters:
     """Set flag 4 from the input exposures' DQ saturation bits (spec: never for WFC3/IR)."""
     saturation_dq_bits: list[int] = field(default_factory=lambda: [256])
     """DQ bits of the input exposures that mark saturated pixels."""
+    detect_saturated: bool = True
+    """Add one point source per saturated region (input DQ saturation bits mapped into the total product) and drop detections in its bleed trail and wings."""
+    saturated_min_pixels: int = 3
+    """Fewest product pixels of a saturated region that make a saturated star."""
+    saturated_dilation_px: int = 3
+    """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
+    saturated_radius_factor: float = 4.0
+    """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
+    saturated_keep_nsigma: float = 10.0
+    """A detection in a saturated star's wings is kept when its peak exceeds the wing median at its radius by this many robust sigmas."""
     edge_any_coverage: bool = False
     """Flag 64 only where no exposure covers the aperture (IR, SBC); else 1.5 or 2.5 exposures."""
     apcorr_radius_arcsec: float = 1.0

@@ -184,7 +184,7 @@ def build_catalogs(total: ProductImage, filters: list[ProductImage], params: Cat
         return DetectorCatalogs(_empty(total, params, version, reason),
                                 [_empty(f, params, version, reason) for f in filters], [reason])
     tprep = prepare_image(total, params)
-    pos = detect_point_positions(tprep, params)
+    pos = detect_point_positions(tprep, params, saturated_xy=_union(saturated))
     seg = detect_segments(tprep, params)
     per_filter = []
     for i, image in enumerate(filters, start=1):
@@ -194,6 +194,15 @@ def build_catalogs(total: ProductImage, filters: list[ProductImage], params: Cat
     result = DetectorCatalogs(_total(tprep, pos, seg, per_filter, params, version), per_filter)
     _quality(result, params, exposures or {}, total.exptime)
     return result
+
+
+def _union(saturated: dict[str, tuple[np.ndarray, np.ndarray]] | None
+           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Saturated pixels of every filter's inputs (the total product's detection mask)."""
+    if not saturated:
+        return None
+    return (np.concatenate([xy[0] for xy in saturated.values()]),
+            np.concatenate([xy[1] for xy in saturated.values()]))
 
 
 def _total(tprep: PreparedImage, pos: Positions, seg: SegmentDetection,

@@ -27,6 +27,11 @@ from engine.catalogs.params import CatalogParameters
 from engine.catalogs.photometry import ApertureFluxes, abmag, aperture_fluxes
 from engine.catalogs.points import find_point_sources
 from engine.catalogs.prepare import PreparedImage
+from engine.catalogs.saturated_stars import (
+    find_saturated_stars,
+    near_saturated,
+    saturation_mask,
+)
 from engine.catalogs.tables import POINT_COLUMNS, make_table
 
 __all__ = [
@@ -54,21 +59,48 @@ class Positions:
     """1-based consecutive IDs."""
 
 
-def detect_point_positions(total: PreparedImage, params: CatalogParameters) -> Positions:
-    """Find point sources on the total image; IDs 1..n, RA/Dec from its WCS."""
+def detect_point_positions(total: PreparedImage, params: CatalogParameters, *,
+                           saturated_xy: tuple[np.ndarray, np.ndarray] | None = None
+                           ) -> Positions:
+    """Find point sources on the total image; IDs 1..n, RA/Dec from its WCS.
+
+    With ``saturated_xy`` (saturated input pixels in the total's frame) and
+    ``params.detect_saturated``, every saturated region becomes one source and the DAO
+    detections in its bleed trail and wings are dropped (:mod:`engine.catalogs.saturated_stars`).
+    """
     fwhm_px = params.fwhmpsf_arcsec / total.image.pixel_scale_arcsec
-    found = find_point_sources(total.resid, total.background.noise, total.background.footprint,
+    resid = total.resid
+    found = find_point_sources(resid, total.background.noise, total.background.footprint,
                                fwhm_px=fwhm_px, nsigma=params.nsigma,
                                sharpness_range=(params.sharpness_range[0],
                                                 params.sharpness_range[1]),
                                roundness_range=(params.roundness_range[0],
                                                 params.roundness_range[1]))
     x, y = np.asarray(found["x"], float), np.asarray(found["y"], float)
+    if params.detect_saturated and saturated_xy is not None and len(saturated_xy[0]):
+        x, y = _with_saturated(total, x, y, np.asarray(found["peak"], float), resid, params,
+                               saturated_xy)
     ra, dec = total.image.wcs.pixel_to_world_values(x, y) if len(x) else (x.copy(), y.copy())
     log.info("point detection: %d sources (%.1f sigma, kernel FWHM %.2f px)", len(x),
              params.nsigma, fwhm_px)
     return Positions(x, y, np.asarray(ra, float), np.asarray(dec, float),
                      np.arange(1, len(x) + 1))
+
+
+def _with_saturated(total: PreparedImage, x: np.ndarray, y: np.ndarray, peak: np.ndarray,
+                    resid: np.ndarray, params: CatalogParameters,
+                    saturated_xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """DAO detections minus saturated stars' trails and wings, plus one source per star."""
+    mask = saturation_mask(*saturated_xy, total.image.shape) & total.background.footprint
+    stars = find_saturated_stars(mask, resid, min_pixels=params.saturated_min_pixels)
+    drop = near_saturated(stars, x, y, peak, resid, dilation_px=params.saturated_dilation_px,
+                          radius_factor=params.saturated_radius_factor,
+                          keep_nsigma=params.saturated_keep_nsigma)
+    log.info("saturated stars: %d added, %d detections in their cores, bleed trails or wings "
+             "dropped", len(stars), int(drop.sum()))
+    x, y = np.concatenate([x[~drop], stars.x]), np.concatenate([y[~drop], stars.y])
+    order = np.lexsort((x, y))
+    return x[order], y[order]
 
 
 def source_flags(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: ApertureFluxes,

@@ -47,6 +47,12 @@ class MakeCatalogsConfig(CatalogParameters):
     """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
     max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
     """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
+    saturated_min_pixels: int = constrained(3, minimum=1)
+    """Fewest product pixels of a saturated region that make a saturated star."""
+    saturated_dilation_px: int = constrained(3, minimum=0)
+    """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
+    saturated_radius_factor: float = constrained(4.0, minimum=0)
+    """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
 
 
 def _write(table: Table, tmp: Path) -> None:
@@ -79,7 +85,7 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
     if not filters:
         raise NoWorkFound(f"{total.detector_key} has no filter drizzle to measure")
     saturated = None
-    if cfg.flag_saturation:
+    if cfg.flag_saturation or cfg.detect_saturated:
         saturated = {fp.filter_name: saturated_pixels(
             _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,
             total_img.wcs, total_img.shape) for fp in products}
