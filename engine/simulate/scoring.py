@@ -56,6 +56,8 @@ class CatalogScore:
     """Fraction of those stars found within the match radius."""
     false_fraction: float
     """Fraction of catalogue sources with no true star or galaxy within the match radius."""
+    false_fraction_trusted: float
+    """The same among rows with ``Flags`` ≤ 5 (the rows the spec's trimming keeps)."""
     position_rms_pix: float
     """RMS offset of matched S/N ≥ 10 stars, output pixels."""
     median_flux_error_pct: float
@@ -142,16 +144,19 @@ def score_point_catalog(catalog: Path, drizzle: Path, truth: VisitTruth, *, filt
     bright = is_star & (snr >= 10)
     very = is_star & (snr >= 50) & matched
     completeness = float(matched[bright].mean()) if bright.any() else float("nan")
+    false_fraction = false_trusted = 0.0
     if len(cat):
         idx_back, sep_back, _ = c_cat.match_to_catalog_sky(c_src)
-        false_fraction = float(np.mean(sep_back >= radius))
-    else:
-        false_fraction = 0.0
+        is_false = np.asarray(sep_back >= radius)
+        false_fraction = float(np.mean(is_false))
+        trusted = np.asarray(cat["Flags"]) <= 5 if "Flags" in cat.colnames else \
+            np.ones(len(cat), bool)
+        false_trusted = float(np.mean(is_false[trusted])) if trusted.any() else 0.0
     pos = sep[bright & matched] / scale
     ratio = flux[idx[very]] / true_flux[very] - 1 if len(cat) else np.array([])
     return CatalogScore(
         n_catalog=len(cat), n_truth_stars=int(bright.sum()), completeness=completeness,
-        false_fraction=false_fraction,
+        false_fraction=false_fraction, false_fraction_trusted=false_trusted,
         position_rms_pix=float(np.sqrt(np.mean(pos ** 2))) if len(pos) else float("nan"),
         median_flux_error_pct=float(np.median(np.abs(ratio)) * 100) if len(ratio) else
         float("nan"))

@@ -49,12 +49,13 @@ def score_against_truth(ctx: VisitContext, cfg: ScoreAgainstTruthConfig) -> None
             continue
         score = score_point_catalog(cat, drz, truth, filter_name=f.filter_name,
                                     match_radius_pix=cfg.match_radius_pix)
-        log.info("%s point catalog vs truth: completeness %.3f (%d stars S/N≥10), false %.3f, "
-                 "position rms %.3f px, flux error %.2f %%", f.filter_name, score.completeness,
-                 score.n_truth_stars, score.false_fraction, score.position_rms_pix,
+        log.info("%s point catalog vs truth: completeness %.3f (%d stars S/N≥10), false %.3f "
+                 "(%.3f among rows with Flags ≤ 5), position rms %.3f px, flux error %.2f %%",
+                 f.filter_name, score.completeness, score.n_truth_stars, score.false_fraction,
+                 score.false_fraction_trusted, score.position_rms_pix,
                  score.median_flux_error_pct)
-        for key in ("completeness", "false_fraction", "position_rms_pix",
-                    "median_flux_error_pct"):
+        for key in ("completeness", "false_fraction", "false_fraction_trusted",
+                    "position_rms_pix", "median_flux_error_pct"):
             scores[f"{f.filter_name}_point_{key}"] = getattr(score, key)
     for name, value in scores.items():
         if not math.isnan(value):
