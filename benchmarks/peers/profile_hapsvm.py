@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     res["command"] = " ".join(cmd)
     (base / "profile.json").write_text(json.dumps(res, indent=2))
     print(f"{res['samples']} samples at {a.rate} Hz")
-    print("--- peak summed RSS (MiB) by step (step = last runner "start" line):",
+    print("--- peak summed RSS (MiB) by step (step = last runner start line):",
           res["memory"]["by_step"])
     for key in ("steps", "inclusive", "exclusive"):
         print(f"--- {key} (% of samples)")
