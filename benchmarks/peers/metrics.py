@@ -87,7 +87,7 @@ def alignment_error(run_dir: Path, truth, input_dir: Path | None = None) -> dict
     """RMS (mas) between final header WCSs of the renamed copies and the truth."""
     from astropy.io import fits
 
-    per_exp, final_all, apriori_all, names = {}, [], [], {}
+    per_exp, final_all, apriori_all = {}, [], []
     for path in renamed_copies(run_dir):
         root = str(fits.getval(path, "ROOTNAME")).strip().lower()
         wcsname = ""
@@ -140,7 +140,6 @@ def star_photometry(run_dir: Path, truth, match_arcsec: float = 0.1, isolation_a
                     min_electrons: float = 2000.0) -> dict:
     from astropy.coordinates import SkyCoord
     from astropy.table import Table
-    import astropy.units as u
 
     src = truth.sources
     stars = src[src["type"] == "star"]
@@ -285,7 +284,7 @@ def runsinglehap_stages(log_path: Path, run_dir: Path) -> dict:
         phases[names[a]] = float(end - marks[a])
     adriz = defaultdict(float)
     for trl in glob.glob(str(Path(run_dir) / "*_trl.txt")):
-        for line in open(trl, errors="replace"):
+        for line in Path(trl).read_text(errors="replace").splitlines():
             m = re.search(r"\]\s+(Initialization|Static Mask|Subtract Sky|Separate Drizzle|"
                           r"Create Median|Blot|Driz_CR|Final Drizzle)\s+([\d.]+) sec", line)
             if m:
