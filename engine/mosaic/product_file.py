@@ -74,9 +74,18 @@ def _clean(header: fits.Header, pattern: re.Pattern[str] | None = None) -> fits.
 
 
 def _chip_values(chips: list[tuple[Chip, fits.Header]], keys: list[str]) -> dict[str, list[Any]]:
+    """Each keyword's values over the input chips; a keyword read from an exposure's primary
+    header counts once per exposure (EXPTIME of a two-chip exposure is not summed twice)."""
     values: dict[str, list[Any]] = {}
     for key in keys:
-        got = [header_value(key, c.header, prim) for c, prim in chips]
+        got: list[Any] = []
+        from_primary: set[Path] = set()
+        for c, prim in chips:
+            if key not in c.header:
+                if c.path in from_primary:
+                    continue
+                from_primary.add(c.path)
+            got.append(header_value(key, c.header, prim))
         values[key] = [v for v in got if v is not None and
                        not isinstance(v, fits.card.Undefined)]
     return values
