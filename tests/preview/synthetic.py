@@ -12,8 +12,14 @@ from astropy.io import fits
 from astropy.table import Table
 
 from engine.core import RunProvenance, VisitContext, get_step
-from engine.visit import (Decision, InputRow, ProductTree, build_product_tree, copy_and_rename,
-                          read_exposure)
+from engine.visit import (
+    Decision,
+    InputRow,
+    ProductTree,
+    build_product_tree,
+    copy_and_rename,
+    read_exposure,
+)
 from tests.visit.synthetic import write_exposure
 
 GRID = (96, 128)
@@ -123,3 +129,13 @@ def copy_tree(src: Path, dst: Path) -> Path:
     """Copy an output directory (tests that damage files work on a copy)."""
     shutil.copytree(src, dst)
     return dst
+
+
+def run_report_steps(v: SyntheticVisit) -> None:
+    """Write inputs, drizzles and catalogues, then run the steps that end in the QA report."""
+    write_copies(v)
+    write_drizzles(v)
+    write_catalogs(v)
+    for step, unit in (("write_visit_plan", ""), ("make_previews", "wfc3_ir"),
+                       ("write_qa_report", ""), ("write_trailers", ""), ("write_manifest", "")):
+        run_step(v.ctx, step, unit)

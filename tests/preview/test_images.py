@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.preview import (DrizzleImage, StretchSettings, color_composite, stretch_to_unit,
-                            to_uint8, write_jpeg)
+from engine.preview import (
+    DrizzleImage,
+    StretchSettings,
+    color_composite,
+    stretch_to_unit,
+    to_uint8,
+    write_jpeg,
+)
 
 MODULES = ["engine.preview.images", "engine.preview.stretch", "engine.preview.jpeg",
            "engine.preview.color", "engine.preview.report.files",

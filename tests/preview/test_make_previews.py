@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from engine.errors import NoWorkFound
-from tests.preview.synthetic import (GRID, make_visit, run_step, write_copies,
-                                     write_drizzles)
+from tests.preview.synthetic import GRID, make_visit, run_step, write_copies, write_drizzles
 
 
 def _jpeg_size(path: Path) -> tuple[int, int]:

@@ -11,8 +11,15 @@ from engine.preview.report import AlignmentRow, Footprint
 from engine.preview.report.files import detector_rows
 from engine.preview.report.svg import footprint_svg, shift_svg
 from tests.preview.links import local_files, page_links
-from tests.preview.synthetic import (SyntheticVisit, make_visit, run_step, write_catalogs,
-                                     write_copies, write_drizzles)
+from tests.preview.synthetic import (
+    SyntheticVisit,
+    make_visit,
+    run_report_steps,
+    run_step,
+    write_catalogs,
+    write_copies,
+    write_drizzles,
+)
 
 REPORT = "wfc3_b6o_21_qa_report.html"
 
@@ -25,14 +32,7 @@ def _tree_files(v: SyntheticVisit) -> set[str]:
 
 
 def _full_run(v: SyntheticVisit) -> None:
-    write_copies(v)
-    write_drizzles(v)
-    write_catalogs(v)
-    run_step(v.ctx, "write_visit_plan")
-    run_step(v.ctx, "make_previews", "wfc3_ir")
-    run_step(v.ctx, "write_qa_report")
-    run_step(v.ctx, "write_trailers")
-    run_step(v.ctx, "write_manifest")
+    run_report_steps(v)
 
 
 def test_report_name_follows_the_manifest(tmp_path: Path) -> None:

@@ -7,8 +7,7 @@ import pytest
 from PIL import Image
 
 from engine.preview.browser import check_page, find_chromium
-from tests.preview.synthetic import (make_visit, run_step, write_catalogs, write_copies,
-                                     write_drizzles)
+from tests.preview.synthetic import make_visit, run_report_steps
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
@@ -28,14 +27,7 @@ def test_browser_check_catches_errors(tmp_path: Path) -> None:
 
 def test_report_loads_without_errors(tmp_path: Path) -> None:
     v = make_visit(tmp_path)
-    write_copies(v)
-    write_drizzles(v)
-    write_catalogs(v)
-    run_step(v.ctx, "write_visit_plan")
-    run_step(v.ctx, "make_previews", "wfc3_ir")
-    run_step(v.ctx, "write_qa_report")
-    run_step(v.ctx, "write_trailers")
-    run_step(v.ctx, "write_manifest")
+    run_report_steps(v)
     shot = tmp_path / "report.png"
     check = check_page(v.out / "wfc3_b6o_21_qa_report.html", screenshot=shot)
     assert check.errors == []
