@@ -67,12 +67,24 @@ def color_composite(images: list[DrizzleImage], settings: StretchSettings, *,
     for i in order:
         img = images[i]
         lo, hi = display_levels(img.sci, img.valid, settings)
-        scaled = np.clip((np.nan_to_num(img.sci, nan=lo) - lo) / (hi - lo), 0.0, 1.0)
-        planes.append(np.where(img.valid, scaled, 0.0))
+        planes.append(_linear_unit(img.sci, img.valid, lo, hi))
     if len(planes) == 2:
-        planes.insert(1, 0.5 * (planes[0] + planes[1]))
+        green = np.add(planes[0], planes[1], dtype=np.float32)
+        green *= np.float32(0.5)
+        planes.insert(1, green)
     blue, green, red = planes
     unit_settings = StretchSettings(0.0, 100.0, settings.asinh_a)
-    channels = [stretch_to_unit(p, p > 0, unit_settings, levels=(0.0, 1.0))
-                for p in (red, green, blue)]
-    return to_uint8(np.dstack(channels))
+    rgb = np.empty((*blue.shape, 3), np.uint8)
+    for k, plane in enumerate((red, green, blue)):      # one float32 channel at a time
+        rgb[..., k] = to_uint8(stretch_to_unit(plane, plane > 0, unit_settings, levels=(0.0, 1.0)))
+    return rgb
+
+
+def _linear_unit(sci: np.ndarray, valid: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """float32 ``(sci - lo) / (hi - lo)`` clipped to [0, 1]; NaN → ``lo``; invalid pixels 0."""
+    plane = np.nan_to_num(np.asarray(sci, dtype=np.float32), nan=lo)
+    plane -= np.float32(lo)
+    plane /= np.float32(hi - lo)
+    np.clip(plane, 0.0, 1.0, out=plane)
+    plane[~valid] = 0.0
+    return plane

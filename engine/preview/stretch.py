@@ -14,6 +14,8 @@ _MAX_SAMPLES = 1_000_000
 #: at this percentile of them (the brightest tenth is saturated: faint sources stay visible).
 _DOMINANT_FRACTION = 0.5
 _SPARSE_WHITE_PERCENTILE = 90.0
+#: Rows stretched at a time (bounds the float32 temporaries of large mosaics).
+_BLOCK_ROWS = 512
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def display_levels(sci: np.ndarray, valid: np.ndarray,
 
 def stretch_to_unit(sci: np.ndarray, valid: np.ndarray, settings: StretchSettings, *,
                     levels: tuple[float, float] | None = None) -> np.ndarray:
-    """Stretched image in [0, 1], North up for display (row 0 at the top), invalid pixels 0.
+    """Stretched float32 image in [0, 1], North up (row 0 at the top), invalid pixels 0.
 
     Parameters
     ----------
@@ -93,10 +95,18 @@ def stretch_to_unit(sci: np.ndarray, valid: np.ndarray, settings: StretchSetting
     (0.0, 1.0)
     """
     lo, hi = levels if levels is not None else display_levels(sci, valid, settings)
-    scaled = np.clip((np.nan_to_num(sci, nan=lo) - lo) / (hi - lo), 0.0, 1.0)
-    shown = AsinhStretch(a=settings.asinh_a)(scaled, clip=True)
-    shown = np.where(valid, shown, 0.0)
-    return np.flipud(shown)
+    stretch = AsinhStretch(a=settings.asinh_a)
+    out = np.empty(sci.shape, np.float32)
+    for start in range(0, sci.shape[0], _BLOCK_ROWS):     # row blocks: float32 temporaries stay small
+        rows = slice(start, start + _BLOCK_ROWS)
+        block = np.nan_to_num(np.asarray(sci[rows], dtype=np.float32), nan=lo)
+        block -= np.float32(lo)
+        block /= np.float32(hi - lo)
+        np.clip(block, 0.0, 1.0, out=block)
+        stretch(block, clip=True, out=block)
+        block[~valid[rows]] = 0.0
+        out[rows] = block
+    return np.flipud(out)
 
 
 def to_uint8(unit: np.ndarray) -> np.ndarray:
@@ -107,4 +117,7 @@ def to_uint8(unit: np.ndarray) -> np.ndarray:
     >>> to_uint8(np.array([0.0, 0.5, 1.0])).tolist()
     [0, 128, 255]
     """
-    return np.clip(np.rint(unit * 255.0), 0, 255).astype(np.uint8)
+    scaled = np.multiply(unit, 255.0, dtype=np.float32)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
