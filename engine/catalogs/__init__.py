@@ -7,7 +7,7 @@ catalogues of a detector share source IDs.
 from __future__ import annotations
 
 from engine.catalogs.ecsv import FILL_VALUE, write_catalog
-from engine.catalogs.image import ProductImage, read_product
+from engine.catalogs.image import ProductImage, product_grid, read_product
 from engine.catalogs.params import CatalogParameters
 from engine.catalogs.pipeline import CatalogFile, DetectorCatalogs, ProductCatalogs, build_catalogs
 from engine.catalogs.saturation import saturated_pixels
@@ -20,7 +20,7 @@ __all__ = [
                                       "ProductCatalogs",
                                       "ProductImage",
                                       "build_catalogs",
-                                      "read_product",
+                                      "product_grid", "read_product",
                                       "saturated_pixels",
                                       "write_catalog",
 ]

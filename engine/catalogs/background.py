@@ -36,7 +36,8 @@ class Background:
     """Background level, noise map and the method chosen for one image."""
 
     level: np.ndarray
-    """Background level (ny, nx), e⁻/s, float32."""
+    """Background level (ny, nx), e⁻/s, float32 (a read-only broadcast of one value when the
+    level is a scalar)."""
     noise: np.ndarray
     """Per-pixel 1-sigma noise (ny, nx), e⁻/s, float32; inf where WHT = 0."""
     rms: float
@@ -147,7 +148,7 @@ def estimate_background(sci: np.ndarray, wht: np.ndarray, *, erosion_px: int = 1
         positive = values[values > 0]
         rms = _clipped(positive, 3.0, 10)[2] if positive.size > 1 else 0.0
         rms = max(rms, min_rms, 1.0 / exposure_time if exposure_time > 0 else 0.0)
-        level = np.zeros(sci.shape, np.float32)
+        level = np.broadcast_to(np.float32(0.0), sci.shape)
         noise, k = _noise_map(sci, wht, footprint, nsigma=nsigma_clip, maxiters=maxiters,
                               floor=max(rms, min_rms))
         return Background(level, noise, k, "zero_background", 0.0, footprint)
@@ -155,7 +156,7 @@ def estimate_background(sci: np.ndarray, wht: np.ndarray, *, erosion_px: int = 1
     skew = abs(3.0 * (mean - median) / std) if std > 0 else 0.0
     # SExtractor-style mode of the clipped distribution: robust to faint-source wings.
     scalar = 2.5 * median - 1.5 * mean if std > 0 and abs(mean - median) / std < 0.3 else median
-    level = np.full(sci.shape, scalar, np.float32)
+    level = np.broadcast_to(np.float32(scalar), sci.shape)    # read-only, no memory
     method = "sigma_clipped_background"
     if not simple_bkg and skew > skew_threshold:
         mesh = _mesh(sci, footprint, box_size, filter_size)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,8 @@ from astropy.wcs.utils import proj_plane_pixel_scales
 
 from engine.errors import InputError
 
-__all__ = ["HEADER_KEYS", "ProductImage", "exposure_count", "read_product"]
+__all__ = ["HEADER_KEYS", "ProductImage", "exposure_count", "product_grid", "read_product",
+           "without_pixels"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ class ProductImage:
     """The file, when read from disk."""
     header_meta: dict[str, object] = field(default_factory=dict)
     """Catalogue-header values (spec §9.6 names) found in the product headers."""
+    count: np.ndarray | None = None
+    """Per-pixel number of contributing inputs (int16), when computed at read time (the CTX
+    planes are then not kept: ``ctx`` is None)."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -117,6 +121,7 @@ def read_product(path: Path, *, filter_name: str | None = None) -> ProductImage:
         if "CTX" in names and hdul["CTX"].data is not None:
             ctx = np.asarray(hdul["CTX"].data, dtype=np.int32)
             ctx = ctx[None] if ctx.ndim == 2 else ctx
+            hdul["CTX"].data = None
         wcs = WCS(sci_hdr, hdul).celestial
     if sci.shape != wht.shape:
         raise InputError(f"SCI {sci.shape} and WHT {wht.shape} shapes differ", file=path)
@@ -129,12 +134,30 @@ def read_product(path: Path, *, filter_name: str | None = None) -> ProductImage:
     nbits = int(np.count_nonzero(np.bitwise_or.reduce(ctx.reshape(ctx.shape[0], -1), axis=1))) \
         if ctx is not None else 0
     fname = filter_name or str(_first([primary, sci_hdr], "FILTER", "")).lower()
-    return ProductImage(sci=sci, wht=wht, ctx=ctx, wcs=wcs, filter_name=fname,
-                        photflam=_number(_first(headers, "PHOTFLAM", 0.0)),
-                        photplam=_number(_first(headers, "PHOTPLAM", 0.0)),
-                        exptime=_number(texp),
-                        ndrizim=int(_number(_first(headers, "NDRIZIM", nbits or 1))),
-                        read_noise=_read_noise(headers), path=Path(path), header_meta=meta)
+    image = ProductImage(sci=sci, wht=wht, ctx=ctx, wcs=wcs, filter_name=fname,
+                         photflam=_number(_first(headers, "PHOTFLAM", 0.0)),
+                         photplam=_number(_first(headers, "PHOTPLAM", 0.0)),
+                         exptime=_number(texp),
+                         ndrizim=int(_number(_first(headers, "NDRIZIM", nbits or 1))),
+                         read_noise=_read_noise(headers), path=Path(path), header_meta=meta)
+    # keep the int16 count instead of the int32 CTX planes (the only use of CTX here)
+    return replace(image, count=exposure_count(image), ctx=None)
+
+
+def product_grid(path: Path) -> tuple[WCS, tuple[int, int]]:
+    """Celestial WCS and (ny, nx) of a drizzled product's SCI extension (no pixels read)."""
+    with fits.open(path, memmap=False) as hdul:
+        if "SCI" not in [h.name for h in hdul]:
+            raise InputError("drizzled product has no SCI extension", file=path)
+        hdr = hdul["SCI"].header
+        return WCS(hdr, hdul).celestial, (int(hdr["NAXIS2"]), int(hdr["NAXIS1"]))
+
+
+def without_pixels(image: ProductImage) -> ProductImage:
+    """``image`` with zero-memory stand-ins for its arrays (shape, WCS and header facts kept)."""
+    blank = np.broadcast_to(np.float32(0.0), image.shape)
+    return replace(image, sci=blank, wht=blank, ctx=None,
+                   count=np.broadcast_to(np.int16(0), image.shape))
 
 
 def _number(value: object) -> float:
@@ -157,6 +180,8 @@ def exposure_count(image: ProductImage) -> np.ndarray:
     >>> exposure_count(img).tolist()
     [[2, 1, 0]]
     """
+    if image.count is not None:
+        return image.count
     if image.ctx is None:
         return (image.wht > 0).astype(np.int16)
     count = np.zeros(image.shape, dtype=np.int16)

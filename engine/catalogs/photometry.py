@@ -195,7 +195,8 @@ def aperture_fluxes(data: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.nd
     var_phot = aperture_photometry(exptime_map, [ap2], mask=bad)
     sky, sky_std = _sky(data, bad, np.asarray(x, float), np.asarray(y, float), radii,
                         sky_statistic)
-    ann_var = aperture_photometry(good_noise ** 2, annulus, mask=bad)["aperture_sum"]
+    variance = np.square(good_noise, out=good_noise)      # in place: one full-size array
+    ann_var = aperture_photometry(variance, annulus, mask=bad)["aperture_sum"]
     n_ann = np.maximum(np.asarray(annulus.area_overlap(data, mask=bad), float), 1.0)
     sky_var_mean = np.asarray(ann_var, float) / n_ann
     area2_px = np.asarray(ap2.area_overlap(data, mask=bad), float)

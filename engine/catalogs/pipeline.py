@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from astropy.table import Table
 
 from engine.catalogs.apcorr import Neighbours
 from engine.catalogs.ecsv import CatalogInfo, catalog_meta
-from engine.catalogs.image import ProductImage
+from engine.catalogs.image import ProductImage, without_pixels
 from engine.catalogs.params import CatalogParameters
 from engine.catalogs.point_catalog import Positions, detect_point_positions, measure_point_catalog
 from engine.catalogs.prepare import PreparedImage, prepare_image
@@ -148,7 +149,8 @@ def _measure_filter(image: ProductImage, total: ProductImage, pos: Positions,
     return ProductCatalogs(image.filter_name, point, segment)
 
 
-def build_catalogs(total: ProductImage, filters: list[ProductImage], params: CatalogParameters,
+def build_catalogs(total: ProductImage | Callable[[], ProductImage],
+                   filters: Iterable[ProductImage], params: CatalogParameters,
                    *, saturated: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
                    exposures: dict[str, tuple[int, float]] | None = None,
                    recipe_version: str = "") -> DetectorCatalogs:
@@ -157,9 +159,11 @@ def build_catalogs(total: ProductImage, filters: list[ProductImage], params: Cat
     Parameters
     ----------
     total
-        The detector's total (detection) product.
+        The detector's total (detection) product, or a function that reads it: then its pixel
+        arrays are freed once the sources are detected (before any filter is read).
     filters
-        Its filter products, on the same pixel grid.
+        Its filter products, on the same pixel grid; any iterable, consumed once and in order
+        (a generator that reads each file when it is needed keeps one filter image in memory).
     params
         Catalogue parameters of the detector.
     saturated
@@ -179,20 +183,29 @@ def build_catalogs(total: ProductImage, filters: list[ProductImage], params: Cat
         If a filter product is not on the total product's grid.
     """
     version = recipe_version
-    if total.is_blank:
+    image = total() if callable(total) else total
+    del total                                 # a function's image is owned here: freed below
+    if image.is_blank:
         reason = "blank total image: no data to detect sources on"
-        return DetectorCatalogs(_empty(total, params, version, reason),
+        return DetectorCatalogs(_empty(image, params, version, reason),
                                 [_empty(f, params, version, reason) for f in filters], [reason])
-    tprep = prepare_image(total, params)
+    tprep = prepare_image(image, params)
     pos = detect_point_positions(tprep, params, saturated_xy=_union(saturated))
     seg = detect_segments(tprep, params)
-    per_filter = []
-    for i, image in enumerate(filters, start=1):
-        log.info("catalogues %d/%d: %s", i, len(filters), image.filter_name)
-        sat = (saturated or {}).get(image.filter_name) if saturated is not None else None
-        per_filter.append(_measure_filter(image, total, pos, seg, params, version, sat))
-    result = DetectorCatalogs(_total(tprep, pos, seg, per_filter, params, version), per_filter)
-    _quality(result, params, exposures or {}, total.exptime)
+    extra = _extra(tprep)
+    grid = without_pixels(image)             # WCS, shape, header facts of the total
+    del tprep, image                          # the total's pixels are not needed any more
+    per_filter: list[ProductCatalogs] = []
+    # no enumerate(): its reused result tuple would keep the previous image alive during the
+    # next read
+    for filter_image in filters:
+        log.info("catalogues of filter %d: %s", len(per_filter) + 1, filter_image.filter_name)
+        sat = (saturated or {}).get(filter_image.filter_name) if saturated is not None else None
+        per_filter.append(_measure_filter(filter_image, grid, pos, seg, params, version, sat))
+        del filter_image                     # the next filter's arrays replace this one's
+    result = DetectorCatalogs(_total(grid, extra, pos, seg, per_filter, params, version),
+                              per_filter)
+    _quality(result, params, exposures or {}, grid.exptime)
     return result
 
 
@@ -205,9 +218,9 @@ def _union(saturated: dict[str, tuple[np.ndarray, np.ndarray]] | None
             np.concatenate([xy[1] for xy in saturated.values()]))
 
 
-def _total(tprep: PreparedImage, pos: Positions, seg: SegmentDetection,
-           per_filter: list[ProductCatalogs], params: CatalogParameters, version: str
-           ) -> ProductCatalogs:
+def _total(image: ProductImage, extra: dict[str, object], pos: Positions,
+           seg: SegmentDetection, per_filter: list[ProductCatalogs], params: CatalogParameters,
+           version: str) -> ProductCatalogs:
     base = Table({"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
                   "ID": pos.ids})
     for spec in POINT_COLUMNS[:5]:
@@ -222,15 +235,15 @@ def _total(tprep: PreparedImage, pos: Positions, seg: SegmentDetection,
     segment = trim_total(total_table(sbase, "ID", {p.filter_name: p.segment for p in per_filter
                                                    if "ID" in p.segment.colnames}),
                          flag_trim_value=params.flag_trim_value)
-    extra = _extra(tprep) | {"Trimming": f"rows flagged > {params.flag_trim_value} in every "
-                                         "filter are removed"}
-    point.meta.update(catalog_meta(tprep.image, params, CatalogInfo(
+    extra = extra | {"Trimming": f"rows flagged > {params.flag_trim_value} in every "
+                                 "filter are removed"}
+    point.meta.update(catalog_meta(image, params, CatalogInfo(
         "point", params.nsigma, len(point), version, extra)))
     seg_extra = extra | {"Segmentation": "; ".join(seg.segmentation.passes),
                          "Deblending": seg.segmentation.deblending}
     if seg.segmentation.empty_reason:
         seg_extra["Quality"] = seg.segmentation.empty_reason
-    segment.meta.update(catalog_meta(tprep.image, params, CatalogInfo(
+    segment.meta.update(catalog_meta(image, params, CatalogInfo(
         "segment", seg.segmentation.nsigma, len(segment), version, seg_extra)))
     return ProductCatalogs("total", point, segment)
 

@@ -113,7 +113,7 @@ def source_flags(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     if params.flag_saturation and saturated_xy is not None:
         flags |= saturation_flags(x, y, *saturated_xy, aperture_2_px=prep.radii.r2)
     flags |= edge_flags(prep.count, x, y, aperture_2_px=prep.radii.r2,
-                        any_coverage=params.edge_any_coverage)
+                        any_coverage=params.edge_any_coverage, edge=prep.edge_count)
     return flags
 
 

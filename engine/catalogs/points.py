@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 import warnings
 
 import numpy as np
-from astropy.table import Table
+from astropy.table import Table, vstack
 from photutils.detection import DAOStarFinder
 from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.special import erf
@@ -104,11 +105,33 @@ def fit_centroids(data: np.ndarray, x: np.ndarray, y: np.ndarray, *, fwhm_px: fl
     return xf, yf
 
 
+def _find_in_strips(finder: Callable[[np.ndarray], DAOStarFinder], resid: np.ndarray, noise: np.ndarray,
+                    footprint: np.ndarray, *, nsigma: float, halo: int, rows: int) -> Table | None:
+    """DAOStarFinder over row strips (with halos) of the image; None when nothing is found."""
+    ny = resid.shape[0]
+    parts = []
+    for start in range(0, ny, rows):
+        stop = min(ny, start + rows)
+        lo, hi = max(0, start - halo), min(ny, stop + halo)
+        fp = footprint[lo:hi]
+        threshold = np.where(fp, nsigma * noise[lo:hi], np.inf).astype(np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoDetectionsWarning)  # an empty strip is a result
+            found = finder(threshold)(np.where(fp, resid[lo:hi], 0.0).astype(np.float32), mask=~fp)
+        if found is None or len(found) == 0:
+            continue
+        row = np.floor(np.asarray(found["y_centroid"], float) + 0.5) + lo
+        found = found[(row >= start) & (row < stop)]
+        found["y_centroid"] += lo
+        parts.append(found)
+    return vstack(parts, metadata_conflicts="silent") if parts else None
+
+
 def find_point_sources(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarray, *,
                        fwhm_px: float, nsigma: float,
                        sharpness_range: tuple[float, float] = (0.2, 1.0),
                        roundness_range: tuple[float, float] = (-1.0, 1.0),
-                       refine: bool = True) -> Table:
+                       refine: bool = True, strip_rows: int = 1024) -> Table:
     """Find point sources with DAOStarFinder and a per-pixel threshold.
 
     Parameters
@@ -127,6 +150,10 @@ def find_point_sources(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarr
         DAOStarFinder shape bounds.
     refine
         Replace DAO's centroids by pixel-integrated Gaussian fits.
+    strip_rows
+        The image is searched in strips of this many rows (each with a halo of a few kernel
+        sizes, sources kept in the strip that holds their centroid): the result is that of one
+        search over the whole image, with the memory of a strip.
 
     Returns
     -------
@@ -134,13 +161,13 @@ def find_point_sources(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarr
         ``x``, ``y`` (0-based pixels), ``peak``, ``sharpness``, ``roundness1``, ``roundness2``,
         sorted by y then x; empty (same columns) when nothing is found.
     """
-    threshold = np.where(footprint, nsigma * noise, np.inf).astype(np.float32)
-    finder = DAOStarFinder(threshold=threshold, fwhm=fwhm_px,
-                           sharpness_range=tuple(sharpness_range),
-                           roundness_range=tuple(roundness_range), exclude_border=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NoDetectionsWarning)  # an empty list is a result
-        found = finder(np.where(footprint, resid, 0.0).astype(np.float32), mask=~footprint)
+    def finder(threshold: np.ndarray) -> DAOStarFinder:
+        return DAOStarFinder(threshold=threshold, fwhm=fwhm_px,
+                             sharpness_range=tuple(sharpness_range),
+                             roundness_range=tuple(roundness_range), exclude_border=True)
+
+    found = _find_in_strips(finder, resid, noise, footprint, nsigma=nsigma,
+                            halo=int(math.ceil(4 * fwhm_px)) + 8, rows=strip_rows)
     cols = ["x", "y", "peak", "sharpness", "roundness1", "roundness2"]
     if found is None or len(found) == 0:
         return Table(names=cols, dtype=[float] * len(cols))

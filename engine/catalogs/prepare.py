@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from engine.catalogs.background import Background, estimate_background
+from engine.catalogs.flags import edge_count_map
 from engine.catalogs.image import ProductImage, exposure_count
 from engine.catalogs.params import CatalogParameters
 from engine.catalogs.photometry import ApertureRadii
@@ -32,6 +34,11 @@ class PreparedImage:
         """Background-subtracted SCI, e⁻/s (0 outside the data)."""
         return np.where(self.image.wht > 0, self.image.sci - self.background.level,
                         0.0).astype(np.float32)
+
+    @cached_property
+    def edge_count(self) -> np.ndarray:
+        """Exposure count with the pixels near the data edge zeroed (computed once)."""
+        return edge_count_map(self.count)
 
     @property
     def nodata(self) -> np.ndarray:

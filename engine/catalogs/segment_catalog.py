@@ -34,19 +34,32 @@ class SegmentDetection:
     """Centroids (X-Centroid, Y-Centroid), RA/Dec and IDs (= segment labels)."""
 
 
+#: Rows of the total-error map computed at a time (bounds the temporaries).
+_ERROR_BLOCK_ROWS = 256
+
+
 def _error(prep: PreparedImage, data: np.ndarray) -> np.ndarray:
-    noise = np.where(np.isfinite(prep.background.noise), prep.background.noise, 0.0)
-    gain = np.where(prep.exptime_map > 0, prep.exptime_map, np.inf)
-    return calc_total_error(np.clip(data, 0, None), noise, gain).astype(np.float32)
+    """Total error (background noise + Poisson noise of the sources), float32, row blocks."""
+    out = np.empty(data.shape, np.float32)
+    noise, texp = prep.background.noise, prep.exptime_map
+    for start in range(0, data.shape[0], _ERROR_BLOCK_ROWS):
+        rows = slice(start, start + _ERROR_BLOCK_ROWS)
+        bkg_error = np.where(np.isfinite(noise[rows]), noise[rows], 0.0)
+        gain = np.where(texp[rows] > 0, texp[rows], np.inf)
+        out[rows] = calc_total_error(np.clip(data[rows], 0, None), bkg_error, gain)
+    return out
 
 
 def _catalog(prep: PreparedImage, seg: Segmentation, params: CatalogParameters,
              detection: SourceCatalog | None = None) -> SourceCatalog:
+    """Measurement catalogue (``detection`` given, with errors) or the detection catalogue
+    (no error map: only its centroids, shapes and Kron apertures are used)."""
     data = prep.resid
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyUserWarning)
         return SourceCatalog(data, seg.segm, convolved_data=None if detection else seg.convolved,
-                             error=_error(prep, data), mask=prep.nodata,
+                             error=None if detection is None else _error(prep, data),
+                             mask=prep.nodata,
                              background=prep.background.level, wcs=prep.image.wcs,
                              kron_params=(params.kron_scaling_radius, params.kron_minimum_radius),
                              detection_catalog=detection)

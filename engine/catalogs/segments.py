@@ -106,9 +106,37 @@ def deblend_labels(segm: SegmentationImage, *, min_area: int, ratio_limit: float
     return [int(lab) for lab, a in zip(labels[skip:], areas[skip:]) if a >= min_area]
 
 
+#: Rows convolved at a time by :func:`convolve_same`.
+_CONVOLVE_ROWS = 512
+
+
+def convolve_same(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``fftconvolve(image, kernel, mode="same")`` in float32, one strip of rows at a time.
+
+    Each strip carries a halo of kernel-height rows, so the result equals the whole-image
+    convolution while the FFT buffers stay the size of a strip.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> img, ker = rng.normal(size=(1100, 40)), rng.random((5, 5))
+    >>> bool(np.allclose(convolve_same(img, ker), fftconvolve(img, ker, mode="same"), atol=1e-5))
+    True
+    """
+    ny = image.shape[0]
+    halo = kernel.shape[0]
+    out = np.empty(image.shape, np.float32)
+    for start in range(0, ny, _CONVOLVE_ROWS):
+        stop = min(ny, start + _CONVOLVE_ROWS)
+        lo, hi = max(0, start - halo), min(ny, stop + halo)
+        block = fftconvolve(image[lo:hi], kernel, mode="same")
+        out[start:stop] = block[start - lo:stop - lo]
+    return out
+
+
 def _detect(resid: np.ndarray, noise: np.ndarray, footprint: np.ndarray, kernel: np.ndarray,
             nsigma: float, npix: int) -> tuple[SegmentationImage | None, np.ndarray]:
-    conv = fftconvolve(resid, kernel, mode="same").astype(np.float32)
+    conv = convolve_same(resid, kernel)
     threshold = np.where(footprint, nsigma * noise, np.inf).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoDetectionsWarning)  # an empty pass is a result

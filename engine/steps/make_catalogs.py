@@ -12,6 +12,7 @@ from engine.catalogs import (
     CatalogFile,
     CatalogParameters,
     build_catalogs,
+    product_grid,
     read_product,
     saturated_pixels,
     write_catalog,
@@ -72,26 +73,27 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
     total = total_for(ctx)
     if not total.has_direct_images:
         raise NoWorkFound(f"{total.detector_key} has no direct image")
-    total_img = read_product(ctx.read("total_drizzle").product, filter_name="total")
-    products, filters = [], []
+    total_path = ctx.read("total_drizzle").product
+    products = []
     for fp in total.filters:
-        path = ctx.product_path(fp.drizzle)
-        if not path.is_file():
+        if ctx.product_path(fp.drizzle).is_file():
+            products.append(fp)
+        else:
             log.warning("%s: no filter drizzle %s; its catalogues are not made", ctx.unit,
-                        path.name)
-            continue
-        products.append(fp)
-        filters.append(read_product(path, filter_name=fp.filter_name))
-    if not filters:
+                        fp.drizzle)
+    if not products:
         raise NoWorkFound(f"{total.detector_key} has no filter drizzle to measure")
+    # read one filter product at a time, when its turn comes (memory: one full-size image)
+    filters = (read_product(ctx.product_path(fp.drizzle), filter_name=fp.filter_name)
+               for fp in products)
     saturated = None
     if cfg.flag_saturation or cfg.detect_saturated:
         saturated = {fp.filter_name: saturated_pixels(
             _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,
-            total_img.wcs, total_img.shape) for fp in products}
+            *product_grid(total_path)) for fp in products}
     exposures = {fp.filter_name: (len(fp.exposures), sum(e.exposure.exptime for e in fp.exposures))
                  for fp in products}
-    result = build_catalogs(total_img, filters, cfg, saturated=saturated, exposures=exposures,
+    result = build_catalogs(partial(read_product, total_path, filter_name="total"), filters, cfg, saturated=saturated, exposures=exposures,
                             recipe_version=ctx.provenance.recipe_version)
     names = {fp.filter_name: fp.names() for fp in products} | {"total": total.names()}
     written: list[CatalogFile] = []
