@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.align import ExposureSources, SourceFindingSettings, find_exposure_sources
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
+from engine.parallel import run_tasks
 from engine.steps.copy_inputs import total_for
 from engine.visit import sort_exposures
 
@@ -45,6 +47,8 @@ class FindAlignmentSourcesConfig:
     """Drop sources next to saturated pixels."""
     border_px: int = constrained(3, minimum=0)
     """Drop sources closer than this to the chip edge, in pixels."""
+    max_workers: int = constrained(2, minimum=1)
+    """Processes searching exposures at the same time."""
 
 
 def settings_from(cfg: FindAlignmentSourcesConfig) -> SourceFindingSettings:
@@ -72,13 +76,28 @@ def find_alignment_sources(ctx: VisitContext, cfg: FindAlignmentSourcesConfig) -
     direct.sort(key=lambda d: order[d.exposure.rootname])
     copies = ctx.read("input_copies")
     settings = settings_from(cfg)
-    found: list[ExposureSources] = []
-    for i, ep in enumerate(direct, start=1):
+    tasks = [_SearchTask(copies[ep.exposure.rootname], ep.exposure.rootname,
+                         ep.exposure.filter_name, ep.kind, settings) for ep in direct]
+    found = run_tasks(_search, tasks, max_workers=cfg.max_workers)
+    for i, (ep, sources) in enumerate(zip(direct, found), start=1):
         info = ep.exposure
-        sources = find_exposure_sources(copies[info.rootname], rootname=info.rootname,
-                                        filter_name=info.filter_name, kind=ep.kind,
-                                        settings=settings)
-        found.append(sources)
         log.info("%d/%d %s (%s %s): %s sources", i, len(direct), info.rootname,
                  info.filter_name, ep.kind, " + ".join(str(len(c)) for c in sources.chips))
     ctx.write("alignment_sources", found)
+
+
+@dataclass(frozen=True)
+class _SearchTask:
+    """One exposure to search (picklable: it crosses to a worker process)."""
+
+    path: Path
+    rootname: str
+    filter_name: str
+    kind: str
+    settings: SourceFindingSettings
+
+
+def _search(task: _SearchTask) -> ExposureSources:
+    return find_exposure_sources(task.path, rootname=task.rootname,
+                                 filter_name=task.filter_name, kind=task.kind,
+                                 settings=task.settings)
