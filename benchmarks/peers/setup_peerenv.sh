@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Create the peer virtualenv (drizzlepac runsinglehap) and install SWarp, once.
-#   PEERENV (default benchmarks/work/peerenv): python3 -m venv + pip install drizzlepac 'photutils<3'
+#   PEERENV (default $BENCH_WORK/peerenv, BENCH_WORK default benchmarks/work): python3 -m venv + pip install drizzlepac 'photutils<3'
 #   (drizzlepac 3.11 crashes in catalogue generation with photutils 3); about 90 s.
 #   SWarp: Debian package `swarp` (apt-get; needs root), binary /usr/bin/SWarp.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
-PEERENV="${PEERENV:-$REPO/benchmarks/work/peerenv}"
+PEERENV="${PEERENV:-${BENCH_WORK:-$REPO/benchmarks/work}/peerenv}"
 if [ ! -x "$PEERENV/bin/runsinglehap" ]; then
   echo "creating $PEERENV (drizzlepac, photutils<3) ..."
   python3 -m venv "$PEERENV"
