@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -28,13 +29,31 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: (path, inode, size, mtime ns, ctime ns) → sha256 of files already hashed in this process.
+_HASHES: dict[tuple[str, int, int, int, int], str] = {}
+_MAX_CACHED = 4096
+
+
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file, read in chunks."""
+    """Return the hex sha256 of a file, read in chunks.
+
+    A file hashed before in this process and unchanged since (same inode, size, modification
+    and change times) is not read again: products and copies are hashed after every step that
+    may have rewritten them.
+    """
+    st = os.stat(path)
+    key = (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    cached = _HASHES.get(key)
+    if cached is not None:
+        return cached
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
-    return digest.hexdigest()
+    if len(_HASHES) >= _MAX_CACHED:
+        _HASHES.clear()
+    _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
 
 
 @dataclass

@@ -76,3 +76,24 @@ def test_locked_output_directory_stops_a_second_run(visit: Path, tmp_path: Path)
         with pytest.raises(OutputLockedError, match="is in use by a running svm"):
             run_visit(str(visit), out, [])
     assert run_visit(str(visit), out, []).exit_code == 0
+
+
+def test_file_hash_is_cached_but_never_stale(tmp_path: Path) -> None:
+    """Unchanged files are not re-read; a rewrite (even with size and mtime restored) is seen."""
+    import hashlib
+    import os
+
+    f = tmp_path / "copy.fits"
+    f.write_bytes(b"A" * 4096)
+    first = sha256_of(f)
+    assert first == hashlib.sha256(b"A" * 4096).hexdigest()
+    assert sha256_of(f) == first
+    st = os.stat(f)
+    with open(f, "r+b") as fh:                     # same size, in place
+        fh.write(b"B")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # mtime restored: only ctime tells
+    assert sha256_of(f) == hashlib.sha256(b"B" + b"A" * 4095).hexdigest()
+    f2 = tmp_path / "new.fits"
+    f2.write_bytes(b"C" * 10)
+    os.replace(f2, f)                               # replaced by another file
+    assert sha256_of(f) == hashlib.sha256(b"C" * 10).hexdigest()
