@@ -225,19 +225,22 @@ def hapsvm_stages(run_dir: Path) -> dict:
         doc = json.loads(sj.read_text())
         summary = dict(wall_seconds=doc.get("wall_seconds"), status=doc.get("status"),
                        step_seconds=doc.get("step_seconds"))
-    # time inside Drizzle.add_image, as the drizzle steps log it ("...; 12.3 s (kernel 4.5 s)")
-    kernel = 0.0
+    # time inside Drizzle.add_image (and blot_image), as the drizzle steps log it
+    # ("...; 12.3 s (kernel 4.5 s)" or "...; 12.3 s (kernel 4.5 s, blot 1.2 s)")
+    kernel = blot = 0.0
     lg = Path(run_dir) / "svm.log"
     if lg.is_file():
         for line in lg.read_text(errors="replace").splitlines():
-            m = re.search(r"\(kernel ([\d.]+) s\)", line)
+            m = re.search(r"\(kernel ([\d.]+) s(?:, blot ([\d.]+) s)?\)", line)
             if m:
                 kernel += float(m.group(1))
+                blot += float(m.group(2) or 0.0)
     drizzle = sum(per_step.get(k, 0.0) for k in ("define_output_grid", "drizzle_filter_products",
                                                  "drizzle_total_product"))
     return dict(steps={k: dict(seconds=round(v, 2), status=sorted(status[k]))
                        for k, v in per_step.items()},
                 records=best or [], summary=summary, kernel_s_logged=round(kernel, 2),
+                blot_s_logged=round(blot, 2),
                 drizzle_stage_s=round(drizzle, 2))
 
 

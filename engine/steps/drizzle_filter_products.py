@@ -84,10 +84,11 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
         outcome = DrizzleOutcome(path, [], result.cr_pixels, result.sky_rates, result.timings)
         del hdul, result                     # free the filter arrays before the exposures
         log.info("%s: %d exposures, %d CR pixels flagged, sky %s e-/s, NPIXFRAC %.3f, "
-                 "MEANEXPT %.1f s; %.1f s (kernel %.1f s)", fp.drizzle, len(exposures),
-                 outcome.cr_pixels, ", ".join(f"{v:.4g}" for v in outcome.sky_rates.values()),
-                 stats["NPIXFRAC"], stats["MEANEXPT"], outcome.timings["total"],
-                 outcome.timings["kernel"])
+                 "MEANEXPT %.1f s; %.1f s (kernel %.1f s, blot %.1f s)", fp.drizzle,
+                 len(exposures), outcome.cr_pixels,
+                 ", ".join(f"{v:.4g}" for v in outcome.sky_rates.values()), stats["NPIXFRAC"],
+                 stats["MEANEXPT"], outcome.timings["total"], outcome.timings["kernel"],
+                 outcome.timings.get("blot_kernel", 0.0))
         written, kernel = _exposure_products(ctx, cfg, fp, work, rules_dir)
     ctx.write("filter_drizzles", replace(outcome, exposure_products=written, timings=(
         outcome.timings | {"exposure_products_kernel": kernel})))
