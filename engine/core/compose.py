@@ -1,6 +1,8 @@
 """Compose run recipes with Hydra's compose API, pin recipe values, validate before any work."""
 from __future__ import annotations
 
+import copy
+
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -124,13 +126,24 @@ class RecipeComposer:
     def __init__(self, paths: ProjectPaths, recipe: Recipe) -> None:
         self.paths = paths
         self.recipe = recipe
+        self._composed: dict[tuple[tuple[str, str], ...], tuple[tuple[str, ...], DictConfig]] = {}
         store_step_configs()
 
     def compose(self, groups: dict[str, str], overrides: list[str]) -> DictConfig:
         """Compose ``config`` with group choices, the recipe's pins and the user's overrides.
 
-        Later sources win: conf/ defaults, then recipe pins, then the command line.
+        Later sources win: conf/ defaults, then recipe pins, then the command line. Units with
+        the same group choices and overrides get copies of one composition.
         """
+        key = tuple(sorted(groups.items()))
+        cached = self._composed.get(key)
+        if cached is not None and cached[0] == tuple(overrides):
+            return copy.deepcopy(cached[1])
+        cfg = self._compose(groups, overrides)
+        self._composed[key] = (tuple(overrides), copy.deepcopy(cfg))
+        return cfg
+
+    def _compose(self, groups: dict[str, str], overrides: list[str]) -> DictConfig:
         all_overrides = [f"{g}={c}" for g, c in groups.items()] + list(overrides)
         try:
             if GlobalHydra.instance().is_initialized():
