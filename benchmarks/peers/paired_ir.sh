@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Paired, alternating runs (hapsvm, runsinglehap, hapsvm, ...) of the two IR visits with
+# farm-bench: the ratio is taken pair by pair, so drifts of the machine's speed cancel.
+#
+# usage: benchmarks/peers/paired_ir.sh [RUNS]        (default 4 pairs after 1 warm-up pair;
+#                                                    0: only prepare the runsinglehap inputs)
+# needs: benchmarks/peers/run.sh run once before (peer venv, simulated visits, hapsvm's copy of
+#        the real visit's poller); writes $BENCH_WORK/fb/fb_<visit>.txt
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+WORK="${BENCH_WORK:-$REPO/benchmarks/work}"
+WORK="$(cd "$WORK" && pwd)"
+PE="${PEERENV:-$WORK/peerenv}"
+RUNS="${1:-4}"
+FB="$WORK/fb"
+mkdir -p "$FB"
+SIM="$WORK/visits/sim_ir/isim01_wfc3_ir"
+REAL_DATA="$(cd "$REPO/../shared/realdata/wfc3ir_goodss_visit21" && pwd)"
+
+# runsinglehap inputs, prepared once: a pristine copy is restored before every run
+prepare() {  # <visit dir name> <poller name>
+  local d="$FB/$1"
+  rm -rf "$d" && mkdir -p "$d/pristine"
+  if [ "$1" = real ]; then
+    "$PE/bin/python" "$REPO/../shared/peers/prepare_svm_inputs.py" --data-dir "$REAL_DATA" \
+      --visit 21 --out-dir "$d/pristine" --poller "$d/$2" > /dev/null
+  else
+    cp "$SIM"/*_flt.fits "$d/pristine/"
+    cp "$SIM/$2" "$d/$2"
+  fi
+  # the poller names the files where each run finds them: $d/inputs
+  awk -F, -v OFS=, -v dir="$d/inputs" '{n = split($8, p, "/"); $8 = dir "/" p[n]; print}' \
+    "$d/$2" > "$d/$2.tmp" && mv "$d/$2.tmp" "$d/$2"
+  cat > "$FB/rsh_$1.sh" <<EOF
+#!/bin/sh
+# one runsinglehap run of $1 from pristine inputs (the copy takes < 0.1 s)
+D=$d
+rm -rf \$D/run \$D/inputs && cp -r \$D/pristine \$D/inputs && mkdir \$D/run && cp \$D/$2 \$D/run/ && cd \$D/run || exit 9
+ASTROMETRIC_CATALOG_URL=http://127.0.0.1:$3/webservices exec $PE/bin/python $PE/bin/runsinglehap $2 > \$D/rsh.log 2>&1
+EOF
+}
+
+PORT=8799                                    # the simulated visit's catalogue, served locally
+prepare real ib6o21_input.out 9              # port 9: closed, no catalogue offline (as run.sh)
+prepare sim_ir isim01_input.out "$PORT"
+[ "$RUNS" = 0 ] && exit 0
+"$PE/bin/python" "$REPO/../shared/peers/serve_local_catalog.py" "$SIM/reference_gaia.csv" \
+  --port "$PORT" --log "$FB/server.log" > /dev/null 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+sleep 2
+
+farm-bench -n "$RUNS" --warmup 1 --timeout 1800 --vs "sh $FB/rsh_real.sh" -- \
+  "$REPO/.venv/bin/svm" input="$WORK/results/real/hapsvm/ib6o21_input.out" \
+  "read_visit.roots=[$REAL_DATA]" output_dir="$FB/real_hapsvm" resume=false quiet=true \
+  | tee "$FB/fb_real.txt"
+farm-bench -n "$RUNS" --warmup 1 --timeout 1800 --vs "sh $FB/rsh_sim_ir.sh" -- \
+  "$REPO/.venv/bin/svm" input="$SIM/isim01_input.out" \
+  align_to_catalog.catalog_file="$SIM/reference_gaia.ecsv" output_dir="$FB/sim_ir_hapsvm" \
+  resume=false quiet=true | tee "$FB/fb_sim_ir.txt"
