@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from engine.simulate import simulate_visit  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work" / "multirun"
-SVM = [sys.executable, "-c", "from engine.launch import main; main()"]
+SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
 
 
 def _catalog_args(visit) -> list[str]:

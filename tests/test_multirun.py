@@ -12,7 +12,7 @@ from engine.errors import InputError
 from tests.reliability.compare import directory_differences
 from tests.visit.synthetic import write_exposure
 
-SVM = [sys.executable, "-c", "from engine.launch import main; main()"]  # the `svm` script
+SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
 
 
 def _visits(tmp_path: Path, n: int = 3) -> list[Path]:
