@@ -54,8 +54,7 @@ def workers(n_visits: int, size: int) -> None:
         shutil.rmtree(sweep, ignore_errors=True)
         cmd = [*SVM, "-m", f"input={inputs}", f"hydra.sweep.dir={sweep}",
                f"hydra.launcher.n_jobs={n_jobs}", "quiet=true",
-               # one process per visit: the visits are the parallelism here
-               "drizzle_filter_products.max_workers=1", "drizzle_total_product.max_workers=1",
+               "processes_per_visit=1",   # one process per visit: the visits are the parallelism
                'align_to_catalog.catalog_file="${svm_input_dir:${input}}/reference_gaia.ecsv"']
         rows.append((n_jobs, _timed(cmd, WORK)))
     base = rows[0][1]

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: Top-level config keys that belong to the run, not to a step.
 RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level", "resume",
-            "objective")
+            "processes_per_visit", "objective")
 
 
 @dataclass(frozen=True)
