@@ -59,7 +59,9 @@ def saturation_mask(x: np.ndarray, y: np.ndarray, shape: tuple[int, int], *,
 
     Examples
     --------
-    >>> m = saturation_mask(np.array([2.0, 4.0]), np.array([3.0, 3.0]), (6, 7))
+    A hole whose four neighbours are saturated is closed (4-connected closing):
+
+    >>> m = saturation_mask(np.array([2.0, 4.0, 3.0, 3.0]), np.array([3.0, 3.0, 2.0, 4.0]), (6, 7))
     >>> m[3].astype(int).tolist()
     [0, 0, 1, 1, 1, 0, 0]
     """
