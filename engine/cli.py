@@ -185,12 +185,13 @@ def _visits_listed(listing: Path) -> list[Path]:
 
 
 def main() -> None:
-    """Console entry point of ``svm``."""
+    """Console entry point of ``svm`` (``svm demo ...``: simulate a visit, then process it)."""
+    demo_products = None
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        from engine.demo import main as demo_main
+        from engine.demo import prepare_demo
 
-        sys.argv.pop(1)
-        sys.exit(demo_main())
+        svm_args, demo_products = prepare_demo(sys.argv[2:])
+        sys.argv = [sys.argv[0], *svm_args]
     try:
         sys.argv = [sys.argv[0], *expand_visit_arguments(sys.argv[1:])]
     except InputError as err:
@@ -198,4 +199,7 @@ def main() -> None:
         sys.exit(err.exit_code)
     svm_app()
     worst = worst_exit_code()
-    sys.exit(worst if worst is not None else max(_EXIT_CODES, default=0))
+    code = worst if worst is not None else max(_EXIT_CODES, default=0)
+    if demo_products is not None:
+        print(f"demo finished with exit code {code}; products in {demo_products}", flush=True)
+    sys.exit(code)

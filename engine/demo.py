@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "catalog_overrides"]
+__all__ = ["catalog_overrides", "prepare_demo"]
 
 
 def catalog_overrides(catalog: Path, steps: list[str]) -> list[str]:
@@ -26,8 +25,9 @@ def catalog_overrides(catalog: Path, steps: list[str]) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Simulate a visit and process it with ``svm``; return the pipeline's exit code."""
+def prepare_demo(argv: list[str]) -> tuple[list[str], Path]:
+    """Simulate the demo visit; return the ``svm`` arguments that process it and the products
+    directory (``svm demo`` then runs those arguments like any other command line)."""
     parser = argparse.ArgumentParser(prog="svm demo", description=__doc__)
     parser.add_argument("--detector", default="wfc3_ir",
                         choices=["wfc3_ir", "wfc3_uvis", "acs_wfc"])
@@ -38,9 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path, default=Path("outputs/demo"))
     parser.add_argument("overrides", nargs="*", help="svm (Hydra) overrides")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
 
-    from engine.cli import main as svm_main
     from engine.core import Recipe
     from engine.paths import project_paths
     from engine.simulate import simulate_visit
@@ -55,12 +54,5 @@ def main(argv: list[str] | None = None) -> int:
     steps = Recipe.load("v1", project_paths()).steps
     extra = catalog_overrides(visit.reference_catalog_path.resolve(), steps)
     products = (root / "products").resolve()
-    sys.argv = ["svm", f"input={visit.poller_path.resolve()}", f"output_dir={products}",
-                "resume=false", *extra, *args.overrides]
-    code = 0
-    try:
-        svm_main()
-    except SystemExit as done:
-        code = int(done.code or 0)
-    print(f"demo finished with exit code {code}; products in {products}", flush=True)
-    return code
+    return ([f"input={visit.poller_path.resolve()}", f"output_dir={products}", "resume=false",
+             *extra, *args.overrides], products)

@@ -14,7 +14,7 @@ from astropy.io import fits
 
 from engine.simulate.detectors import get_detector
 from engine.simulate.geometry import ChipGeometry
-from engine.simulate.templates import ChipTemplate, DetectorTemplate
+from engine.simulate.template_types import ChipTemplate, DetectorTemplate
 
 __all__ = ["builtin_template"]
 

@@ -11,7 +11,6 @@ import functools
 import logging
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from astropy.io import fits
@@ -19,7 +18,9 @@ from astropy.table import Table
 
 import engine
 from engine.simulate.detectors import DetectorSpec, get_detector
+from engine.simulate.builtin import builtin_template
 from engine.simulate.geometry import ChipGeometry, orientat
+from engine.simulate.template_types import ChipTemplate, DetectorTemplate
 
 __all__ = ["REALDATA_DIR", "ENV_VAR", "realdata_dir", "ChipTemplate", "DetectorTemplate",
            "load_template", "clean_extension_header", "clean_primary_header",
@@ -49,34 +50,6 @@ _OTHER_KEY = re.compile(
     r"ORIGIN|DATE|INHERIT)$")
 _PRIMARY_DROP = {"SIMPLE", "BITPIX", "NAXIS", "EXTEND", "NEXTEND", "HISTORY", "IRAF-TLM",
                  "ORIGIN", "DATE", "UPWCSVER", "PYWCSVER", "WCSCDATE"}
-
-
-@dataclass(frozen=True)
-class ChipTemplate:
-    """One chip of a template: its real geometry and its non-WCS SCI keywords."""
-
-    geometry: ChipGeometry
-    """The real chip WCS (full frame) the simulation moves on the sky."""
-    header: fits.Header
-    """SCI keywords other than WCS (CCDCHIP, IDC*, OCX*, photometry, statistics, ...)."""
-
-
-@dataclass(frozen=True)
-class DetectorTemplate:
-    """Everything taken from real headers for one detector."""
-
-    detector: str
-    """Detector key, e.g. ``acs_wfc``."""
-    source: str
-    """Template files used, or ``builtin``."""
-    primary: fits.Header
-    """Primary header without structural keywords and HISTORY."""
-    chips: tuple[ChipTemplate, ...]
-    """Chips in EXTVER order."""
-    idctab: str
-    """Rootname of the IDCTAB the SIP came from, e.g. ``w3m18525i``."""
-    pa_v3_offset: float
-    """PA_V3 − ORIENTAT(SCI,1) in degrees (fixed by the instrument's mounting)."""
 
 
 def realdata_dir() -> Path:
@@ -157,8 +130,6 @@ def _read_acs(spec: DetectorSpec, root: Path) -> DetectorTemplate:
 
 @functools.lru_cache(maxsize=16)
 def _load(detector: str, root: str) -> DetectorTemplate:
-    from engine.simulate.builtin import builtin_template
-
     spec = get_detector(detector)
     base = Path(root)
     needed = [_ACS, _ACS_HDRTAB] if spec.instrument == "ACS" else \
