@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,10 @@ from contextlib import contextmanager
 from engine.core.provenance import RunProvenance
 from engine.core.trail import TrailLog
 
-__all__ = ["VisitContext", "WorkUnit", "WiringError"]
+__all__ = ["VisitContext", "WorkUnit", "WiringError", "SCRATCH_SUFFIX", "remove_scratch"]
+
+#: Suffix of scratch directories steps make inside the output directory (hidden: ``.<name>``).
+SCRATCH_SUFFIX = ".tmp"
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +197,26 @@ def recipe_path_for(product: Path) -> Path:
 
 #: Extensions of preview images (their recipe file names keep the extension).
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
+
+
+def remove_scratch(output_dir: Path) -> list[Path]:
+    """Delete what an interrupted run left in ``output_dir``: hidden ``.*.part`` files of
+    :func:`atomic_write` and hidden ``.*.tmp`` scratch directories. Call with the output lock
+    held (no other run is writing there). Returns what was removed."""
+    removed = []
+    if not output_dir.is_dir():
+        return removed
+    for entry in output_dir.iterdir():
+        if not entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.name.endswith(".part"):
+            entry.unlink(missing_ok=True)
+        elif entry.is_dir() and entry.name.endswith(SCRATCH_SUFFIX):
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            continue
+        removed.append(entry)
+    return removed
 
 
 def atomic_write(final: Path, write: Callable[[Path], None]) -> None:

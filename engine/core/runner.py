@@ -6,13 +6,12 @@ import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from engine.core.compose import Recipe, RecipeComposer
-from engine.core.context import VisitContext, WorkUnit
+from engine.core.context import VisitContext, WorkUnit, remove_scratch
 from engine.core.provenance import RunProvenance, StepRecord
 from engine.core.registry import StepSpec, get_step
 from engine.core.resume import OutputLock, StateStore, chain_key
@@ -119,6 +118,10 @@ class Runner:
         self._key = chain_key("", yaml.safe_dump(self.provenance.inputs),
                               yaml.safe_dump(self.provenance.packages))
         with OutputLock(self.output_dir):
+            stale = remove_scratch(self.output_dir)
+            if stale:
+                log.info("removed %d partial files left by an interrupted run: %s", len(stale),
+                         ", ".join(p.name for p in stale))
             for spec in work:
                 for chain in self._chains(spec, units):
                     if any(name in self.failures for name in chain if name):

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from engine.core import VisitContext, constrained, register_step
+from engine.core.context import SCRATCH_SUFFIX
 from engine.mosaic import (ChipJob, DrizzleOutcome, ProductSpec, ProductTask, build_product,
                            drizzle_product, footprint_masks, footprint_statistics,
                            read_exposure_chips, read_rules, run_tasks, write_cr_flags,
@@ -60,7 +61,8 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
     exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
                  for e in fp.exposures]
     rules_dir = project_paths().conf / "header_rules"
-    with tempfile.TemporaryDirectory(prefix=".drizzle_", dir=ctx.output_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".drizzle_", suffix=SCRATCH_SUFFIX,
+                                     dir=ctx.output_dir) as tmp:
         work = Path(tmp)
         result = drizzle_product(exposures, cache.grid, cache, sky=cfg.sky.params(),
                                  cr=cfg.cosmic_rays.params(), final=cfg.drizzle_params(),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.core import VisitContext, constrained, register_step
+from engine.core.context import SCRATCH_SUFFIX
 from engine.errors import NoWorkFound
 from engine.mosaic import (CosmicRayParams, DrizzleOutcome, ProductSpec, build_product,
                            drizzle_product, footprint_masks, footprint_statistics,
@@ -55,7 +56,8 @@ def drizzle_total_product(ctx: VisitContext, cfg: DrizzleTotalProductConfig) -> 
     inputs = [exposures[e.exposure.rootname] for e in used]
     cr = CosmicRayParams(enabled=False, static_mask=cfg.static_mask, static_sig=cfg.static_sig,
                          resetbits=0)
-    with tempfile.TemporaryDirectory(prefix=".drizzle_", dir=ctx.output_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".drizzle_", suffix=SCRATCH_SUFFIX,
+                                     dir=ctx.output_dir) as tmp:
         result = drizzle_product(inputs, cache.grid, cache, sky=cfg.sky.params(), cr=cr,
                                  final=cfg.drizzle_params(), workdir=Path(tmp),
                                  max_workers=cfg.max_workers,
