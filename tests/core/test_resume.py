@@ -99,8 +99,7 @@ def test_file_hash_is_cached_but_never_stale(tmp_path: Path) -> None:
     assert sha256_of(f) == hashlib.sha256(b"C" * 10).hexdigest()
 
 
-def test_rerun_removes_what_an_interrupted_run_left(ir_visit_for_scratch: Path, tmp_path: Path
-                                                    ) -> None:
+def test_rerun_removes_what_an_interrupted_run_left(visit: Path, tmp_path: Path) -> None:
     """Hidden ``.*.part`` files and ``.*.tmp`` scratch directories of a killed run are removed
     when the next run takes the output lock; other hidden files are kept."""
     out = tmp_path / "out"
@@ -111,15 +110,7 @@ def test_rerun_removes_what_an_interrupted_run_left(ir_visit_for_scratch: Path, 
     (scratch / "median.npy").write_bytes(b"x")
     keep = out / ".notes"
     keep.write_text("mine")
-    assert run_visit(str(ir_visit_for_scratch), out, []).exit_code == 0
+    assert run_visit(str(visit), out, []).exit_code == 0
     assert not list(out.glob(".*.part")) and not scratch.exists()
     assert keep.read_text() == "mine"
 
-
-@pytest.fixture
-def ir_visit_for_scratch(tmp_path: Path) -> Path:
-    visit = tmp_path / "visit"
-    visit.mkdir()
-    for i in range(2):
-        write_exposure(visit / f"ib6o21a{i}q_flt.fits", rootname=f"ib6o21a{i}q")
-    return visit
