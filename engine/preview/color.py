@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.preview.images import DrizzleImage, pivot_wavelength
-from engine.preview.stretch import StretchSettings, display_levels, stretch_to_unit, to_uint8
+from engine.preview.stretch import (StretchSettings, display_levels, linear_unit, stretch_to_unit,
+                                    to_uint8)
 
 __all__ = ["order_by_wavelength", "color_composite"]
 
@@ -67,7 +68,7 @@ def color_composite(images: list[DrizzleImage], settings: StretchSettings, *,
     for i in order:
         img = images[i]
         lo, hi = display_levels(img.sci, img.valid, settings)
-        planes.append(_linear_unit(img.sci, img.valid, lo, hi))
+        planes.append(linear_unit(img.sci, img.valid, lo, hi))
     if len(planes) == 2:
         green = np.add(planes[0], planes[1], dtype=np.float32)
         green *= np.float32(0.5)
@@ -79,12 +80,3 @@ def color_composite(images: list[DrizzleImage], settings: StretchSettings, *,
         rgb[..., k] = to_uint8(stretch_to_unit(plane, plane > 0, unit_settings, levels=(0.0, 1.0)))
     return rgb
 
-
-def _linear_unit(sci: np.ndarray, valid: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """float32 ``(sci - lo) / (hi - lo)`` clipped to [0, 1]; NaN → ``lo``; invalid pixels 0."""
-    plane = np.nan_to_num(np.asarray(sci, dtype=np.float32), nan=lo)
-    plane -= np.float32(lo)
-    plane /= np.float32(hi - lo)
-    np.clip(plane, 0.0, 1.0, out=plane)
-    plane[~valid] = 0.0
-    return plane

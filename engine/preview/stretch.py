@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.visualization import AsinhStretch, AsymmetricPercentileInterval
 
-__all__ = ["StretchSettings", "display_levels", "stretch_to_unit", "to_uint8"]
+__all__ = ["StretchSettings", "display_levels", "linear_unit", "stretch_to_unit", "to_uint8"]
 
 #: Largest number of pixels the percentiles are computed from (a regular subsample beyond).
 _MAX_SAMPLES = 1_000_000
@@ -99,14 +99,27 @@ def stretch_to_unit(sci: np.ndarray, valid: np.ndarray, settings: StretchSetting
     out = np.empty(sci.shape, np.float32)
     for start in range(0, sci.shape[0], _BLOCK_ROWS):     # row blocks: float32 temporaries stay small
         rows = slice(start, start + _BLOCK_ROWS)
-        block = np.nan_to_num(np.asarray(sci[rows], dtype=np.float32), nan=lo)
-        block -= np.float32(lo)
-        block /= np.float32(hi - lo)
-        np.clip(block, 0.0, 1.0, out=block)
+        block = linear_unit(sci[rows], valid[rows], lo, hi)
         stretch(block, clip=True, out=block)
         block[~valid[rows]] = 0.0
         out[rows] = block
     return np.flipud(out)
+
+
+def linear_unit(sci: np.ndarray, valid: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """float32 ``(sci - lo) / (hi - lo)`` clipped to [0, 1]; NaN → ``lo``; invalid pixels 0.
+
+    Examples
+    --------
+    >>> linear_unit(np.array([0.0, 5.0, 20.0, np.nan]), np.array([1, 1, 1, 0], bool), 0, 10).tolist()
+    [0.0, 0.5, 1.0, 0.0]
+    """
+    plane = np.nan_to_num(np.asarray(sci, dtype=np.float32), nan=lo)
+    plane -= np.float32(lo)
+    plane /= np.float32(hi - lo)
+    np.clip(plane, 0.0, 1.0, out=plane)
+    plane[~valid] = 0.0
+    return plane
 
 
 def to_uint8(unit: np.ndarray) -> np.ndarray:

@@ -88,12 +88,14 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
                for fp in products)
     saturated = None
     if cfg.flag_saturation or cfg.detect_saturated:
+        wcs, shape = product_grid(total_path)
         saturated = {fp.filter_name: saturated_pixels(
             _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,
-            *product_grid(total_path)) for fp in products}
+            wcs, shape) for fp in products}
     exposures = {fp.filter_name: (len(fp.exposures), sum(e.exposure.exptime for e in fp.exposures))
                  for fp in products}
-    result = build_catalogs(partial(read_product, total_path, filter_name="total"), filters, cfg, saturated=saturated, exposures=exposures,
+    result = build_catalogs(partial(read_product, total_path, filter_name="total"), filters, cfg,
+                            saturated=saturated, exposures=exposures,
                             recipe_version=ctx.provenance.recipe_version)
     names = {fp.filter_name: fp.names() for fp in products} | {"total": total.names()}
     written: list[CatalogFile] = []
