@@ -4,35 +4,27 @@ Domain code only: no hydra, omegaconf or engine.core imports.
 """
 from __future__ import annotations
 
-from engine.align.catalog_cache import CachedReply, CatalogCache
-from engine.align.chip_wcs import TangentPlane, plane_for, read_chip_wcs, sci_extvers
-from engine.align.corrections import SkyCorrection, measure_correction
-from engine.align.exceptions import AlignmentError, CatalogUnavailableError
-from engine.align.fitting import GroupFit, MatchSettings, fit_groups
-from engine.align.headers import FitKeywords, apply_correction, wcsname_for, wcstype_for
-from engine.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
-from engine.align.providers import (CatalogProvider, FileCatalogProvider,
-                                    ServiceCatalogProvider, ServiceSettings)
-from engine.align.quality import QualitySettings, QualityVerdict, evaluate_fit
-from engine.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
-from engine.align.results import (DetectorAlignment, ExposureSolution, FitAttempt,
-                                  RelativeFit)
-from engine.align.solve import AlignmentSettings, align_detector
-from engine.align.sources import (ChipSources, ExposureSources, SourceFindingSettings,
-                                  find_chip_sources, find_exposure_sources)
-from engine.align.grism import (GrismAssignment, assign_grism_solution, update_grism,
-                                wcs_names)
-from engine.align.update import fit_keywords, mark_unaligned, update_exposure
+from engine.lazy import lazy_exports
 
-__all__ = [
-    "CachedReply", "CatalogCache", "TangentPlane", "plane_for", "read_chip_wcs", "sci_extvers",
-    "SkyCorrection", "measure_correction", "AlignmentError", "CatalogUnavailableError",
-    "GroupFit", "MatchSettings", "fit_groups", "FitKeywords", "apply_correction", "wcsname_for",
-    "wcstype_for", "HeaderletInfo", "headerlet_name", "make_headerlet", "CatalogProvider",
-    "FileCatalogProvider", "ServiceCatalogProvider", "ServiceSettings", "QualitySettings",
-    "QualityVerdict", "evaluate_fit", "CatalogRequest", "ReferenceCatalog", "decimal_year",
-    "DetectorAlignment", "ExposureSolution", "FitAttempt", "RelativeFit", "AlignmentSettings",
-    "align_detector", "ChipSources", "ExposureSources", "SourceFindingSettings",
-    "find_chip_sources", "find_exposure_sources", "GrismAssignment", "assign_grism_solution",
-    "mark_unaligned", "update_exposure", "update_grism", "wcs_names", "fit_keywords",
-]
+# submodule -> public names; a submodule is imported when one of its names is first read
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "catalog_cache": ["CachedReply", "CatalogCache"],
+    "chip_wcs": ["TangentPlane", "plane_for", "read_chip_wcs", "read_exposure_wcs", "sci_extvers"],
+    "corrections": ["SkyCorrection", "measure_correction"],
+    "exceptions": ["AlignmentError", "CatalogUnavailableError"],
+    "fitting": ["GroupFit", "MatchSettings", "fit_groups"],
+    "headers": ["FitKeywords", "apply_correction", "wcsname_for", "wcstype_for"],
+    "headerlets": ["HeaderletInfo", "headerlet_name", "make_headerlet"],
+    "providers": ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",
+                  "ServiceSettings", "make_providers"],
+    "quality": ["QualitySettings", "QualityVerdict", "evaluate_fit"],
+    "refcat": ["CatalogRequest", "ReferenceCatalog", "decimal_year"],
+    "results": ["DetectorAlignment", "ExposureSolution", "FitAttempt", "RelativeFit", "ALIGNED",
+                "RELATIVE_ONLY", "FAILED"],
+    "solve": ["AlignmentSettings", "align_detector"],
+    "sources": ["ChipSources", "ExposureSources", "SourceFindingSettings", "find_chip_sources",
+                "find_exposure_sources"],
+    "grism": ["GrismAssignment", "assign_grism_solution", "read_wcs_names", "update_grism",
+              "wcs_names"],
+    "update": ["fit_keywords", "mark_unaligned", "update_exposure"],
+})

@@ -32,8 +32,8 @@ from engine.align.headers import (FitKeywords, apply_correction, mark_outcome, p
 from engine.align.results import DetectorAlignment
 from engine.align.solve import nearest_in_time
 
-__all__ = ["PREFERRED_NAMES", "GrismAssignment", "wcs_names", "choose_common_name",
-           "assign_grism_solution", "update_grism"]
+__all__ = ["PREFERRED_NAMES", "GrismAssignment", "wcs_names", "read_wcs_names",
+           "choose_common_name", "assign_grism_solution", "update_grism"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ def wcs_names(hdul: fits.HDUList) -> dict[str, str]:
             if key.strip() and name.strip():
                 names.setdefault(name.strip(), key)
     return names
+
+
+def read_wcs_names(path: Path) -> dict[str, str]:
+    """:func:`wcs_names` of the file at ``path``."""
+    with fits.open(path, mode="readonly") as hdul:
+        return wcs_names(hdul)
 
 
 def choose_common_name(grism: dict[str, str], priors: set[str],

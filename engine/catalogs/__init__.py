@@ -6,21 +6,13 @@ catalogues of a detector share source IDs.
 """
 from __future__ import annotations
 
-from engine.catalogs.ecsv import FILL_VALUE, write_catalog
-from engine.catalogs.image import ProductImage, product_grid, read_product
-from engine.catalogs.params import CatalogParameters
-from engine.catalogs.pipeline import CatalogFile, DetectorCatalogs, ProductCatalogs, build_catalogs
-from engine.catalogs.saturation import saturated_pixels
+from engine.lazy import lazy_exports
 
-__all__ = [
-                                      "FILL_VALUE",
-                                      "CatalogFile",
-                                      "CatalogParameters",
-                                      "DetectorCatalogs",
-                                      "ProductCatalogs",
-                                      "ProductImage",
-                                      "build_catalogs",
-                                      "product_grid", "read_product",
-                                      "saturated_pixels",
-                                      "write_catalog",
-]
+# submodule -> public names; a submodule is imported when one of its names is first read
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "ecsv": ["FILL_VALUE", "write_catalog"],
+    "image": ["ProductImage", "product_grid", "read_product"],
+    "params": ["CatalogParameters"],
+    "pipeline": ["CatalogFile", "DetectorCatalogs", "ProductCatalogs", "build_catalogs"],
+    "saturation": ["saturated_pixels"],
+})

@@ -9,7 +9,11 @@ import numpy as np
 
 from engine.parallel import run_beside, run_tasks
 
-__all__ = ["product_bytes", "run_beside", "run_tasks", "save_array", "workers_within"]
+__all__ = ["PARALLEL_MIN_PIXELS", "product_bytes", "run_beside", "run_tasks", "save_array",
+           "workers_within"]
+
+#: Below this many input pixels a product is processed in one process (start-up dominates).
+PARALLEL_MIN_PIXELS = 3_000_000
 
 
 def save_array(path: Path, array: np.ndarray) -> Path:

@@ -13,7 +13,7 @@ from engine.mosaic.combine import SingleDrizzle, combine_singles
 from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
 from engine.mosaic.footprints import FootprintMasks
 from engine.mosaic.grid import OutputGrid
-from engine.mosaic.parallel import run_tasks, save_array
+from engine.mosaic.parallel import PARALLEL_MIN_PIXELS, run_tasks, save_array
 from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
 from engine.mosaic.pixmaps import PixmapCache
 from engine.mosaic.sky import solve_sky
@@ -24,10 +24,6 @@ __all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_foot
            "footprint_masks"]
 
 log = logging.getLogger(__name__)
-
-#: Below this many input pixels a product is processed in one process (start-up dominates).
-PARALLEL_MIN_PIXELS = 3_000_000
-
 
 @dataclass
 class ProductDrizzle:

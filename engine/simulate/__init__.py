@@ -32,10 +32,13 @@ Conventions the pipeline can rely on:
 """
 from __future__ import annotations
 
-from engine.simulate.detectors import DETECTORS, DetectorSpec, get_detector
-from engine.simulate.plan import EXTRAS
-from engine.simulate.truth import ExposureTruth, VisitTruth, load_truth
-from engine.simulate.visit import SimulatedVisit, simulate_visit
+from engine.lazy import lazy_exports
 
-__all__ = ["simulate_visit", "SimulatedVisit", "VisitTruth", "ExposureTruth", "load_truth",
-           "DETECTORS", "DetectorSpec", "get_detector", "EXTRAS"]
+# submodule -> public names; a submodule is imported when one of its names is first read
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "detectors": ["DETECTORS", "DetectorSpec", "get_detector"],
+    "plan": ["EXTRAS"],
+    "scoring": ["score_alignment", "score_point_catalog"],
+    "truth": ["TRUTH_DIR", "ExposureTruth", "VisitTruth", "load_truth"],
+    "visit": ["SimulatedVisit", "simulate_visit"],
+})

@@ -5,9 +5,9 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from engine import mosaic
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
-from engine.mosaic import exposure_sky_cells, read_exposure_chips, write_skycell
 from engine.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,13 @@ def add_skycells(ctx: VisitContext, cfg: AddSkycellsConfig) -> None:
     found: dict[str, list[str]] = {}
     for i, member in enumerate(members, start=1):
         root = member.exposure.rootname
-        exposure = read_exposure_chips(copies[root], root)
+        exposure = mosaic.read_exposure_chips(copies[root], root)
         if not str(exposure.chips[0].header.get("WCSNAME", "")).strip():
             log.info("%d/%d %s: no WCSNAME, no SKYCELL", i, len(members), root)
             continue
-        cells = exposure_sky_cells(exposure, step_arcsec=cfg.step_arcsec)
-        ctx.save_product(member.input_copy, partial(write_skycell, copies[root], cells=cells))
+        cells = mosaic.exposure_sky_cells(exposure, step_arcsec=cfg.step_arcsec)
+        ctx.save_product(member.input_copy,
+                         partial(mosaic.write_skycell, copies[root], cells=cells))
         found[root] = cells
         log.info("%d/%d %s: SKYCELL %s", i, len(members), root, "; ".join(cells))
     ctx.write("skycells", found)

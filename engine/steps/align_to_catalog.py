@@ -6,11 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.align import (AlignmentSettings, CatalogCache, CatalogProvider, MatchSettings,
-                          QualitySettings, ServiceSettings, align_detector)
-from engine.align.chip_wcs import read_exposure_wcs
-from engine.align.providers import make_providers
-from engine.align.results import ALIGNED
+from engine import align
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 
@@ -90,34 +86,35 @@ class AlignToCatalogConfig:
     its RMS is within max_fit_rms_mas."""
 
 
-def settings_from(cfg: AlignToCatalogConfig) -> AlignmentSettings:
+def settings_from(cfg: AlignToCatalogConfig) -> align.AlignmentSettings:
     """The domain settings of a step config."""
     match = dict(separation_px=cfg.separation_px, tolerance_px=cfg.tolerance_px,
                  use_2dhist=cfg.use_2dhist)
-    return AlignmentSettings(  # field by field: the step config names carry units
+    return align.AlignmentSettings(  # field by field: the step config names carry units
         catalogs=tuple(cfg.catalogs), methods=tuple(cfg.fit_methods),
         fit_geometries=tuple(cfg.fit_geometries),
         relative_geometries=tuple(cfg.relative_geometries), min_matches=dict(cfg.min_matches),
-        relative_match=MatchSettings(cfg.relative_search_radius_px, **match),
-        catalog_match=MatchSettings(cfg.search_radius_px, **match),
+        relative_match=align.MatchSettings(cfg.relative_search_radius_px, **match),
+        catalog_match=align.MatchSettings(cfg.search_radius_px, **match),
         n_clip=cfg.n_clip_iterations, clip_sigma=cfg.clip_sigma,
         max_relative_rotation_deg=cfg.max_relative_rotation_deg,
         keep_relative_fit=cfg.keep_relative_fit,
-        quality=QualitySettings(cfg.min_fit_matches, cfg.good_fit_rms_mas, cfg.max_fit_rms_mas,
-                                cfg.min_mag_correlation, tuple(cfg.accepted_quality_codes)))
+        quality=align.QualitySettings(cfg.min_fit_matches, cfg.good_fit_rms_mas,
+                                      cfg.max_fit_rms_mas, cfg.min_mag_correlation,
+                                      tuple(cfg.accepted_quality_codes)))
 
 
-def providers_from(cfg: AlignToCatalogConfig) -> list[CatalogProvider]:
+def providers_from(cfg: AlignToCatalogConfig) -> list[align.CatalogProvider]:
     """Catalogue providers in the configured order (unconfigured ones are left out)."""
     cache_dir = cfg.catalog_cache_dir if cfg.catalog_cache_dir is not None else str(
         Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "hapsvm" / "catalogs")
-    return make_providers(
+    return align.make_providers(
         list(cfg.providers), catalog_file=Path(cfg.catalog_file) if cfg.catalog_file else None,
         catalog_name=cfg.catalog_file_name,
         service_url=cfg.catalog_url or os.environ.get("ASTROMETRIC_CATALOG_URL", ""),
-        cache=CatalogCache(Path(cache_dir)) if cache_dir else None,
-        service=ServiceSettings(cfg.catalog_timeout_s, cfg.catalog_retries,
-                                cfg.catalog_retry_wait_s, cfg.max_catalog_reply_bytes))
+        cache=align.CatalogCache(Path(cache_dir)) if cache_dir else None,
+        service=align.ServiceSettings(cfg.catalog_timeout_s, cfg.catalog_retries,
+                                      cfg.catalog_retry_wait_s, cfg.max_catalog_reply_bytes))
 
 
 @register_step("align_to_catalog", config=AlignToCatalogConfig,
@@ -131,15 +128,15 @@ def align_to_catalog(ctx: VisitContext, cfg: AlignToCatalogConfig) -> None:
     copies = ctx.read("input_copies")
     wcs, priors = {}, {}
     for exp in sources:
-        priors[exp.rootname], chips = read_exposure_wcs(copies[exp.rootname])
+        priors[exp.rootname], chips = align.read_exposure_wcs(copies[exp.rootname])
         wcs.update({(exp.rootname, ver): w for ver, w in chips.items()})
     providers = providers_from(cfg)
     if not providers:
         log.warning("%s: no reference catalogue configured (align_to_catalog.catalog_file or "
                     "catalog_url / ASTROMETRIC_CATALOG_URL)", ctx.unit)
-    result = align_detector(sources, wcs, providers, settings_from(cfg), detector=ctx.unit,
-                            priors=priors)
-    if result.status == ALIGNED:
+    result = align.align_detector(sources, wcs, providers, settings_from(cfg),
+                                  detector=ctx.unit, priors=priors)
+    if result.status == align.ALIGNED:
         log.info("%s: %s %s/%s, %d matches, rms %.1f mas, quality %d", ctx.unit, result.catalog,
                  result.method, result.fit_geometry, result.n_matches, result.fit_rms_mas,
                  result.quality_code)

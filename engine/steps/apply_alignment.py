@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from engine.align import DetectorAlignment, mark_unaligned, update_exposure
+from engine import align, visit
 from engine.core import VisitContext, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
-from engine.visit.product_tree import ExposureProduct
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +23,16 @@ class ApplyAlignmentConfig:
     """Write ``B<filter>_<ipppssoo>_hlet.fits`` beside each aligned copy."""
 
 
-def _update(src: Path, ep: ExposureProduct, alignment: DetectorAlignment,
+def _update(src: Path, ep: visit.ExposureProduct, alignment: align.DetectorAlignment,
             reference: str) -> tuple[Callable[[Path], None], list[bytes]]:
     """A writer for ``save_product`` that keeps the headerlet bytes it produced."""
     out: list[bytes] = []
 
     def write(tmp: Path) -> None:
         shutil.copyfile(src, tmp)
-        out.append(update_exposure(tmp, alignment.exposures[ep.exposure.rootname], alignment,
-                                   copy_name=ep.input_copy, reference_name=reference))
+        out.append(align.update_exposure(tmp, alignment.exposures[ep.exposure.rootname],
+                                         alignment, copy_name=ep.input_copy,
+                                         reference_name=reference))
 
     return write, out
 
@@ -41,7 +41,7 @@ def _mark(src: Path, reason: str) -> Callable[[Path], None]:
     """A writer for ``save_product``: the copy with ``SVMALIGN = 'FAILED: <reason>'``."""
     def write(tmp: Path) -> None:
         shutil.copyfile(src, tmp)
-        mark_unaligned(tmp, reason)
+        align.mark_unaligned(tmp, reason)
     return write
 
 
@@ -51,7 +51,7 @@ def _mark(src: Path, reason: str) -> Callable[[Path], None]:
 def apply_alignment(ctx: VisitContext, cfg: ApplyAlignmentConfig) -> None:
     """Give each aligned copy its new WCS (old one archived) or record why it kept its WCS."""
     total = total_for(ctx)
-    alignment: DetectorAlignment = ctx.read("alignment")
+    alignment: align.DetectorAlignment = ctx.read("alignment")
     copies = ctx.read("input_copies")
     direct = [e for f in total.filters for e in f.exposures] + total.ramp_exposures
     if not direct:

@@ -5,10 +5,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import visit
 from engine.core import VisitContext, register_step
 from engine.progress import progress
-from engine.visit import copy_and_rename
-from engine.visit.product_tree import TotalProduct
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +17,7 @@ class CopyInputsConfig:
     """Copying has no parameters."""
 
 
-def total_for(ctx: VisitContext) -> TotalProduct:
+def total_for(ctx: VisitContext) -> visit.TotalProduct:
     """The total product of the detector the current step runs for."""
     for total in ctx.read("product_tree").totals:
         if total.detector_key == ctx.unit.split("/")[0]:
@@ -37,7 +36,8 @@ def copy_inputs(ctx: VisitContext, cfg: CopyInputsConfig) -> None:
                                     unit="file"), start=1):
         src = ep.exposure.path
         path = ctx.save_product(
-            ep.input_copy, lambda tmp, s=src, n=ep.input_copy: copy_and_rename(s, tmp, svm_name=n))
+            ep.input_copy,
+            lambda tmp, s=src, n=ep.input_copy: visit.copy_and_rename(s, tmp, svm_name=n))
         copies[ep.exposure.rootname] = path
         log.info("%d/%d %s → %s (%s)", i, len(products), src.name, ep.input_copy, ep.kind)
     ctx.write("input_copies", copies)

@@ -4,10 +4,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from engine import mosaic
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
-from engine.mosaic import (PixmapCache, build_output_grid, chip_outline_sky, ensure_pixmap,
-                           read_exposure_chips, run_tasks)
 from engine.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
@@ -39,17 +38,18 @@ def define_output_grid(ctx: VisitContext, cfg: DefineOutputGridConfig) -> None:
     members = [e for f in total.filters for e in f.exposures]
     if cfg.include_ramp:
         members += total.ramp_exposures
-    exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
+    exposures = [mosaic.read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
                  for e in members]
     chips = [c for e in exposures for c in e.chips]
     scale = cfg.pixel_scale_arcsec or chips[0].pixel_scale_arcsec
-    grid = build_output_grid([chip_outline_sky(c.wcs, c.shape) for c in chips],
-                             pixel_scale_arcsec=scale, rotation_deg=cfg.rotation_deg)
-    cache = PixmapCache(ctx.output_dir / f".pixmaps_{ctx.unit}", grid)
+    grid = mosaic.build_output_grid([mosaic.chip_outline_sky(c.wcs, c.shape) for c in chips],
+                                    pixel_scale_arcsec=scale, rotation_deg=cfg.rotation_deg)
+    cache = mosaic.PixmapCache(ctx.output_dir / f".pixmaps_{ctx.unit}", grid)
     drizzled = [c for e in exposures for c in e.chips
                 if e.rootname in {m.exposure.rootname for f in total.filters
                                   for m in f.exposures}]
-    run_tasks(ensure_pixmap, [(cache, c) for c in drizzled], max_workers=cfg.max_workers)
+    mosaic.run_tasks(mosaic.ensure_pixmap, [(cache, c) for c in drizzled],
+                     max_workers=cfg.max_workers)
     log.info("%s: %d x %d pixels at %.5f arcsec, centre (%.6f, %.6f) deg, %d chips of %d "
              "exposures", ctx.unit, grid.shape[1], grid.shape[0], scale, grid.crval[0],
              grid.crval[1], len(chips), len(exposures))

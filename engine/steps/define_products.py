@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from engine import visit
 from engine.core import VisitContext, WorkUnit, constrained, register_step
-from engine.visit import build_product_tree
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class DefineProductsConfig:
                provides=("product_tree", "work_units"), planning=True)
 def define_products(ctx: VisitContext, cfg: DefineProductsConfig) -> None:
     """Build detector → filter → exposure products with every SVM name (spec §3, §4)."""
-    tree = build_product_tree(ctx.read("kept_exposures"), nexp_bins=cfg.nexp_bins)
+    tree = visit.build_product_tree(ctx.read("kept_exposures"), nexp_bins=cfg.nexp_bins)
     units = []
     for total in tree.totals:
         instrument = total.instrument.lower()

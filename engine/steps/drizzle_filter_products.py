@@ -8,18 +8,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from engine import mosaic, visit
 from engine.core import VisitContext, constrained, register_step
 from engine.core.context import SCRATCH_SUFFIX
-from engine.mosaic import (ChipJob, DrizzleOutcome, ProductSpec, ProductTask, build_product,
-                           drizzle_product, footprint_masks, footprint_statistics,
-                           read_exposure_chips, read_rules, run_tasks, write_cr_flags,
-                           write_product_file)
-from engine.mosaic.parallel import product_bytes, workers_within
-from engine.mosaic.pipeline import PARALLEL_MIN_PIXELS
+from engine.mosaic.parallel import PARALLEL_MIN_PIXELS, product_bytes, workers_within
 from engine.paths import project_paths
 from engine.steps._drizzle_config import (CosmicRayConfig, ExposureDrizzleConfig,
                                           FinalDrizzleConfig, SkySubtractionConfig, nested)
-from engine.visit.product_tree import FilterProduct, TotalProduct
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +37,7 @@ class DrizzleFilterProductsConfig(FinalDrizzleConfig):
     """Memory budget, GiB: fewer processes run at once when their arrays would not fit."""
 
 
-def filter_for(ctx: VisitContext) -> tuple[TotalProduct, FilterProduct]:
+def filter_for(ctx: VisitContext) -> tuple[visit.TotalProduct, visit.FilterProduct]:
     """The total and filter product of the current filter unit."""
     for total in ctx.read("product_tree").totals:
         for fp in total.filters:
@@ -58,32 +53,35 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
     """Sky, CR rejection and final drizzle of the filter; CR flags into the copies; exposures."""
     _, fp = filter_for(ctx)
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
-    exposures = [read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
+    exposures = [mosaic.read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
                  for e in fp.exposures]
     rules_dir = project_paths().conf / "header_rules"
     with tempfile.TemporaryDirectory(prefix=".drizzle_", suffix=SCRATCH_SUFFIX,
                                      dir=ctx.output_dir) as tmp:
         work = Path(tmp)
-        result = drizzle_product(exposures, cache.grid, cache, sky=cfg.sky.params(),
-                                 cr=cfg.cosmic_rays.params(), final=cfg.drizzle_params(),
-                                 workdir=work, max_workers=cfg.max_workers,
-                                 max_memory_gib=cfg.max_memory_gib)
+        result = mosaic.drizzle_product(exposures, cache.grid, cache, sky=cfg.sky.params(),
+                                        cr=cfg.cosmic_rays.params(), final=cfg.drizzle_params(),
+                                        workdir=work, max_workers=cfg.max_workers,
+                                        max_memory_gib=cfg.max_memory_gib)
         for member in fp.exposures:
             root = member.exposure.rootname
             masks = {ext: p for (r, ext), p in result.cr_masks.items() if r == root}
             if masks:
                 ctx.save_product(member.input_copy, partial(
-                    write_cr_flags, copies[root], masks=masks, crbit=cfg.cosmic_rays.crbit,
-                    resetbits=cfg.cosmic_rays.resetbits))
-        stats = footprint_statistics(footprint_masks(exposures, cache), result.arrays.wht)
-        spec = ProductSpec(filename=fp.drizzle, level="filter",
-                           rules=read_rules(rules_dir / f"{cfg.header_rules}.rules"),
-                           drizzle=cfg.drizzle_params(), trailer=fp.names()["trailer"],
-                           exposure_names={e.exposure.rootname: e.base for e in fp.exposures},
-                           sky_rates=result.sky_rates, footprint_stats=stats)
-        hdul = build_product(result.arrays, cache.grid, exposures, spec)
+                    mosaic.write_cr_flags, copies[root], masks=masks,
+                    crbit=cfg.cosmic_rays.crbit, resetbits=cfg.cosmic_rays.resetbits))
+        stats = mosaic.footprint_statistics(mosaic.footprint_masks(exposures, cache),
+                                            result.arrays.wht)
+        spec = mosaic.ProductSpec(
+            filename=fp.drizzle, level="filter",
+            rules=mosaic.read_rules(rules_dir / f"{cfg.header_rules}.rules"),
+            drizzle=cfg.drizzle_params(), trailer=fp.names()["trailer"],
+            exposure_names={e.exposure.rootname: e.base for e in fp.exposures},
+            sky_rates=result.sky_rates, footprint_stats=stats)
+        hdul = mosaic.build_product(result.arrays, cache.grid, exposures, spec)
         path = ctx.save_product(fp.drizzle, hdul.writeto)
-        outcome = DrizzleOutcome(path, [], result.cr_pixels, result.sky_rates, result.timings)
+        outcome = mosaic.DrizzleOutcome(path, [], result.cr_pixels, result.sky_rates,
+                                        result.timings)
         del hdul, result                     # free the filter arrays before the exposures
         log.info("%s: %d exposures, %d CR pixels flagged, sky %s e-/s, NPIXFRAC %.3f, "
                  "MEANEXPT %.1f s; %.1f s (kernel %.1f s, blot %.1f s)", fp.drizzle,
@@ -96,27 +94,29 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
         outcome.timings | {"exposure_products_kernel": kernel})))
 
 
-def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig, fp: FilterProduct,
-                       work: Path, rules_dir: Path) -> tuple[list[Path], float]:
+def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig,
+                       fp: visit.FilterProduct, work: Path, rules_dir: Path
+                       ) -> tuple[list[Path], float]:
     """Drizzle each member alone (``exposure`` settings), as many at once as memory allows;
     return the files and the kernel seconds."""
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
-    single = read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
+    single = mosaic.read_rules(rules_dir / f"{cfg.header_rules}_single.rules")
     tasks = []
     for member in fp.exposures:
-        exp = read_exposure_chips(copies[member.exposure.rootname], member.exposure.rootname)
-        jobs = tuple(ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
-        spec = ProductSpec(filename=member.drizzle, level="exposure", rules=single,
-                           drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
-                           exposure_names={exp.rootname: member.base})
-        tasks.append(ProductTask(jobs, (exp,), cache.grid, cache, spec.drizzle, spec,
-                                 work / member.drizzle))
+        root = member.exposure.rootname
+        exp = mosaic.read_exposure_chips(copies[root], root)
+        jobs = tuple(mosaic.ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
+        spec = mosaic.ProductSpec(filename=member.drizzle, level="exposure", rules=single,
+                                  drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
+                                  exposure_names={exp.rootname: member.base})
+        tasks.append(mosaic.ProductTask(jobs, (exp,), cache.grid, cache, spec.drizzle, spec,
+                                        work / member.drizzle))
     pixels = sum(c.shape[0] * c.shape[1] for t in tasks for c in t.exposures[0].chips)
     task_bytes = product_bytes(cache.grid.shape, max(c.shape[0] * c.shape[1]
                                                      for t in tasks for c in t.exposures[0].chips))
     workers = 1 if pixels < PARALLEL_MIN_PIXELS else workers_within(
         cfg.max_workers, len(tasks), task_bytes, cfg.max_memory_gib * 2**30)
-    kernel = run_tasks(write_product_file, tasks, max_workers=workers)
+    kernel = mosaic.run_tasks(mosaic.write_product_file, tasks, max_workers=workers)
     written = [ctx.save_product(t.spec.filename, partial(os.replace, t.out_path)) for t in tasks]
     log.info("%s: %d exposure products, %d at a time (kernel %.1f s)", fp.filter_name,
              len(written), workers, sum(kernel))

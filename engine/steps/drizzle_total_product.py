@@ -6,12 +6,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import mosaic
 from engine.core import VisitContext, constrained, register_step
 from engine.core.context import SCRATCH_SUFFIX
 from engine.errors import NoWorkFound
-from engine.mosaic import (CosmicRayParams, DrizzleOutcome, ProductSpec, build_product,
-                           drizzle_product, footprint_masks, footprint_statistics,
-                           read_exposure_chips, read_rules)
+from engine.mosaic.params import CosmicRayParams
 from engine.paths import project_paths
 from engine.steps._drizzle_config import FinalDrizzleConfig, SkySubtractionConfig, nested
 from engine.steps.copy_inputs import total_for
@@ -51,30 +50,32 @@ def drizzle_total_product(ctx: VisitContext, cfg: DrizzleTotalProductConfig) -> 
     members = [e for f in total.filters for e in f.exposures]
     multi = [e for f in total.filters if len(f.exposures) > 1 for e in f.exposures]
     used = multi or members
-    exposures = {e.exposure.rootname: read_exposure_chips(copies[e.exposure.rootname],
-                                                          e.exposure.rootname) for e in members}
+    exposures = {e.exposure.rootname: mosaic.read_exposure_chips(copies[e.exposure.rootname],
+                                                                 e.exposure.rootname)
+                 for e in members}
     inputs = [exposures[e.exposure.rootname] for e in used]
     cr = CosmicRayParams(enabled=False, static_mask=cfg.static_mask, static_sig=cfg.static_sig,
                          resetbits=0)
     with tempfile.TemporaryDirectory(prefix=".drizzle_", suffix=SCRATCH_SUFFIX,
                                      dir=ctx.output_dir) as tmp:
-        result = drizzle_product(inputs, cache.grid, cache, sky=cfg.sky.params(), cr=cr,
-                                 final=cfg.drizzle_params(), workdir=Path(tmp),
-                                 max_workers=cfg.max_workers,
-                                 max_memory_gib=cfg.max_memory_gib)
-    stats = footprint_statistics(footprint_masks(list(exposures.values()), cache),
-                                 result.arrays.wht)
-    spec = ProductSpec(filename=total.drizzle, level="total",
-                       rules=read_rules(project_paths().conf / "header_rules" /
-                                        f"{cfg.header_rules}.rules"),
-                       drizzle=cfg.drizzle_params(), trailer=total.names()["trailer"],
-                       exposure_names={e.exposure.rootname: e.base for e in members},
-                       sky_rates=result.sky_rates, footprint_stats=stats)
-    hdul = build_product(result.arrays, cache.grid, inputs, spec)
+        result = mosaic.drizzle_product(inputs, cache.grid, cache, sky=cfg.sky.params(), cr=cr,
+                                        final=cfg.drizzle_params(), workdir=Path(tmp),
+                                        max_workers=cfg.max_workers,
+                                        max_memory_gib=cfg.max_memory_gib)
+    stats = mosaic.footprint_statistics(mosaic.footprint_masks(list(exposures.values()), cache),
+                                        result.arrays.wht)
+    rules = project_paths().conf / "header_rules" / f"{cfg.header_rules}.rules"
+    spec = mosaic.ProductSpec(filename=total.drizzle, level="total",
+                              rules=mosaic.read_rules(rules),
+                              drizzle=cfg.drizzle_params(), trailer=total.names()["trailer"],
+                              exposure_names={e.exposure.rootname: e.base for e in members},
+                              sky_rates=result.sky_rates, footprint_stats=stats)
+    hdul = mosaic.build_product(result.arrays, cache.grid, inputs, spec)
     path = ctx.save_product(total.drizzle, lambda t: hdul.writeto(t))
     log.info("%s: %d of %d exposures, NPIXFRAC %.3f, MEANEXPT %.1f s; %.1f s (kernel %.1f s)",
              total.drizzle, len(inputs), len(members), stats["NPIXFRAC"], stats["MEANEXPT"],
              result.timings["total"], result.timings["kernel"])
     if not cfg.keep_pixel_maps:
         cache.clear()
-    ctx.write("total_drizzle", DrizzleOutcome(path, [], 0, result.sky_rates, result.timings))
+    ctx.write("total_drizzle",
+              mosaic.DrizzleOutcome(path, [], 0, result.sky_rates, result.timings))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from engine import visit
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import InputError, NoViableDataError
-from engine.visit import Decision, VettingRules, vet_exposure
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +37,22 @@ class FilterExposuresConfig:
                provides=("exposure_decisions", "kept_exposures"), planning=True)
 def filter_exposures(ctx: VisitContext, cfg: FilterExposuresConfig) -> None:
     """Apply the rules in order; record a decision and reason for every exposure."""
-    rules = VettingRules(reject_drizcorr=cfg.reject_drizcorr,
-                         reject_scan_types=cfg.reject_scan_types,
-                         calibration_targets=cfg.calibration_targets,
-                         min_exptime_s=cfg.min_exptime_s, warn_fgslock=cfg.warn_fgslock,
-                         grism_prefixes=cfg.grism_prefixes,
-                         blocked_prefixes=cfg.blocked_prefixes)
+    rules = visit.VettingRules(reject_drizcorr=cfg.reject_drizcorr,
+                               reject_scan_types=cfg.reject_scan_types,
+                               calibration_targets=cfg.calibration_targets,
+                               min_exptime_s=cfg.min_exptime_s, warn_fgslock=cfg.warn_fgslock,
+                               grism_prefixes=cfg.grism_prefixes,
+                               blocked_prefixes=cfg.blocked_prefixes)
     decisions = []
     for exp in ctx.read("exposures"):
-        decision = vet_exposure(exp, rules)
+        decision = visit.vet_exposure(exp, rules)
         decisions.append((exp, decision))
         if not decision.keep:
             log.info("%s (%s): rejected, %s", exp.rootname, exp.path.name, decision.reason)
         elif decision.warning:
             log.warning("%s: kept, %s", exp.rootname, decision.warning)
     for bad in ctx.read("unusable_inputs"):
-        decisions.append((bad, Decision(keep=False, reason=bad.reason, kind="rejected")))
+        decisions.append((bad, visit.Decision(keep=False, reason=bad.reason, kind="rejected")))
     kept = [e for e, d in decisions if d.keep]
     if not ctx.read("exposures"):
         raise InputError("no readable exposure in the input: " +

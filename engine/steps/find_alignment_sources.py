@@ -5,12 +5,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.align import ExposureSources, SourceFindingSettings, find_exposure_sources
+from engine import align, visit
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 from engine.parallel import run_tasks
 from engine.steps.copy_inputs import total_for
-from engine.visit import sort_exposures
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +50,9 @@ class FindAlignmentSourcesConfig:
     """Processes searching exposures at the same time."""
 
 
-def settings_from(cfg: FindAlignmentSourcesConfig) -> SourceFindingSettings:
+def settings_from(cfg: FindAlignmentSourcesConfig) -> align.SourceFindingSettings:
     """The domain settings of a step config."""
-    return SourceFindingSettings(
+    return align.SourceFindingSettings(
         box_size_px=cfg.box_size_px, filter_size_px=cfg.filter_size_px,
         bkg_estimator=cfg.bkg_estimator, nsigma=cfg.nsigma,
         threshold_factor=cfg.threshold_factor, kernel_fwhm_px=cfg.kernel_fwhm_px,
@@ -72,7 +71,8 @@ def find_alignment_sources(ctx: VisitContext, cfg: FindAlignmentSourcesConfig) -
     direct = [e for f in total.filters for e in f.exposures] + total.ramp_exposures
     if not direct:
         raise NoWorkFound(f"{total.detector_key} has no direct exposure to align")
-    order = {e.rootname: i for i, e in enumerate(sort_exposures([d.exposure for d in direct]))}
+    ordered = visit.sort_exposures([d.exposure for d in direct])
+    order = {e.rootname: i for i, e in enumerate(ordered)}
     direct.sort(key=lambda d: order[d.exposure.rootname])
     copies = ctx.read("input_copies")
     settings = settings_from(cfg)
@@ -94,10 +94,10 @@ class _SearchTask:
     rootname: str
     filter_name: str
     kind: str
-    settings: SourceFindingSettings
+    settings: align.SourceFindingSettings
 
 
-def _search(task: _SearchTask) -> ExposureSources:
-    return find_exposure_sources(task.path, rootname=task.rootname,
-                                 filter_name=task.filter_name, kind=task.kind,
-                                 settings=task.settings)
+def _search(task: _SearchTask) -> align.ExposureSources:
+    return align.find_exposure_sources(task.path, rootname=task.rootname,
+                                       filter_name=task.filter_name, kind=task.kind,
+                                       settings=task.settings)

@@ -5,21 +5,16 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from astropy.table import Table
-
-from engine.catalogs import (
-    CatalogFile,
-    CatalogParameters,
-    build_catalogs,
-    product_grid,
-    read_product,
-    saturated_pixels,
-    write_catalog,
-)
+from engine import catalogs
+from engine.catalogs.params import CatalogParameters
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +52,7 @@ class MakeCatalogsConfig(CatalogParameters):
 
 
 def _write(table: Table, tmp: Path) -> None:
-    write_catalog(table, tmp)
+    catalogs.write_catalog(table, tmp)
 
 
 def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
@@ -84,27 +79,28 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
     if not products:
         raise NoWorkFound(f"{total.detector_key} has no filter drizzle to measure")
     # read one filter product at a time, when its turn comes (memory: one full-size image)
-    filters = (read_product(ctx.product_path(fp.drizzle), filter_name=fp.filter_name)
+    filters = (catalogs.read_product(ctx.product_path(fp.drizzle), filter_name=fp.filter_name)
                for fp in products)
     saturated = None
     if cfg.flag_saturation or cfg.detect_saturated:
-        wcs, shape = product_grid(total_path)
-        saturated = {fp.filter_name: saturated_pixels(
+        wcs, shape = catalogs.product_grid(total_path)
+        saturated = {fp.filter_name: catalogs.saturated_pixels(
             _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,
             wcs, shape) for fp in products}
     exposures = {fp.filter_name: (len(fp.exposures), sum(e.exposure.exptime for e in fp.exposures))
                  for fp in products}
-    result = build_catalogs(partial(read_product, total_path, filter_name="total"), filters, cfg,
-                            saturated=saturated, exposures=exposures,
-                            recipe_version=ctx.provenance.recipe_version)
+    total_image = partial(catalogs.read_product, total_path, filter_name="total")
+    result = catalogs.build_catalogs(total_image, filters, cfg,
+                                     saturated=saturated, exposures=exposures,
+                                     recipe_version=ctx.provenance.recipe_version)
     names = {fp.filter_name: fp.names() for fp in products} | {"total": total.names()}
-    written: list[CatalogFile] = []
+    written: list[catalogs.CatalogFile] = []
     for cats in result.all():
         for kind in ("point", "segment"):
             table = getattr(cats, kind)
             name = names[cats.filter_name][f"{kind}_catalog"]
             path = ctx.save_product(name, partial(_write, table))
-            written.append(CatalogFile(cats.filter_name, kind, path, len(table)))
+            written.append(catalogs.CatalogFile(cats.filter_name, kind, path, len(table)))
             log.info("%s: %d sources", name, len(table))
     for note in result.notes:
         log.info("%s catalogues: %s", ctx.unit, note)

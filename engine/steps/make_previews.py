@@ -7,12 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import preview, visit
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
-from engine.preview import (PreviewSettings, StretchSettings, color_job, color_pixels,
-                            grey_pixels, preview_jobs, write_jpeg)
 from engine.steps.copy_inputs import total_for
-from engine.visit.product_tree import TotalProduct
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +39,7 @@ def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int
                max_side: int) -> None:
     """Save one JPEG (and its ``<stem>_jpg_recipe.yaml``)."""
     def write(tmp: Path) -> None:
-        write_jpeg(pixels, tmp, quality=quality, max_side=max_side)
+        preview.write_jpeg(pixels, tmp, quality=quality, max_side=max_side)
 
     ctx.save_product(name, write)
 
@@ -51,10 +49,10 @@ def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int
 def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
     """Write ``<product>.jpg`` and ``<product>_thumb.jpg`` for each drizzle product on disk."""
     total = total_for(ctx)
-    settings = PreviewSettings(
-        stretch=StretchSettings(cfg.lower_percentile, cfg.upper_percentile, cfg.asinh_a),
+    settings = preview.PreviewSettings(
+        stretch=preview.StretchSettings(cfg.lower_percentile, cfg.upper_percentile, cfg.asinh_a),
         quality=cfg.quality, thumbnail_px=cfg.thumbnail_px, max_preview_px=cfg.max_preview_px)
-    jobs = preview_jobs(total)
+    jobs = preview.preview_jobs(total)
     if not jobs:
         raise NoWorkFound(f"{total.detector_key} has no direct-image products")
     done = 0
@@ -64,7 +62,7 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
             log.info("%d/%d %s: not on disk, no preview", i, len(jobs), job.drizzle)
             continue
         try:
-            pixels = grey_pixels(drizzle, settings)
+            pixels = preview.grey_pixels(drizzle, settings)
         except (OSError, KeyError, ValueError) as err:
             log.warning("%d/%d %s: unreadable (%s), no preview", i, len(jobs), job.drizzle, err)
             continue
@@ -80,9 +78,10 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
         raise NoWorkFound(f"no drizzle product of {total.detector_key} is on disk")
 
 
-def _color_preview(ctx: VisitContext, total: TotalProduct, settings: PreviewSettings) -> int:
+def _color_preview(ctx: VisitContext, total: visit.TotalProduct,
+                   settings: preview.PreviewSettings) -> int:
     """Write the colour composite when every filter drizzle it names is on disk."""
-    job = color_job(total)
+    job = preview.color_job(total)
     if job is None:
         log.info("colour preview: fewer than 2 filters, none written")
         return 0
@@ -92,7 +91,7 @@ def _color_preview(ctx: VisitContext, total: TotalProduct, settings: PreviewSett
         log.info("colour preview %s: %s not on disk, none written", job.name, ", ".join(missing))
         return 0
     try:
-        pixels = color_pixels(paths, job.filters, settings)
+        pixels = preview.color_pixels(paths, job.filters, settings)
     except (OSError, KeyError, ValueError) as err:
         log.warning("colour preview %s: %s, none written", job.name, err)
         return 0

@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import visit
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import InputError
 from engine.progress import progress
-from engine.visit import ExposureInfo, UnusableInput, read_exposure, read_input
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,15 @@ def read_visit(ctx: VisitContext, cfg: ReadVisitConfig) -> None:
     An unreadable or invalid exposure is reported (exit code 2 at the end) and left out; the
     visit goes on with the others. Two files with one ROOTNAME are processed once.
     """
-    rows = read_input(ctx.read("input"), roots=[Path(r) for r in cfg.roots])
-    exposures: dict[str, ExposureInfo] = {}
-    unusable: list[UnusableInput] = []
+    rows = visit.read_input(ctx.read("input"), roots=[Path(r) for r in cfg.roots])
+    exposures: dict[str, visit.ExposureInfo] = {}
+    unusable: list[visit.UnusableInput] = []
     for row in progress(rows, desc="read headers", unit="file"):
         try:
-            exp = read_exposure(row)
+            exp = visit.read_exposure(row)
         except InputError as err:
             ctx.report_problem(err)
-            unusable.append(UnusableInput(row.path, f"unusable: {err.problem}"))
+            unusable.append(visit.UnusableInput(row.path, f"unusable: {err.problem}"))
             continue
         first = exposures.get(exp.rootname)
         if first is not None:
@@ -45,7 +45,7 @@ def read_visit(ctx: VisitContext, cfg: ReadVisitConfig) -> None:
                 (first, exp)
             exposures[exp.rootname] = keep
             reason = f"duplicate of {keep.path.name} (same ROOTNAME {exp.rootname})"
-            unusable.append(UnusableInput(drop.path, reason, exp.rootname))
+            unusable.append(visit.UnusableInput(drop.path, reason, exp.rootname))
             log.warning("%s: %s; not processed twice", drop.path, reason)
             continue
         exposures[exp.rootname] = exp
@@ -57,12 +57,12 @@ def read_visit(ctx: VisitContext, cfg: ReadVisitConfig) -> None:
     ctx.write("unusable_inputs", unusable)
 
 
-def _canonical(exp: ExposureInfo) -> bool:
+def _canonical(exp: visit.ExposureInfo) -> bool:
     """Whether the file carries the archive name ``<rootname>_fl?.fits``."""
     return exp.path.name.lower().startswith(exp.rootname)
 
 
-def _check_single_visit(exposures: list[ExposureInfo], source: str) -> None:
+def _check_single_visit(exposures: list[visit.ExposureInfo], source: str) -> None:
     """Refuse an input that mixes visits or instruments (a poller names one visit)."""
     visits: dict[tuple[str, int, str], list[str]] = {}
     for e in exposures:

@@ -6,10 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from astropy.io import fits
-
-from engine.align import (DetectorAlignment, assign_grism_solution, fit_keywords, update_grism,
-                          wcs_names)
+from engine import align
 from engine.core import VisitContext, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
@@ -27,11 +24,6 @@ class ReconcileGrismWcsConfig:
     """Apply the direct images' correction to the grism copies (false: leave them as copied)."""
 
 
-def _names(path: Path) -> dict[str, str]:
-    with fits.open(path, mode="readonly") as hdul:
-        return wcs_names(hdul)
-
-
 @register_step("reconcile_grism_wcs", config=ReconcileGrismWcsConfig,
                requires=("product_tree", "input_copies", "alignment"), provides=("grism_wcs",),
                scope="detector")
@@ -42,24 +34,24 @@ def reconcile_grism_wcs(ctx: VisitContext, cfg: ReconcileGrismWcsConfig) -> None
         raise NoWorkFound(f"{total.detector_key} has no grism/prism exposure")
     if not cfg.transfer_direct_solution:
         raise NoWorkFound("reconcile_grism_wcs.transfer_direct_solution is false")
-    alignment: DetectorAlignment = ctx.read("alignment")
+    alignment: align.DetectorAlignment = ctx.read("alignment")
     copies = ctx.read("input_copies")
     direct = {r: copies[r] for r in alignment.exposures}
-    direct_names = {r: {n: k for n, k in _names(p).items() if k != " "}
+    direct_names = {r: {n: k for n, k in align.read_wcs_names(p).items() if k != " "}
                     for r, p in direct.items()}
     names: dict[str, str] = {}
     n = len(total.grism_exposures)
     for i, ep in enumerate(total.grism_exposures, start=1):
         root = ep.exposure.rootname
         src: Path = copies[root]
-        offered = _names(src)
-        assignment = assign_grism_solution(root, ep.exposure.expstart, offered, alignment,
-                                           direct_names, direct)
+        offered = align.read_wcs_names(src)
+        assignment = align.assign_grism_solution(root, ep.exposure.expstart, offered,
+                                                 alignment, direct_names, direct)
 
         def write(tmp: Path, s: Path = src) -> None:
             shutil.copyfile(s, tmp)
-            names[root] = update_grism(tmp, assignment, alignment,
-                                       keywords=fit_keywords(alignment, assignment.source))
+            keywords = align.fit_keywords(alignment, assignment.source)
+            names[root] = align.update_grism(tmp, assignment, alignment, keywords=keywords)
 
         ctx.save_product(ep.input_copy, write)
         if assignment.correction is None:

@@ -6,10 +6,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import simulate
 from engine.core import VisitContext, register_step
 from engine.errors import NoWorkFound
-from engine.simulate.scoring import score_alignment, score_point_catalog
-from engine.simulate.truth import TRUTH_DIR, load_truth
 from engine.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
@@ -33,11 +32,11 @@ def score_against_truth(ctx: VisitContext, cfg: ScoreAgainstTruthConfig) -> None
     total = total_for(ctx)
     first = next(iter(total.all_exposures())).exposure.path
     visit_dir = Path(cfg.truth_dir) if cfg.truth_dir else first.parent
-    if not (visit_dir / TRUTH_DIR / "visit.json").is_file():
+    if not (visit_dir / simulate.TRUTH_DIR / "visit.json").is_file():
         raise NoWorkFound(f"no simulated truth in {visit_dir} (real data)")
-    truth = load_truth(visit_dir)
+    truth = simulate.load_truth(visit_dir)
     scores: dict[str, float] = {}
-    align = score_alignment(ctx.read("input_copies"), truth)
+    align = simulate.score_alignment(ctx.read("input_copies"), truth)
     scores["alignment_error_mas"] = align.worst_mas
     scores["alignment_median_error_mas"] = align.median_mas
     log.info("alignment vs truth: worst chip %.2f mas, median %.2f mas over %d chips",
@@ -47,8 +46,8 @@ def score_against_truth(ctx: VisitContext, cfg: ScoreAgainstTruthConfig) -> None
         cat, drz = ctx.product_path(names["point_catalog"]), ctx.product_path(names["drizzle"])
         if not (cat.is_file() and drz.is_file()):
             continue
-        score = score_point_catalog(cat, drz, truth, filter_name=f.filter_name,
-                                    match_radius_pix=cfg.match_radius_pix)
+        score = simulate.score_point_catalog(cat, drz, truth, filter_name=f.filter_name,
+                                             match_radius_pix=cfg.match_radius_pix)
         log.info("%s point catalog vs truth: completeness %.3f (%d stars S/N≥10), false %.3f "
                  "(%.3f among rows with Flags ≤ 5), position rms %.3f px, flux error %.2f %%",
                  f.filter_name, score.completeness, score.n_truth_stars, score.false_fraction,

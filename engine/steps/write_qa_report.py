@@ -6,11 +6,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import __version__
+from engine import __version__, visit
 from engine.core import VisitContext, constrained, register_step
-from engine.preview.report import (DecisionRow, ReportRequest, StepOutcome, gather_report,
-                                   render_report, report_name)
-from engine.visit import Decision, ExposureInfo, UnusableInput
+from engine.preview import report
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +26,13 @@ class WriteQaReportConfig:
     linked even though absent when the report is written."""
 
 
-def _decision_rows(decisions: list[tuple[ExposureInfo | UnusableInput, Decision]]
-                   ) -> list[DecisionRow]:
+def _decision_rows(
+        decisions: list[tuple[visit.ExposureInfo | visit.UnusableInput, visit.Decision]]
+) -> list[report.DecisionRow]:
     rows = []
     for e, d in decisions:
-        info = e if isinstance(e, ExposureInfo) else None
-        rows.append(DecisionRow(
+        info = e if isinstance(e, visit.ExposureInfo) else None
+        rows.append(report.DecisionRow(
             filename=e.path.name, rootname=e.rootname,
             filter_name=info.filter_name if info else "",
             exptime_s=info.exptime if info else float("nan"),
@@ -47,16 +46,17 @@ def write_qa_report(ctx: VisitContext, cfg: WriteQaReportConfig) -> None:
     """Write ``<instr>_<ppp>_<obset>_qa_report.html`` from the products on disk."""
     tree = ctx.read("product_tree")
     prov = ctx.provenance
-    steps = [StepOutcome(s.step, s.unit, s.status, s.seconds, s.message) for s in prov.steps]
-    request = ReportRequest(
+    steps = [report.StepOutcome(s.step, s.unit, s.status, s.seconds, s.message)
+             for s in prov.steps]
+    request = report.ReportRequest(
         tree=tree, out_dir=ctx.output_dir,
         decisions=_decision_rows(ctx.read("exposure_decisions")), steps=steps,
         created=time.strftime("%Y-%m-%d %H:%M:%S"), software=f"hapsvm {__version__}",
         input=prov.input, recipe=f"{prov.recipe} (version {prov.recipe_version})",
         pending_kinds=frozenset(cfg.pending_kinds))
-    data = gather_report(request)
-    html = render_report(data)
-    name = report_name(tree)
+    data = report.gather_report(request)
+    html = report.render_report(data)
+    name = report.report_name(tree)
 
     def write(path: Path) -> None:
         path.write_text(html, encoding="utf-8")

@@ -5,9 +5,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from engine import __version__
+from engine import __version__, visit
 from engine.core import VisitContext, register_step
-from engine.visit.product_tree import ProductTree
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +16,7 @@ class WriteTrailersConfig:
     """Trailers have no parameters."""
 
 
-def trailer_units(tree: ProductTree) -> list[tuple[str, str, list[str]]]:
+def trailer_units(tree: visit.ProductTree) -> list[tuple[str, str, list[str]]]:
     """(trailer file, product, units whose steps touched it) for every product of the tree.
 
     Units: '' (visit-level steps), the detector (``wfc3_ir``) and, for filter and exposure

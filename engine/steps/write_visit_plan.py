@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import visit
 from engine.core import VisitContext, register_step
-from engine.visit.plan_files import decisions_table, plan_file_names
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,8 @@ class WriteVisitPlanConfig:
 def write_visit_plan(ctx: VisitContext, cfg: WriteVisitPlanConfig) -> None:
     """Write ``<instr>_<ppp>_<obset>_exposures.ecsv`` and ``..._product_tree.json``."""
     tree = ctx.read("product_tree")
-    table_name, tree_name = plan_file_names(tree)
-    table = decisions_table(ctx.read("exposure_decisions"))
+    table_name, tree_name = visit.plan_file_names(tree)
+    table = visit.decisions_table(ctx.read("exposure_decisions"))
     path_table = ctx.save_product(
         table_name, lambda p: table.write(p, format="ascii.ecsv", overwrite=True))
     text = json.dumps(tree.as_dict(), indent=1)

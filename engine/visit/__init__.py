@@ -1,15 +1,16 @@
 """Visit intake: inputs, header facts, vetting, SVM names, product tree and renamed copies."""
 from __future__ import annotations
 
-from engine.visit.copying import chip_s_region, copy_and_rename
-from engine.visit.exposure import ExposureInfo, UnusableInput, read_exposure
-from engine.visit.inputs import InputRow, read_input
-from engine.visit.naming import VisitPrefix, derive_filter_name, manifest_name
-from engine.visit.product_tree import (ExposureProduct, FilterProduct, ProductTree, TotalProduct,
-                                       build_product_tree, nexp_bin, sort_exposures)
-from engine.visit.vetting import Decision, VettingRules, is_grism, is_ramp, vet_exposure
+from engine.lazy import lazy_exports
 
-__all__ = ["chip_s_region", "copy_and_rename", "ExposureInfo", "UnusableInput", "read_exposure", "InputRow",
-           "read_input", "VisitPrefix", "derive_filter_name", "manifest_name", "ExposureProduct",
-           "FilterProduct", "ProductTree", "TotalProduct", "build_product_tree", "nexp_bin",
-           "sort_exposures", "Decision", "VettingRules", "is_grism", "is_ramp", "vet_exposure"]
+# submodule -> public names; a submodule is imported when one of its names is first read
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "copying": ["chip_s_region", "copy_and_rename"],
+    "exposure": ["ExposureInfo", "UnusableInput", "read_exposure"],
+    "inputs": ["InputRow", "read_input"],
+    "naming": ["VisitPrefix", "derive_filter_name", "manifest_name"],
+    "product_tree": ["ExposureProduct", "FilterProduct", "ProductTree", "TotalProduct",
+                     "build_product_tree", "nexp_bin", "sort_exposures"],
+    "plan_files": ["decisions_table", "plan_file_names"],
+    "vetting": ["Decision", "VettingRules", "is_grism", "is_ramp", "vet_exposure"],
+})

@@ -1,13 +1,12 @@
 """The HTML QA report of a visit: data gathered from the products on disk, rendered offline."""
 from __future__ import annotations
 
-from engine.preview.report.gather import (ReportRequest, gather_detector, gather_report,
-                                          report_name)
-from engine.preview.report.model import (AlignmentRow, CatalogSummary, DecisionRow,
-                                         DetectorReport, FileLink, Footprint, KeywordTable,
-                                         ProductRow, ReportData, StepOutcome)
-from engine.preview.report.page import render_report
+from engine.lazy import lazy_exports
 
-__all__ = ["ReportRequest", "gather_detector", "gather_report", "report_name", "AlignmentRow",
-           "CatalogSummary", "DecisionRow", "DetectorReport", "FileLink", "Footprint",
-           "KeywordTable", "ProductRow", "ReportData", "StepOutcome", "render_report"]
+# submodule -> public names; a submodule is imported when one of its names is first read
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "gather": ["ReportRequest", "gather_detector", "gather_report", "report_name"],
+    "model": ["AlignmentRow", "CatalogSummary", "DecisionRow", "DetectorReport", "FileLink",
+              "Footprint", "KeywordTable", "ProductRow", "ReportData", "StepOutcome"],
+    "page": ["render_report"],
+})
