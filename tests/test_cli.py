@@ -92,3 +92,30 @@ def test_runsinglehap_front_end_writes_into_cwd(visit: Path, tmp_path: Path) -> 
     bad = subprocess.run([*cmd[:3], "-c", "pars.json", "v.lst"], cwd=work, capture_output=True,
                          text=True, timeout=60)
     assert bad.returncode == 3 and "not supported" in bad.stderr
+
+
+def test_tuned_collector_freezes_during_a_visit_and_leaks_nothing_after() -> None:
+    import gc
+    import weakref
+
+    from engine.cli import GC_THRESHOLDS, tuned_collector
+
+    class Node:
+        pass
+
+    before = gc.get_threshold()
+    try:
+        survivor = Node()
+        survivor.self = survivor          # a cycle alive when the visit starts: frozen
+        ref = weakref.ref(survivor)
+        with tuned_collector():
+            assert gc.get_threshold() == GC_THRESHOLDS
+            assert gc.get_freeze_count() > 0
+            del survivor                  # dropped during the visit: not collectable yet
+            gc.collect()
+            assert ref() is not None
+        assert gc.get_freeze_count() == 0
+        gc.collect()                      # after the visit it is garbage like any other
+        assert ref() is None
+    finally:
+        gc.set_threshold(*before)
