@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-
 import dataclasses
 import logging
 from dataclasses import dataclass

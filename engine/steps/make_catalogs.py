@@ -5,16 +5,12 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine import catalogs
 from engine.catalogs.params import CatalogParameters
 from engine.core import VisitContext, constrained, register_step
 from engine.errors import NoWorkFound
 from engine.steps.copy_inputs import total_for
-
-if TYPE_CHECKING:
-    from astropy.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +45,6 @@ class MakeCatalogsConfig(CatalogParameters):
     """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
     saturated_radius_factor: float = constrained(4.0, minimum=0)
     """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
-
-
-def _write(table: Table, tmp: Path) -> None:
-    catalogs.write_catalog(table, tmp)
 
 
 def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
@@ -99,7 +91,7 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
         for kind in ("point", "segment"):
             table = getattr(cats, kind)
             name = names[cats.filter_name][f"{kind}_catalog"]
-            path = ctx.save_product(name, partial(_write, table))
+            path = ctx.save_product(name, partial(catalogs.write_catalog, table))
             written.append(catalogs.CatalogFile(cats.filter_name, kind, path, len(table)))
             log.info("%s: %d sources", name, len(table))
     for note in result.notes:
