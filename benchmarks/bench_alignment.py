@@ -5,10 +5,10 @@ Usage::
     .venv/bin/python benchmarks/bench_alignment.py                 # 24 full-size visits
     .venv/bin/python benchmarks/bench_alignment.py --size 512 --per-detector 4
 
-Each visit is simulated with ``engine.simulate.simulate_visit`` (WFC3/IR, WFC3/UVIS, ACS/WFC;
+Each visit is simulated with ``hapsvm.simulate.simulate_visit`` (WFC3/IR, WFC3/UVIS, ACS/WFC;
 4 exposures; stars per chip from dense to very sparse; the simulator's a-priori pointing errors
 of 0.1-0.9″, plus for half the visits an extra common offset of 1.5-3″ written into the
-headers), then the alignment part of recipe v1 is run through ``engine.cli.run_visit`` with
+headers), then the alignment part of recipe v1 is run through ``hapsvm.cli.run_visit`` with
 ``align_to_catalog.catalog_file=<the visit's Gaia-like ECSV>``. The final WCS of every renamed
 copy is compared with ``truth.true_wcs`` over a 16×16 pixel grid per chip (RMS of the sky
 separations). The same source lists are then re-fitted with drizzlepac 3.11's rules (rscale
@@ -36,12 +36,12 @@ from astropy.wcs import WCS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.align import FileCatalogProvider, align_detector  # noqa: E402
-from engine.align.chip_wcs import read_exposure_wcs  # noqa: E402
-from engine.align.solve import AlignmentSettings  # noqa: E402
-from engine.cli import run_visit  # noqa: E402
-from engine.paths import project_paths  # noqa: E402
-from engine.simulate import VisitTruth, simulate_visit  # noqa: E402
+from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
+from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
+from hapsvm.align.solve import AlignmentSettings  # noqa: E402
+from hapsvm.cli import run_visit  # noqa: E402
+from hapsvm.paths import project_paths  # noqa: E402
+from hapsvm.simulate import VisitTruth, simulate_visit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "work" / "alignment"

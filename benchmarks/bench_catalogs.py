@@ -1,4 +1,4 @@
-"""Time the catalogue stage (``engine.catalogs.build_catalogs``) on a full-size ACS/WFC product.
+"""Time the catalogue stage (``hapsvm.catalogs.build_catalogs``) on a full-size ACS/WFC product.
 
 Usage: ``.venv/bin/python benchmarks/bench_catalogs.py [--size 4200] [--stars N] [--galaxies N]
 [--keep DIR] [--out benchmarks/results/catalogs.md]``.
@@ -27,11 +27,11 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.catalogs import CatalogParameters, read_product, write_catalog
-from engine.catalogs.pipeline import DetectorCatalogs, _measure_filter, _quality, _total
-from engine.catalogs.point_catalog import detect_point_positions
-from engine.catalogs.prepare import prepare_image
-from engine.catalogs.segment_catalog import detect_segments
+from hapsvm.catalogs import CatalogParameters, read_product, write_catalog
+from hapsvm.catalogs.pipeline import DetectorCatalogs, _measure_filter, _quality, _total
+from hapsvm.catalogs.point_catalog import detect_point_positions
+from hapsvm.catalogs.prepare import prepare_image
+from hapsvm.catalogs.segment_catalog import detect_segments
 from tests.catalogs.synthetic import make_products
 
 #: conf/detector/acs_wfc.yaml values

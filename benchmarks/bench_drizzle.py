@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_drizzle.py [--detector acs_wfc] [--size N] [--workers 2]
 
 A 4-exposure visit (full frames unless ``--size``; no pointing error) is simulated into
-``$BENCH_WORK`` (default ``benchmarks/work/``), then a child process runs ``engine.cli.run_visit``
+``$BENCH_WORK`` (default ``benchmarks/work/``), then a child process runs ``hapsvm.cli.run_visit``
 with a recipe holding the intake steps and the four drizzle steps only (``add_skycells``,
 ``define_output_grid``, ``drizzle_filter_products``, ``drizzle_total_product``), while this
 process samples the summed RSS of the child's process tree every 0.1 s. The child then times the
@@ -89,8 +89,8 @@ def child(args: argparse.Namespace) -> None:
     import numpy as np
     from drizzle.resample import Drizzle
 
-    from engine.cli import run_visit
-    from engine.mosaic import PixmapCache, read_chip_arrays, read_exposure_chips
+    from hapsvm.cli import run_visit
+    from hapsvm.mosaic import PixmapCache, read_chip_arrays, read_exposure_chips
 
     work = Path(args.work)
     recipe = work / "bench_drizzle.yaml"
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args)
         return 0
-    from engine.simulate import simulate_visit
+    from hapsvm.simulate import simulate_visit
 
     base = Path(os.environ.get("BENCH_WORK", ROOT / "benchmarks" / "work"))
     base.mkdir(parents=True, exist_ok=True)

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.simulate import simulate_visit  # noqa: E402
+from hapsvm.simulate import simulate_visit  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work" / "multirun"
-SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
+SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 
 
 def _catalog_args(visit) -> list[str]:

@@ -1,4 +1,4 @@
-"""Time ``engine.simulate.simulate_visit`` for small and full-size visits of every detector.
+"""Time ``hapsvm.simulate.simulate_visit`` for small and full-size visits of every detector.
 
 Usage: ``.venv/bin/python benchmarks/bench_simulate.py [--repeat N] [--keep DIR] [--small-only]``.
 Prints a markdown table (wall time, files written, bytes on disk). Visits are written to a
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.simulate import simulate_visit  # noqa: E402
+from hapsvm.simulate import simulate_visit  # noqa: E402
 
 DETECTORS = ("wfc3_ir", "wfc3_uvis", "acs_wfc")
 CASES = (("small", 256), ("full", None))

@@ -24,10 +24,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.simulate import simulate_visit  # noqa: E402
+from hapsvm.simulate import simulate_visit  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work" / "optuna"
-SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
+SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 METRIC = "wfc3_ir.alignment_error_mas"
 
 

@@ -35,12 +35,12 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/qa_report.png")
     args = parser.parse_args()
 
-    from engine.preview.browser import check_page, find_chromium
+    from hapsvm.preview.browser import check_page, find_chromium
 
     work = Path(os.environ.get("BENCH_WORK", ROOT / "benchmarks/work")) / "report_demo"
     products = work / args.detector / "products"
     if not args.reuse:
-        cmd = [sys.executable, "-c", "from engine.cli import main; main()", "demo",
+        cmd = [sys.executable, "-c", "from hapsvm.cli import main; main()", "demo",
                "--detector", args.detector, "--filters", args.filters, "--size", str(args.size),
                "--output", str(work), "quiet=true"]
         start = time.perf_counter()

@@ -1,6 +1,6 @@
 """The ``svm`` command: a Hydra app that runs the recipe on one visit (or many with ``-m``).
 
-Exit codes are listed in ``engine.errors.EXIT_CODES`` and in the README.
+Exit codes are listed in ``hapsvm.errors.EXIT_CODES`` and in the README.
 """
 from __future__ import annotations
 
@@ -18,16 +18,16 @@ import yaml
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-import engine.steps  # noqa: F401  (registers every implemented step)
-from engine.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
-from engine.core.multirun import worst_exit_code, write_run_summary
-from engine.errors import ConfigError, HapsvmError, InputError
-from engine.paths import project_paths
-from engine.progress import enable_progress
+import hapsvm.steps  # noqa: F401  (registers every implemented step)
+from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
+from hapsvm.core.multirun import worst_exit_code, write_run_summary
+from hapsvm.errors import ConfigError, HapsvmError, InputError
+from hapsvm.paths import project_paths
+from hapsvm.progress import enable_progress
 
 __all__ = ["main", "run_visit", "visit_name", "expand_visit_arguments"]
 
-log = logging.getLogger("engine.cli")
+log = logging.getLogger("hapsvm.cli")
 
 _EXIT_CODES: list[int] = []
 #: Cyclic garbage collection every 50,000 net allocations instead of CPython's 700: a visit
@@ -223,7 +223,7 @@ def main() -> None:
     """Console entry point of ``svm`` (``svm demo ...``: simulate a visit, then process it)."""
     demo_products = None
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        from engine.demo import prepare_demo
+        from hapsvm.demo import prepare_demo
 
         svm_args, demo_products = prepare_demo(sys.argv[2:])
         sys.argv = [sys.argv[0], *svm_args]

@@ -15,7 +15,7 @@ __all__ = ["catalog_overrides", "prepare_demo"]
 
 def catalog_overrides(catalog: Path, steps: list[str]) -> list[str]:
     """Point every recipe step that reads a local reference catalogue at ``catalog``."""
-    from engine.core import registered_steps
+    from hapsvm.core import registered_steps
 
     out = []
     for name in steps:
@@ -40,9 +40,9 @@ def prepare_demo(argv: list[str]) -> tuple[list[str], Path]:
     parser.add_argument("overrides", nargs="*", help="svm (Hydra) overrides")
     args = parser.parse_args(argv)
 
-    from engine.core import Recipe
-    from engine.paths import project_paths
-    from engine.simulate import simulate_visit
+    from hapsvm.core import Recipe
+    from hapsvm.paths import project_paths
+    from hapsvm.simulate import simulate_visit
 
     root = args.output / args.detector
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Lazily loaded package exports (the scientific-python SPEC 1 pattern, in a few lines).
 
 A domain package names what it exports, submodule by submodule; a submodule is imported the
-first time one of its names is read. ``import engine.catalogs`` therefore costs nothing until a
+first time one of its names is read. ``import hapsvm.catalogs`` therefore costs nothing until a
 catalogue is built, and the processes that never build one — ``svm --help``, the parent of a
 multirun that only composes configs and hands visits to its workers — never import photutils,
 scipy.signal or tweakwcs (about 1.5 s of a 2-core machine's time per process).
@@ -10,20 +10,20 @@ Example
 -------
 In ``engine/example/__init__.py``::
 
-    from engine.lazy import lazy_exports
+    from hapsvm.lazy import lazy_exports
 
     __getattr__, __dir__, __all__ = lazy_exports(__name__, {
         "grid": ["OutputGrid", "build_output_grid"],
         "params": ["DrizzleParams"],
     })
 
->>> import engine.mosaic
->>> "build_output_grid" in dir(engine.mosaic)
+>>> import hapsvm.mosaic
+>>> "build_output_grid" in dir(hapsvm.mosaic)
 True
->>> engine.mosaic.no_such_name
+>>> hapsvm.mosaic.no_such_name
 Traceback (most recent call last):
 ...
-AttributeError: module 'engine.mosaic' has no attribute 'no_such_name'
+AttributeError: module 'hapsvm.mosaic' has no attribute 'no_such_name'
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["engine.steps"])
+        ctx.set_forkserver_preload(["hapsvm.steps"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -55,7 +55,7 @@ def main() -> None:
             print(stop.code, file=sys.stderr)
             sys.exit(3)
         raise
-    from engine.cli import main as svm_main
+    from hapsvm.cli import main as svm_main
 
     sys.argv = [sys.argv[0], *svm_args]
     svm_main()

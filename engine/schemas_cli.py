@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import engine.steps  # noqa: F401  (registers every implemented step)
-from engine.core.schema_files import write_step_schemas
-from engine.paths import project_paths
+import hapsvm.steps  # noqa: F401  (registers every implemented step)
+from hapsvm.core.schema_files import write_step_schemas
+from hapsvm.paths import project_paths
 
 __all__ = ["main"]
 

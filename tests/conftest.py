@@ -7,11 +7,12 @@ from typing import Callable
 
 import pytest
 
-import engine.steps  # noqa: F401  (registers every implemented step)
-from engine.core import Recipe, RecipeComposer
-from engine.paths import PROJECT_ROOT, project_paths
+import hapsvm.steps  # noqa: F401  (registers every implemented step)
+from hapsvm.core import Recipe, RecipeComposer
+from hapsvm.paths import project_paths
+from tests.repo import REPO_ROOT
 
-REALDATA = (PROJECT_ROOT / ".." / "shared" / "realdata").resolve()
+REALDATA = (REPO_ROOT / ".." / "shared" / "realdata").resolve()
 VISIT21 = REALDATA / "wfc3ir_goodss_visit21"
 VISIT21_DIRECT = ["ib6o21qnq", "ib6o21qqq", "ib6o21r7q", "ib6o21raq"]
 VISIT21_GRISM = ["ib6o21qmq", "ib6o21qoq", "ib6o21r6q", "ib6o21r8q"]
@@ -43,7 +44,7 @@ def compose_recipe(composer: RecipeComposer) -> Callable[..., object]:
 @pytest.fixture(scope="session")
 def sim_visit_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., object]:
     """Session cache of simulated visits: ``factory(detector=..., **kw)`` → SimulatedVisit."""
-    from engine.simulate import simulate_visit
+    from hapsvm.simulate import simulate_visit
 
     cache: dict[tuple, object] = {}
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.visit.synthetic import write_exposure
 
-SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
+SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 
 
 def _svm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -83,7 +83,7 @@ def test_runsinglehap_front_end_writes_into_cwd(visit: Path, tmp_path: Path) -> 
     work = tmp_path / "work"
     work.mkdir()
     (work / "v.lst").write_text("".join(f"{p}\n" for p in sorted(visit.glob("*.fits"))))
-    cmd = [sys.executable, "-c", "from engine.runsinglehap import main; main()", "-l", "debug",
+    cmd = [sys.executable, "-c", "from hapsvm.runsinglehap import main; main()", "-l", "debug",
            "v.lst", "--", f"read_visit.roots=[{visit}]"]
     r = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
@@ -98,7 +98,7 @@ def test_tuned_collector_freezes_during_a_visit_and_leaks_nothing_after() -> Non
     import gc
     import weakref
 
-    from engine.cli import GC_THRESHOLDS, tuned_collector
+    from hapsvm.cli import GC_THRESHOLDS, tuned_collector
 
     class Node:
         pass

@@ -9,7 +9,7 @@ import yaml
 
 
 def test_demo_runs_every_recipe_step(tmp_path: Path) -> None:
-    cmd = [sys.executable, "-c", "from engine.cli import main; main()", "demo", "--size", "128",
+    cmd = [sys.executable, "-c", "from hapsvm.cli import main; main()", "demo", "--size", "128",
            "--output", str(tmp_path / "demo")]
     r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -20,8 +20,8 @@ def test_demo_runs_every_recipe_step(tmp_path: Path) -> None:
     assert not [s for s in steps if s["status"] == "failed"], steps
     ran = {s["step"] for s in steps if s["status"] == "done"}
     ran |= {s["step"] for s in steps if s["status"] == "skipped" and "no grism" in s["message"]}
-    from engine.core import Recipe
-    from engine.paths import project_paths
+    from hapsvm.core import Recipe
+    from hapsvm.paths import project_paths
 
     expected = set(Recipe.load("v1", project_paths()).steps) - {"write_manifest"}
     assert expected <= ran, f"steps not run by the demo: {expected - ran}"

@@ -1,4 +1,4 @@
-"""Domain packages load their submodules on first use (engine.lazy).
+"""Domain packages load their submodules on first use (hapsvm.lazy).
 
 What matters to users: ``svm --help`` and the parent process of a multirun (which only composes
 configs and hands visits to its workers) start without photutils, scipy, tweakwcs, stwcs or
@@ -12,23 +12,23 @@ import sys
 
 import pytest
 
-from engine.lazy import lazy_exports
+from hapsvm.lazy import lazy_exports
 
-DOMAIN_PACKAGES = ["engine.align", "engine.catalogs", "engine.mosaic", "engine.preview",
-                   "engine.preview.report", "engine.simulate", "engine.visit"]
+DOMAIN_PACKAGES = ["hapsvm.align", "hapsvm.catalogs", "hapsvm.mosaic", "hapsvm.preview",
+                   "hapsvm.preview.report", "hapsvm.simulate", "hapsvm.visit"]
 HEAVY = ["photutils", "scipy", "tweakwcs", "stwcs", "drizzle", "astropy.wcs", "astropy.table"]
 
 
 def test_cli_import_leaves_the_heavy_libraries_unloaded():
-    code = ("import sys, engine.cli, engine.core; "
+    code = ("import sys, hapsvm.cli, hapsvm.core; "
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
-    assert out == "[]", f"importing engine.cli loaded {out}"
+    assert out == "[]", f"importing hapsvm.cli loaded {out}"
 
 
 def test_every_step_is_registered_without_running_it():
-    code = ("import sys, engine.steps; from engine.core import registered_steps; "
+    code = ("import sys, hapsvm.steps; from hapsvm.core import registered_steps; "
             "print(len(registered_steps()), 'photutils' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -47,13 +47,13 @@ def test_every_exported_name_resolves(name):
 
 
 def test_unknown_name_is_an_attribute_error():
-    import engine.catalogs
-    with pytest.raises(AttributeError, match="engine.catalogs.*no_such_thing"):
-        engine.catalogs.no_such_thing  # noqa: B018
+    import hapsvm.catalogs
+    with pytest.raises(AttributeError, match="hapsvm.catalogs.*no_such_thing"):
+        hapsvm.catalogs.no_such_thing  # noqa: B018
     with pytest.raises(ImportError):
-        exec("from engine.mosaic import no_such_thing", {})
+        exec("from hapsvm.mosaic import no_such_thing", {})
 
 
 def test_a_name_exported_twice_is_refused():
     with pytest.raises(ValueError, match="'X' is exported by both 'a' and 'b'"):
-        lazy_exports("engine.example", {"a": ["X"], "b": ["X"]})
+        lazy_exports("hapsvm.example", {"a": ["X"], "b": ["X"]})

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import expand_visit_arguments, run_visit
-from engine.errors import InputError
+from hapsvm.cli import expand_visit_arguments, run_visit
+from hapsvm.errors import InputError
 from tests.reliability.compare import directory_differences
 from tests.visit.synthetic import write_exposure
 
-SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
+SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 
 
 def _visits(tmp_path: Path, n: int = 3) -> list[Path]:

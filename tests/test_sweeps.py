@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.core import Recipe
-from engine.paths import project_paths
+from hapsvm.core import Recipe
+from hapsvm.paths import project_paths
 
-SVM = [sys.executable, "-c", "from engine.cli import main; main()"]
+SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 
 
 def test_optuna_sweep_writes_a_best_recipe(tmp_path: Path, sim_visit_factory) -> None:

@@ -117,7 +117,7 @@ def visit_info(name: str) -> dict:
 def truth_of(info: dict):
     if info["name"] == "real":
         return None
-    from engine.simulate import load_truth
+    from hapsvm.simulate import load_truth
     return load_truth(info["visit_dir"])
 
 
@@ -209,10 +209,10 @@ def hapsvm_command(info: dict, out: Path, base: Path) -> list[str]:
         poller = real_poller(base / "ib6o21_input.out")
         cmd += [f"input={poller}", f"read_visit.roots=[{REAL_DIR}]"]
     else:
-        import engine.steps  # noqa: F401 - registers the steps the recipe names
-        from engine.core import Recipe
-        from engine.demo import catalog_overrides
-        from engine.paths import project_paths
+        import hapsvm.steps  # noqa: F401 - registers the steps the recipe names
+        from hapsvm.core import Recipe
+        from hapsvm.demo import catalog_overrides
+        from hapsvm.paths import project_paths
         steps = Recipe.load("v1", project_paths()).steps
         cmd += [f"input={info['poller']}",
                 *catalog_overrides(Path(info["reference_ecsv"]), steps)]
@@ -237,9 +237,9 @@ def run_hapsvm(info: dict, repeat: int, timeout: float) -> dict:
 
 
 def _recipe_steps() -> list[str]:
-    import engine.steps  # noqa: F401
-    from engine.core import Recipe
-    from engine.paths import project_paths
+    import hapsvm.steps  # noqa: F401
+    from hapsvm.core import Recipe
+    from hapsvm.paths import project_paths
     return list(Recipe.load("v1", project_paths()).steps)
 
 

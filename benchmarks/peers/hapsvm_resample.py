@@ -4,11 +4,11 @@
 usage: hapsvm_resample.py --grid DRZ.fits --out RESULT.json [--kernels square,point,lanczos3]
                           [--pixfrac 1.0] [--repeat 3] EXPOSURE.fits [...]
 
-For each kernel, each repeat (median quoted), with hapsvm's own code (engine.mosaic):
+For each kernel, each repeat (median quoted), with hapsvm's own code (hapsvm.mosaic):
   read    : read_exposure_chips + read_chip_arrays (SCI, DQ) of every chip
-  pixmap  : engine.mosaic.pixmaps.compute_pixmap of every chip onto the grid (full distortion)
+  pixmap  : hapsvm.mosaic.pixmaps.compute_pixmap of every chip onto the grid (full distortion)
   kernel  : drizzle.resample.Drizzle.add_image of every chip, pixmaps precomputed (the bare
-            kernel: the same call engine.mosaic.drizzling.drizzle_chips makes)
+            kernel: the same call hapsvm.mosaic.drizzling.drizzle_chips makes)
   write   : the SCI and WHT arrays to a FITS file
 Throughput = input (or output) megapixels / (read + pixmap + kernel + write), single process.
 The grid is the SCI header of --grid (NAXIS, CRVAL, CRPIX, CD), as for SWarp's .head file.
@@ -30,7 +30,7 @@ from astropy.wcs import WCS
 
 
 def grid_of(path: Path):
-    from engine.mosaic.grid import OutputGrid
+    from hapsvm.mosaic.grid import OutputGrid
 
     with fits.open(path) as hdul:
         hdr = hdul["SCI"].header if "SCI" in hdul else hdul[0].header
@@ -52,8 +52,8 @@ def grid_of(path: Path):
 
 def one_pass(paths: list[Path], grid, kernel: str, pixfrac: float, outdir: Path) -> dict:
     from drizzle.resample import Drizzle
-    from engine.mosaic.chips import read_chip_arrays, read_exposure_chips
-    from engine.mosaic.pixmaps import compute_pixmap
+    from hapsvm.mosaic.chips import read_chip_arrays, read_exposure_chips
+    from hapsvm.mosaic.pixmaps import compute_pixmap
 
     t = dict(read=0.0, pixmap=0.0, kernel=0.0, write=0.0)
     c0 = time.process_time()

@@ -27,7 +27,7 @@ VISITS = {
 
 
 def make(out: Path, name: str, overwrite: bool) -> dict:
-    from engine.simulate import simulate_visit
+    from hapsvm.simulate import simulate_visit
 
     args = VISITS[name]
     record = out / name / "visit.json"

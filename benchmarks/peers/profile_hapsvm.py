@@ -6,7 +6,7 @@ usage: profile_hapsvm.py VISIT [--rate 50] [--top 25]
          $BENCH_WORK/results/<visit>/profile/)
 Needs py-spy in the hapsvm venv (`.venv/bin/pip install py-spy`). Writes profile.txt (collapsed
 stacks), profile.json and prints: inclusive ("total") and exclusive ("self") share of the samples
-per function, and per top-level hapsvm step (the engine.steps.<name> frame on the stack).
+per function, and per top-level hapsvm step (the hapsvm.steps.<name> frame on the stack).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def memory_by_step(timeline: list, log: Path) -> dict:
     starts = []
     if log.is_file():
         for line in log.read_text(errors="replace").splitlines():
-            m = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+)\]\[engine\.core\.runner\]"
+            m = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+)\]\[hapsvm\.core\.runner\]"
                          r"\[INFO\] - (\w+) \[[\w]*\]: start", line)
             if m:
                 t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000

@@ -158,7 +158,7 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
           "product's grid. SWarp: WEIGHTED co-add, no background subtraction, SIP converted "
           "exactly to TPV, weight = EXPTIME where DQ == 0; wall of the SWarp process (reads, "
           "resamples, writes temporary resampled images and the co-add). hapsvm: read + pixel "
-          "maps (`engine.mosaic.pixmaps.compute_pixmap`) + `Drizzle.add_image` + write, one "
+          "maps (`hapsvm.mosaic.pixmaps.compute_pixmap`) + `Drizzle.add_image` + write, one "
           "process. Cells: Mpix/s of *input* pixels per wall second / per CPU second (median wall; CPU = user+sys).", "",
           "| visit | grid (ny x nx) | input Mpix | SWarp LANCZOS3 2 thr | SWarp NEAREST 2 thr | SWarp LANCZOS3 1 thr | hapsvm square | hapsvm point | hapsvm lanczos3 | hapsvm kernel only (square) | ratio SWarp L3 2thr / hapsvm square, wall (CPU) |",
           "|---|---|---|---|---|---|---|---|---|---|---|"]

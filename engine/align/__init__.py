@@ -1,10 +1,10 @@
 """SVM alignment: source lists, relative and catalogue fits (tweakwcs), headers and headerlets.
 
-Domain code only: no hydra, omegaconf or engine.core imports.
+Domain code only: no hydra, omegaconf or hapsvm.core imports.
 """
 from __future__ import annotations
 
-from engine.lazy import lazy_exports
+from hapsvm.lazy import lazy_exports
 
 # submodule -> public names; a submodule is imported when one of its names is first read
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.align.refcat import CatalogRequest
+from hapsvm.align.refcat import CatalogRequest
 
 __all__ = ["CachedReply", "CatalogCache", "cache_key"]
 

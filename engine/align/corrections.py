@@ -8,7 +8,7 @@ import numpy as np
 from astropy.wcs import WCS
 from tweakwcs.correctors import FITSWCSCorrector
 
-from engine.align.chip_wcs import TangentPlane
+from hapsvm.align.chip_wcs import TangentPlane
 
 __all__ = ["SkyCorrection", "identity_correction", "measure_correction", "wcs_grid_sky"]
 

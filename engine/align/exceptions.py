@@ -1,7 +1,7 @@
 """Errors raised by the alignment package."""
 from __future__ import annotations
 
-from engine.errors import AlgorithmError
+from hapsvm.errors import AlgorithmError
 
 __all__ = ["AlignmentError", "CatalogUnavailableError"]
 

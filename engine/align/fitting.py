@@ -13,8 +13,8 @@ from tweakwcs import XYXYMatch, align_wcs
 from tweakwcs.correctors import FITSWCSCorrector
 from tweakwcs.imalign import NotEnoughCatalogs
 
-from engine.align.chip_wcs import TangentPlane
-from engine.align.sources import ExposureSources
+from hapsvm.align.chip_wcs import TangentPlane
+from hapsvm.align.sources import ExposureSources
 
 __all__ = ["ChipKey", "MatchSettings", "GroupFit", "FitRun", "fit_groups", "chip_keys",
            "quiet_tweakwcs", "quiet_loggers"]

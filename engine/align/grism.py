@@ -25,12 +25,12 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from stwcs.wcsutil import altwcs
 
-from engine.align.chip_wcs import read_chip_wcs, sci_extvers
-from engine.align.corrections import SkyCorrection, measure_correction
-from engine.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
+from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
+from hapsvm.align.corrections import SkyCorrection, measure_correction
+from hapsvm.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
                                   wcsname_for)
-from engine.align.results import DetectorAlignment
-from engine.align.solve import nearest_in_time
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.align.solve import nearest_in_time
 
 __all__ = ["PREFERRED_NAMES", "GrismAssignment", "wcs_names", "read_wcs_names",
            "choose_common_name", "assign_grism_solution", "update_grism"]

@@ -10,7 +10,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from stwcs.wcsutil import headerlet
 
-from engine.align.fitting import quiet_loggers
+from hapsvm.align.fitting import quiet_loggers
 
 __all__ = ["HeaderletInfo", "headerlet_name", "make_headerlet"]
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from engine.align.catalog_cache import CachedReply, CatalogCache
-from engine.align.exceptions import CatalogUnavailableError
-from engine.align.refcat import (CatalogRequest, ReferenceCatalog, read_catalog_file,
+from hapsvm.align.catalog_cache import CachedReply, CatalogCache
+from hapsvm.align.exceptions import CatalogUnavailableError
+from hapsvm.align.refcat import (CatalogRequest, ReferenceCatalog, read_catalog_file,
                                  read_service_csv)
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",
            "ServiceSettings", "service_query_url", "make_providers"]

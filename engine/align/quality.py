@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.align.fitting import GroupFit
+from hapsvm.align.fitting import GroupFit
 
 __all__ = ["QualitySettings", "QualityVerdict", "evaluate_fit", "magnitudes_correlate",
            "radial_offset_ok", "REJECTED"]

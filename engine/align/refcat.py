@@ -9,7 +9,7 @@ import numpy as np
 from astropy.io import ascii
 from astropy.table import Table
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["ReferenceCatalog", "CatalogRequest", "catalog_from_table", "read_catalog_file",
            "read_service_csv", "decimal_year", "COLUMN_ALIASES"]

@@ -15,11 +15,11 @@ from astropy.wcs import WCS
 from scipy.spatial import cKDTree
 from tweakwcs.linearfit import iter_linear_fit
 
-from engine.align.chip_wcs import TangentPlane
-from engine.align.corrections import SkyCorrection, measure_correction
-from engine.align.fitting import ChipKey, FitRun, GroupFit, quiet_tweakwcs
-from engine.align.refcat import ReferenceCatalog
-from engine.align.sources import ExposureSources
+from hapsvm.align.chip_wcs import TangentPlane
+from hapsvm.align.corrections import SkyCorrection, measure_correction
+from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, quiet_tweakwcs
+from hapsvm.align.refcat import ReferenceCatalog
+from hapsvm.align.sources import ExposureSources
 
 __all__ = ["refine_groups"]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.align.chip_wcs import TangentPlane
-from engine.align.corrections import SkyCorrection
+from hapsvm.align.chip_wcs import TangentPlane
+from hapsvm.align.corrections import SkyCorrection
 
 __all__ = ["FitAttempt", "RelativeFit", "ExposureSolution", "DetectorAlignment",
            "ALIGNED", "RELATIVE_ONLY", "FAILED"]

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.wcs import WCS
 
-from engine.align.chip_wcs import TangentPlane, plane_for
-from engine.align.corrections import SkyCorrection, measure_correction
-from engine.align.exceptions import CatalogUnavailableError
-from engine.align.fitting import ChipKey, FitRun, GroupFit, MatchSettings, fit_groups
-from engine.align.providers import CatalogProvider
-from engine.align.quality import QualitySettings, QualityVerdict, evaluate_fit
-from engine.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
-from engine.align.refine import refine_groups
-from engine.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
+from hapsvm.align.chip_wcs import TangentPlane, plane_for
+from hapsvm.align.corrections import SkyCorrection, measure_correction
+from hapsvm.align.exceptions import CatalogUnavailableError
+from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, MatchSettings, fit_groups
+from hapsvm.align.providers import CatalogProvider
+from hapsvm.align.quality import QualitySettings, QualityVerdict, evaluate_fit
+from hapsvm.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
+from hapsvm.align.refine import refine_groups
+from hapsvm.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
                                   ExposureSolution, FitAttempt, RelativeFit)
-from engine.align.sources import ExposureSources
+from hapsvm.align.sources import ExposureSources
 
 __all__ = ["AlignmentSettings", "align_detector", "catalog_request", "nearest_in_time"]
 

@@ -14,7 +14,7 @@ from photutils.background import (Background2D, MedianBackground, SExtractorBack
                                   StdBackgroundRMS)
 from scipy import ndimage
 
-from engine.align.chip_wcs import read_chip_wcs, sci_extvers
+from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
 
 __all__ = ["SourceFindingSettings", "ChipSources", "ExposureSources", "find_chip_sources",
            "find_exposure_sources"]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from astropy.io import fits
 
-from engine.align.corrections import SkyCorrection
-from engine.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
-from engine.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
+from hapsvm.align.corrections import SkyCorrection
+from hapsvm.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
+from hapsvm.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
                                   wcsname_for)
-from engine.align.results import ALIGNED, DetectorAlignment, ExposureSolution
+from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution
 
 __all__ = ["fit_keywords", "update_exposure", "mark_unaligned"]
 

@@ -30,7 +30,7 @@ from photutils.aperture import CircularAperture, aperture_photometry
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from engine.catalogs.photometry import annulus_stats
+from hapsvm.catalogs.photometry import annulus_stats
 
 __all__ = [
     "ApertureCorrection",

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Column, MaskedColumn, Table
 
-from engine.catalogs.flags import FLAG_NOTES
-from engine.catalogs.image import HEADER_KEYS, ProductImage
-from engine.catalogs.params import CatalogParameters
+from hapsvm.catalogs.flags import FLAG_NOTES
+from hapsvm.catalogs.image import HEADER_KEYS, ProductImage
+from hapsvm.catalogs.params import CatalogParameters
 
 __all__ = ["FILL_VALUE", "CatalogInfo", "catalog_meta", "filled", "write_catalog"]
 

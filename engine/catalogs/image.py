@@ -11,7 +11,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_scales
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["HEADER_KEYS", "ProductImage", "exposure_count", "product_grid", "read_product",
            "without_pixels"]

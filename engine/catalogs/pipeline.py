@@ -10,31 +10,31 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
-from engine.catalogs.apcorr import Neighbours
-from engine.catalogs.ecsv import CatalogInfo, catalog_meta
-from engine.catalogs.image import ProductImage, without_pixels
-from engine.catalogs.params import CatalogParameters
-from engine.catalogs.point_catalog import Positions, detect_point_positions, measure_point_catalog
-from engine.catalogs.prepare import PreparedImage, prepare_image
-from engine.catalogs.quality import (
+from hapsvm.catalogs.apcorr import Neighbours
+from hapsvm.catalogs.ecsv import CatalogInfo, catalog_meta
+from hapsvm.catalogs.image import ProductImage, without_pixels
+from hapsvm.catalogs.params import CatalogParameters
+from hapsvm.catalogs.point_catalog import Positions, detect_point_positions, measure_point_catalog
+from hapsvm.catalogs.prepare import PreparedImage, prepare_image
+from hapsvm.catalogs.quality import (
     cr_rejection_threshold,
     flagged_fraction,
     n_good_rows,
     trim_total,
 )
-from engine.catalogs.segment_catalog import (
+from hapsvm.catalogs.segment_catalog import (
     SegmentDetection,
     detect_segments,
     measure_segment_catalog,
 )
-from engine.catalogs.tables import (
+from hapsvm.catalogs.tables import (
     POINT_COLUMNS,
     SEGMENT_COLUMNS,
     SEGMENT_EMPTY_COLUMNS,
     make_table,
     total_table,
 )
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["CatalogFile", "DetectorCatalogs", "ProductCatalogs", "build_catalogs"]
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from engine.catalogs.apcorr import (
+from hapsvm.catalogs.apcorr import (
     ApertureCorrection,
     Neighbours,
     aperture_correction,
     far_sky_fluxes,
 )
-from engine.catalogs.flags import (
+from hapsvm.catalogs.flags import (
     EDGE,
     EXTENDED,
     FAINT,
@@ -23,16 +23,16 @@ from engine.catalogs.flags import (
     faint_flags,
     saturation_flags,
 )
-from engine.catalogs.params import CatalogParameters
-from engine.catalogs.photometry import ApertureFluxes, abmag, aperture_fluxes
-from engine.catalogs.points import find_point_sources
-from engine.catalogs.prepare import PreparedImage
-from engine.catalogs.saturated_stars import (
+from hapsvm.catalogs.params import CatalogParameters
+from hapsvm.catalogs.photometry import ApertureFluxes, abmag, aperture_fluxes
+from hapsvm.catalogs.points import find_point_sources
+from hapsvm.catalogs.prepare import PreparedImage
+from hapsvm.catalogs.saturated_stars import (
     find_saturated_stars,
     near_saturated,
     saturation_mask,
 )
-from engine.catalogs.tables import POINT_COLUMNS, make_table
+from hapsvm.catalogs.tables import POINT_COLUMNS, make_table
 
 __all__ = [
     "Positions",
@@ -66,7 +66,7 @@ def detect_point_positions(total: PreparedImage, params: CatalogParameters, *,
 
     With ``saturated_xy`` (saturated input pixels in the total's frame) and
     ``params.detect_saturated``, every saturated region becomes one source and the DAO
-    detections in its bleed trail and wings are dropped (:mod:`engine.catalogs.saturated_stars`).
+    detections in its bleed trail and wings are dropped (:mod:`hapsvm.catalogs.saturated_stars`).
     """
     fwhm_px = params.fwhmpsf_arcsec / total.image.pixel_scale_arcsec
     resid = total.resid

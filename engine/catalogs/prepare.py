@@ -7,11 +7,11 @@ from functools import cached_property
 
 import numpy as np
 
-from engine.catalogs.background import Background, estimate_background
-from engine.catalogs.flags import edge_count_map
-from engine.catalogs.image import ProductImage, exposure_count
-from engine.catalogs.params import CatalogParameters
-from engine.catalogs.photometry import ApertureRadii
+from hapsvm.catalogs.background import Background, estimate_background
+from hapsvm.catalogs.flags import edge_count_map
+from hapsvm.catalogs.image import ProductImage, exposure_count
+from hapsvm.catalogs.params import CatalogParameters
+from hapsvm.catalogs.photometry import ApertureRadii
 
 __all__ = ["PreparedImage", "prepare_image"]
 

@@ -5,7 +5,7 @@ and roundness tests) and breaks their bleed trails and PSF wings into spurious f
 runsinglehap lists saturated stars (flag 4), so the point detection here:
 
 1. rasterises the input pixels whose DQ marks saturation (already mapped into the product
-   frame for flag 4, :func:`engine.catalogs.saturation.saturated_pixels`) into a mask, closed
+   frame for flag 4, :func:`hapsvm.catalogs.saturation.saturated_pixels`) into a mask, closed
    by one pixel so the dithered, resampled pixel centres form solid regions;
 2. labels its connected regions; every region of at least ``min_pixels`` pixels is one star.
    Its centre is found in two stages. (a) The **widest part** of the region: the maximum of

@@ -11,12 +11,12 @@ from astropy.utils.exceptions import AstropyUserWarning
 from photutils.segmentation import SourceCatalog
 from photutils.utils import calc_total_error
 
-from engine.catalogs.params import CatalogParameters
-from engine.catalogs.photometry import abmag, aperture_fluxes
-from engine.catalogs.point_catalog import Positions, source_flags
-from engine.catalogs.prepare import PreparedImage
-from engine.catalogs.segments import Segmentation, segment_image
-from engine.catalogs.tables import SEGMENT_COLUMNS, SEGMENT_EMPTY_COLUMNS, make_table
+from hapsvm.catalogs.params import CatalogParameters
+from hapsvm.catalogs.photometry import abmag, aperture_fluxes
+from hapsvm.catalogs.point_catalog import Positions, source_flags
+from hapsvm.catalogs.prepare import PreparedImage
+from hapsvm.catalogs.segments import Segmentation, segment_image
+from hapsvm.catalogs.tables import SEGMENT_COLUMNS, SEGMENT_EMPTY_COLUMNS, make_table
 
 __all__ = ["SegmentDetection", "detect_segments", "measure_segment_catalog"]
 

@@ -33,7 +33,7 @@ from photutils.segmentation import (
 from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.signal import fftconvolve
 
-from engine.catalogs.params import CatalogParameters
+from hapsvm.catalogs.params import CatalogParameters
 
 __all__ = ["Segmentation", "crowding", "deblend_labels", "segment_image"]
 

@@ -5,13 +5,13 @@ yaml (a contract test checks this).
 """
 from __future__ import annotations
 
-from engine.core.compose import ProjectPaths, Recipe, RecipeComposer, store_step_configs
-from engine.core.context import VisitContext, WiringError, WorkUnit, atomic_write, recipe_path_for
-from engine.core.provenance import RunProvenance, StepRecord, sha256_of
-from engine.core.registry import SCOPES, StepSpec, get_step, register_step, registered_steps
-from engine.core.resume import OutputLock, StateStore
-from engine.core.runner import Runner, RunResult, check_wiring
-from engine.core.schema import config_schema, constrained, validate_against
+from hapsvm.core.compose import ProjectPaths, Recipe, RecipeComposer, store_step_configs
+from hapsvm.core.context import VisitContext, WiringError, WorkUnit, atomic_write, recipe_path_for
+from hapsvm.core.provenance import RunProvenance, StepRecord, sha256_of
+from hapsvm.core.registry import SCOPES, StepSpec, get_step, register_step, registered_steps
+from hapsvm.core.resume import OutputLock, StateStore
+from hapsvm.core.runner import Runner, RunResult, check_wiring
+from hapsvm.core.schema import config_schema, constrained, validate_against
 
 __all__ = [
     "ProjectPaths", "Recipe", "RecipeComposer", "store_step_configs",

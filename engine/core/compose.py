@@ -16,9 +16,9 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from engine.core.registry import StepSpec, registered_steps
-from engine.core.schema import load_schema, validate_against
-from engine.errors import ConfigError
+from hapsvm.core.registry import StepSpec, registered_steps
+from hapsvm.core.schema import load_schema, validate_against
+from hapsvm.errors import ConfigError
 
 __all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "override_keys"]
 
@@ -31,16 +31,55 @@ RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level"
 
 @dataclass(frozen=True)
 class ProjectPaths:
-    """Where the configuration data lives (``conf/``, ``svm_recipes/``, ``schemas/``)."""
+    """Where the configuration data lives (``conf/``, ``svm_recipes/``, ``schemas/``).
+
+    ``user_recipes`` is a directory of the user's own recipe files, searched before the
+    shipped ``recipes`` directory.
+    """
 
     conf: Path
     recipes: Path
     schemas: Path
+    user_recipes: Path | None = None
 
     @classmethod
-    def from_root(cls, root: Path) -> "ProjectPaths":
+    def from_root(cls, root: Path, *, user_recipes: Path | None = None) -> "ProjectPaths":
         """Paths of a checkout or installed tree rooted at ``root``."""
-        return cls(root / "conf", root / "svm_recipes", root / "schemas")
+        return cls(root / "conf", root / "svm_recipes", root / "schemas", user_recipes)
+
+    def with_user_recipes(self, directory: Path | str | None) -> "ProjectPaths":
+        """A copy whose user recipe directory is ``directory`` (unchanged when None)."""
+        if directory is None or str(directory) == "":
+            return self
+        return dataclasses.replace(self, user_recipes=Path(directory).expanduser())
+
+    @property
+    def recipe_dirs(self) -> list[Path]:
+        """Directories searched for ``recipe=<name>``, first match wins."""
+        return [d for d in (self.user_recipes, self.recipes) if d is not None]
+
+    def find_recipe(self, name_or_path: str) -> Path:
+        """The recipe file named by ``recipe=``: a path to a file, or a name in a recipe dir.
+
+        Raises
+        ------
+        ConfigError
+            When no such file exists (the message lists the known recipe names).
+        """
+        candidate = Path(name_or_path).expanduser()
+        if candidate.suffix in (".yaml", ".yml") or candidate.is_file() \
+                or len(candidate.parts) > 1:
+            if candidate.is_file():
+                return candidate.resolve()
+            raise ConfigError(f"no recipe file {candidate}", key="recipe", value=name_or_path)
+        for directory in self.recipe_dirs:
+            path = directory / f"{name_or_path}.yaml"
+            if path.is_file():
+                return path
+        known = sorted({p.stem for d in self.recipe_dirs if d.is_dir() for p in d.glob("*.yaml")})
+        where = " or ".join(str(d) for d in self.recipe_dirs)
+        raise ConfigError(f"no recipe '{name_or_path}' in {where}", key="recipe",
+                          value=name_or_path, allowed=known)
 
 
 @dataclass(frozen=True)
@@ -55,15 +94,13 @@ class Recipe:
 
     @classmethod
     def load(cls, name_or_path: str, paths: ProjectPaths) -> "Recipe":
-        """Read ``svm_recipes/<name>.yaml`` (or a path to a recipe file) and check its shape."""
-        candidate = Path(name_or_path)
-        path = candidate if candidate.suffix in (".yaml", ".yml") else \
-            paths.recipes / f"{name_or_path}.yaml"
-        if not path.is_file():
-            known = sorted(p.stem for p in paths.recipes.glob("*.yaml"))
-            raise ConfigError(f"no recipe file {path}", key="recipe", value=name_or_path,
-                              allowed=known)
-        data = yaml.safe_load(path.read_text()) or {}
+        """Read a recipe by name (user recipe dir, then ``svm_recipes/``) or path; check it."""
+        path = paths.find_recipe(name_or_path)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise ConfigError(f"recipe file {path} is not readable YAML: {err}",
+                              key="recipe", value=name_or_path) from err
         validate_against(data, load_schema(paths.schemas / "recipe.schema.json"),
                          where=f"recipe {path.name}")
         steps = registered_steps()

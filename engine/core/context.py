@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from contextlib import contextmanager
 
-from engine.core.provenance import RunProvenance
-from engine.core.trail import TrailLog
+from hapsvm.core.provenance import RunProvenance
+from hapsvm.core.trail import TrailLog
 
 __all__ = ["VisitContext", "WorkUnit", "WiringError", "SCRATCH_SUFFIX", "remove_scratch"]
 

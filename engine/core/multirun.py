@@ -17,8 +17,8 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from engine.core.context import atomic_write
-from engine.core.runner import RunResult
+from hapsvm.core.context import atomic_write
+from hapsvm.core.runner import RunResult
 
 __all__ = ["write_run_summary", "read_summaries", "MultirunSummary", "SUMMARY_FILE",
            "worst_exit_code", "best_recipe"]

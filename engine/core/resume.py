@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, IO
 
-from engine.core.context import atomic_write
-from engine.core.provenance import sha256_of
-from engine.core.trail import LogLine
-from engine.errors import OutputLockedError
+from hapsvm.core.context import atomic_write
+from hapsvm.core.provenance import sha256_of
+from hapsvm.core.trail import LogLine
+from hapsvm.errors import OutputLockedError
 
 __all__ = ["StateStore", "OutputLock", "chain_key", "StepState"]
 

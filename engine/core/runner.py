@@ -10,12 +10,12 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from engine.core.compose import Recipe, RecipeComposer
-from engine.core.context import VisitContext, WorkUnit, remove_scratch
-from engine.core.provenance import RunProvenance, StepRecord
-from engine.core.registry import StepSpec, get_step
-from engine.core.resume import OutputLock, StateStore, chain_key
-from engine.errors import ConfigError, HapsvmError, NoWorkFound, StepFailed
+from hapsvm.core.compose import Recipe, RecipeComposer
+from hapsvm.core.context import VisitContext, WorkUnit, remove_scratch
+from hapsvm.core.provenance import RunProvenance, StepRecord
+from hapsvm.core.registry import StepSpec, get_step
+from hapsvm.core.resume import OutputLock, StateStore, chain_key
+from hapsvm.errors import ConfigError, HapsvmError, NoWorkFound, StepFailed
 
 __all__ = ["Runner", "RunResult", "SEEDED_KEYS", "check_wiring"]
 

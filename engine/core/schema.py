@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonschema
 
-from engine.errors import ConfigError
+from hapsvm.errors import ConfigError
 
 __all__ = ["constrained", "config_schema", "field_docs", "validate_against", "load_schema"]
 

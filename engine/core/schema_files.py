@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.core.registry import registered_steps
-from engine.core.schema import config_schema
+from hapsvm.core.registry import registered_steps
+from hapsvm.core.schema import config_schema
 
 __all__ = ["step_schema_text", "write_step_schemas"]
 

@@ -4,7 +4,7 @@ Plain functions and dataclasses over astropy and the ``drizzle`` package; no eng
 """
 from __future__ import annotations
 
-from engine.lazy import lazy_exports
+from hapsvm.lazy import lazy_exports
 
 # submodule -> public names; a submodule is imported when one of its names is first read
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {

@@ -11,7 +11,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["Chip", "Exposure", "chip_wcs", "read_chip_arrays", "read_exposure_chips"]
 

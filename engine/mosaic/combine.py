@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from engine.mosaic.params import COMBINE_TYPES, CosmicRayParams
+from hapsvm.mosaic.params import COMBINE_TYPES, CosmicRayParams
 
 __all__ = ["SingleDrizzle", "combine_singles", "minmed_combine", "trimmed_combine"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from engine.mosaic.chips import Exposure
-from engine.mosaic.grid import chip_outline_sky
-from engine.mosaic.skycells import sky_cells_for
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.grid import chip_outline_sky
+from hapsvm.mosaic.skycells import sky_cells_for
 
 __all__ = ["exposure_sky_cells", "write_cr_flags", "write_skycell"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 from drizzle.resample import Drizzle
 
-from engine.mosaic.chips import Chip, read_chip_arrays
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.parallel import run_beside, save_array
-from engine.mosaic.params import KERNELS, DrizzleParams, good_pixel_mask
-from engine.mosaic.pixmaps import PixmapCache
+from hapsvm.mosaic.chips import Chip, read_chip_arrays
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.parallel import run_beside, save_array
+from hapsvm.mosaic.params import KERNELS, DrizzleParams, good_pixel_mask
+from hapsvm.mosaic.pixmaps import PixmapCache
 
 __all__ = ["ChipJob", "DrizzleArrays", "chip_inputs", "drizzle_chips"]
 

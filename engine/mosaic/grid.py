@@ -8,7 +8,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["OutputGrid", "build_output_grid", "chip_outline_sky", "footprint_center"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["FUNCTIONS", "HeaderRule", "HeaderRules", "header_value", "merge_values", "read_rules"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.parallel import run_beside, run_tasks
+from hapsvm.parallel import run_beside, run_tasks
 
 __all__ = ["PARALLEL_MIN_PIXELS", "product_bytes", "run_beside", "run_tasks", "save_array",
            "workers_within"]

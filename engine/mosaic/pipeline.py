@@ -8,16 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.mosaic.chips import Exposure
-from engine.mosaic.combine import SingleDrizzle, combine_singles
-from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
-from engine.mosaic.footprints import FootprintMasks
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.parallel import PARALLEL_MIN_PIXELS, run_tasks, save_array
-from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
-from engine.mosaic.pixmaps import PixmapCache
-from engine.mosaic.sky import solve_sky
-from engine.mosaic.workers import (BlotTask, SepTask, SurveyTask, blot_and_flag, drizzle_single,
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.combine import SingleDrizzle, combine_singles
+from hapsvm.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
+from hapsvm.mosaic.footprints import FootprintMasks
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS, run_tasks, save_array
+from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
+from hapsvm.mosaic.pixmaps import PixmapCache
+from hapsvm.mosaic.sky import solve_sky
+from hapsvm.mosaic.workers import (BlotTask, SepTask, SurveyTask, blot_and_flag, drizzle_single,
                                    survey_exposure)
 
 __all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_footprints",

@@ -11,9 +11,9 @@ import numpy as np
 from astropy.wcs import WCS
 from drizzle.utils import calc_pixmap
 
-from engine.mosaic.chips import Chip
-from engine.mosaic.footprints import chip_footprint
-from engine.mosaic.grid import OutputGrid
+from hapsvm.mosaic.chips import Chip
+from hapsvm.mosaic.footprints import chip_footprint
+from hapsvm.mosaic.grid import OutputGrid
 
 __all__ = ["PixmapCache", "compute_pixmap"]
 

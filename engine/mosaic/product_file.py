@@ -10,13 +10,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
-from engine.mosaic.chips import Chip, Exposure
-from engine.mosaic.drizzling import DrizzleArrays
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.header_rules import HeaderRules, header_value
-from engine.mosaic.params import DrizzleParams
-from engine.mosaic.s_region import region_polygons, s_region_string
-from engine.mosaic.skycells import sky_cells_for
+from hapsvm.mosaic.chips import Chip, Exposure
+from hapsvm.mosaic.drizzling import DrizzleArrays
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.header_rules import HeaderRules, header_value
+from hapsvm.mosaic.params import DrizzleParams
+from hapsvm.mosaic.s_region import region_polygons, s_region_string
+from hapsvm.mosaic.skycells import sky_cells_for
 
 __all__ = ["ProductSpec", "build_product", "polygon_sky_samples"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.mosaic.params import SKY_METHODS, SkyParams
+from hapsvm.mosaic.params import SKY_METHODS, SkyParams
 
 __all__ = ["SkySample", "clip_values", "clipped_statistic", "mode_of", "solve_sky"]
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.mosaic.chips import Chip, Exposure, read_chip_arrays
-from engine.mosaic.cosmic_rays import blot_median, driz_cr_mask, static_mask
-from engine.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.parallel import run_tasks, save_array
-from engine.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams, good_pixel_mask
-from engine.mosaic.pixmaps import PixmapCache
-from engine.mosaic.product_file import ProductSpec, build_product
-from engine.mosaic.sky import SkySample, clip_values, clipped_statistic
+from hapsvm.mosaic.chips import Chip, Exposure, read_chip_arrays
+from hapsvm.mosaic.cosmic_rays import blot_median, driz_cr_mask, static_mask
+from hapsvm.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.parallel import run_tasks, save_array
+from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams, good_pixel_mask
+from hapsvm.mosaic.pixmaps import PixmapCache
+from hapsvm.mosaic.product_file import ProductSpec, build_product
+from hapsvm.mosaic.sky import SkySample, clip_values, clipped_statistic
 
 __all__ = ["BlotTask", "ProductTask", "SepTask", "SurveyTask", "blot_and_flag", "drizzle_single",
            "ensure_pixmap", "run_tasks", "save_array", "survey_exposure", "write_product_file"]

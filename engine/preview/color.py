@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.preview.images import DrizzleImage, pivot_wavelength
-from engine.preview.stretch import (StretchSettings, display_levels, linear_unit, stretch_to_unit,
+from hapsvm.preview.images import DrizzleImage, pivot_wavelength
+from hapsvm.preview.stretch import (StretchSettings, display_levels, linear_unit, stretch_to_unit,
                                     to_uint8)
 
 __all__ = ["order_by_wavelength", "color_composite"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.preview.color import color_composite
-from engine.preview.images import read_drizzle
-from engine.preview.stretch import StretchSettings, stretch_to_unit, to_uint8
-from engine.visit.product_tree import TotalProduct
+from hapsvm.preview.color import color_composite
+from hapsvm.preview.images import read_drizzle
+from hapsvm.preview.stretch import StretchSettings, stretch_to_unit, to_uint8
+from hapsvm.visit.product_tree import TotalProduct
 
 __all__ = ["PreviewSettings", "PreviewJob", "ColorJob", "preview_jobs", "color_job",
            "grey_pixels", "color_pixels"]

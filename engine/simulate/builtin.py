@@ -4,7 +4,7 @@ The chip geometry (CRVAL, CD, SIP, IDC* keywords) is copied verbatim from the re
 templates module reads (WFC3 ib4606cpq / ib4606c5q, ACS j8vo01kfq HDRTAB rows); the primary
 keywords are the subset a calibrated FLT/FLC carries that SVM processing reads, plus their
 neighbours. Values the simulation sets per exposure are filled in later by
-:mod:`engine.simulate.headers`.
+:mod:`hapsvm.simulate.headers`.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from astropy.io import fits
 
-from engine.simulate.detectors import get_detector
-from engine.simulate.geometry import ChipGeometry
-from engine.simulate.template_types import ChipTemplate, DetectorTemplate
+from hapsvm.simulate.detectors import get_detector
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.template_types import ChipTemplate, DetectorTemplate
 
 __all__ = ["builtin_template"]
 

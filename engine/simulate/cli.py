@@ -7,10 +7,10 @@ import sys
 
 from astropy.io import fits
 
-from engine.errors import HapsvmError
-from engine.simulate.detectors import DETECTORS
-from engine.simulate.plan import EXTRAS
-from engine.simulate.visit import SimulatedVisit, simulate_visit
+from hapsvm.errors import HapsvmError
+from hapsvm.simulate.detectors import DETECTORS
+from hapsvm.simulate.plan import EXTRAS
+from hapsvm.simulate.visit import SimulatedVisit, simulate_visit
 
 __all__ = ["main", "build_parser"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import ConfigError
+from hapsvm.errors import ConfigError
 
 __all__ = ["DetectorSpec", "DETECTORS", "get_detector"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine.errors import ConfigError
+from hapsvm.errors import ConfigError
 
 __all__ = ["FilterInfo", "get_filter", "filters_of", "ab_zeropoint", "flux_e_s"]
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.simulate.geometry import tan_offsets, tan_point
-from engine.simulate.scene import Scene
-from engine.simulate.writer import ExposureGeometry
+from hapsvm.simulate.geometry import tan_offsets, tan_point
+from hapsvm.simulate.scene import Scene
+from hapsvm.simulate.writer import ExposureGeometry
 
 __all__ = ["scene_box", "keep_near_chips"]
 

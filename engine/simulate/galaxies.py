@@ -6,7 +6,7 @@ import math
 import numpy as np
 from scipy.signal import fftconvolve
 
-from engine.simulate.psf import PsfModel, psf_stamps
+from hapsvm.simulate.psf import PsfModel, psf_stamps
 
 __all__ = ["sersic_bn", "sersic_stamp", "add_galaxies"]
 

@@ -8,11 +8,11 @@ from astropy.io import fits
 from astropy.time import Time
 from astropy.wcs import WCS
 
-from engine.simulate.detectors import DetectorSpec
-from engine.simulate.filters import FilterInfo
-from engine.simulate.geometry import ChipGeometry, orientat, wcs_header
-from engine.simulate.plan import ExposurePlan
-from engine.simulate.templates import ChipTemplate, DetectorTemplate
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.filters import FilterInfo
+from hapsvm.simulate.geometry import ChipGeometry, orientat, wcs_header
+from hapsvm.simulate.plan import ExposurePlan
+from hapsvm.simulate.templates import ChipTemplate, DetectorTemplate
 
 __all__ = ["VisitKeywords", "filter_values", "primary_header", "extension_headers",
            "apriori_wcsname",
@@ -162,7 +162,7 @@ def primary_header(template: DetectorTemplate, spec: DetectorSpec, plan: Exposur
         for key, value in (("PHTFLAM1", plan.filter.photflam), ("PHTFLAM2", plan.filter.photflam),
                            ("PHTRATIO", 1.0)):
             _set(h, key, value)
-    h.add_history("Simulated by hapsvm engine.simulate; header template: " + template.source)
+    h.add_history("Simulated by hapsvm hapsvm.simulate; header template: " + template.source)
     return h
 
 

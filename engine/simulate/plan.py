@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import ConfigError
-from engine.simulate.detectors import DetectorSpec
-from engine.simulate.filters import FilterInfo, get_filter
+from hapsvm.errors import ConfigError
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.filters import FilterInfo, get_filter
 
 __all__ = ["EXTRAS", "ExtraSpec", "ExposurePlan", "check_extras", "plan_exposures",
            "exposure_id"]

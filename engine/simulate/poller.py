@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.simulate.detectors import DetectorSpec
-from engine.simulate.headers import filter_values
-from engine.simulate.plan import ExposurePlan
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.headers import filter_values
+from hapsvm.simulate.plan import ExposurePlan
 
 __all__ = ["poller_line", "write_poller"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.simulate.detectors import DetectorSpec
+from hapsvm.simulate.detectors import DetectorSpec
 
 __all__ = ["PsfModel", "psf_for", "psf_stamps", "add_points", "encircled_energy"]
 

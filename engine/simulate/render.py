@@ -6,14 +6,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from astropy.wcs import WCS
 
-from engine.simulate.detectors import DetectorSpec
-from engine.simulate.effects import DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays
-from engine.simulate.filters import get_filter
-from engine.simulate.galaxies import add_galaxies
-from engine.simulate.geometry import ChipGeometry, relative_pixel_area
-from engine.simulate.plan import ExposurePlan
-from engine.simulate.psf import PsfModel, add_points, psf_for
-from engine.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.effects import DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays
+from hapsvm.simulate.filters import get_filter
+from hapsvm.simulate.galaxies import add_galaxies
+from hapsvm.simulate.geometry import ChipGeometry, relative_pixel_area
+from hapsvm.simulate.plan import ExposurePlan
+from hapsvm.simulate.psf import PsfModel, add_points, psf_for
+from hapsvm.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
 
 __all__ = ["ChipPixels", "render_chip", "IR_EFFECTIVE_READ_NOISE_E", "CR_MASK_THRESHOLD_E"]
 

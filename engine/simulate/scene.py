@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
-from engine.simulate.filters import FilterInfo, ab_zeropoint
-from engine.simulate.geometry import tan_point
+from hapsvm.simulate.filters import FilterInfo, ab_zeropoint
+from hapsvm.simulate.geometry import tan_point
 
 __all__ = ["GAIA_EPOCH", "GAIA_LIMIT_MAG", "Scene", "make_scene", "star_mags", "galaxy_mags",
            "fluxes_e_s", "write_reference_catalogs", "sources_table"]

@@ -19,7 +19,7 @@ from astropy.table import Table
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
-from engine.simulate.truth import VisitTruth
+from hapsvm.simulate.truth import VisitTruth
 
 __all__ = ["AlignmentScore", "CatalogScore", "score_alignment", "score_point_catalog",
            "expected_snr"]

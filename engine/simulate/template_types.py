@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from astropy.io import fits
 
-from engine.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import ChipGeometry
 
 __all__ = ["ChipTemplate", "DetectorTemplate"]
 

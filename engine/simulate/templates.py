@@ -2,7 +2,7 @@
 
 The real files live in ``shared/realdata`` beside the repository (``REALDATA_DIR``); the
 environment variable ``HAPSVM_REALDATA`` points elsewhere. When the files are absent the
-built-in keyword set of :mod:`engine.simulate.builtin` (copied from the same headers) is used, so
+built-in keyword set of :mod:`hapsvm.simulate.builtin` (copied from the same headers) is used, so
 a simulation never needs the data.
 """
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 from astropy.io import fits
 from astropy.table import Table
 
-import engine
-from engine.simulate.detectors import DetectorSpec, get_detector
-from engine.simulate.builtin import builtin_template
-from engine.simulate.geometry import ChipGeometry, orientat
-from engine.simulate.template_types import ChipTemplate, DetectorTemplate
+import hapsvm
+from hapsvm.simulate.detectors import DetectorSpec, get_detector
+from hapsvm.simulate.builtin import builtin_template
+from hapsvm.simulate.geometry import ChipGeometry, orientat
+from hapsvm.simulate.template_types import ChipTemplate, DetectorTemplate
 
 __all__ = ["REALDATA_DIR", "ENV_VAR", "realdata_dir", "ChipTemplate", "DetectorTemplate",
            "load_template", "clean_extension_header", "clean_primary_header",
@@ -29,7 +29,7 @@ __all__ = ["REALDATA_DIR", "ENV_VAR", "realdata_dir", "ChipTemplate", "DetectorT
 log = logging.getLogger(__name__)
 
 #: Default location of the real HST templates: ``<repo>/../shared/realdata``.
-REALDATA_DIR = Path(engine.__file__).resolve().parents[1].parent / "shared" / "realdata"
+REALDATA_DIR = Path(hapsvm.__file__).resolve().parents[1].parent / "shared" / "realdata"
 #: Environment variable overriding ``REALDATA_DIR``.
 ENV_VAR = "HAPSVM_REALDATA"
 

@@ -19,8 +19,8 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from engine.errors import InputError
-from engine.simulate.geometry import apply_matrix, apriori_matrix
+from hapsvm.errors import InputError
+from hapsvm.simulate.geometry import apply_matrix, apriori_matrix
 
 __all__ = ["TRUTH_DIR", "ExposureTruth", "VisitTruth", "load_truth", "wcs_path", "crmask_path"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from astropy.time import Time
 
-from engine.errors import ConfigError, InputError
-from engine.simulate.detectors import DetectorSpec, get_detector
-from engine.simulate.filters import FilterInfo, get_filter
-from engine.simulate.footprint import keep_near_chips, scene_box
-from engine.simulate.geometry import (
+from hapsvm.errors import ConfigError, InputError
+from hapsvm.simulate.detectors import DetectorSpec, get_detector
+from hapsvm.simulate.filters import FilterInfo, get_filter
+from hapsvm.simulate.footprint import keep_near_chips, scene_box
+from hapsvm.simulate.geometry import (
     ChipGeometry,
     apriori_matrix,
     crop_chip,
@@ -24,15 +24,15 @@ from engine.simulate.geometry import (
     tan_point,
     transform_chip,
 )
-from engine.simulate.headers import VisitKeywords, apriori_wcsname
-from engine.simulate.plan import ExposurePlan, check_extras, plan_exposures
-from engine.simulate.poller import write_poller
-from engine.simulate.psf import psf_for
-from engine.simulate.render import CR_MASK_THRESHOLD_E
-from engine.simulate.scene import Scene, make_scene, sources_table, write_reference_catalogs
-from engine.simulate.templates import DetectorTemplate, load_template
-from engine.simulate.truth import TRUTH_DIR, ExposureTruth, VisitTruth
-from engine.simulate.writer import ExposureGeometry, header_chips_of, write_exposure
+from hapsvm.simulate.headers import VisitKeywords, apriori_wcsname
+from hapsvm.simulate.plan import ExposurePlan, check_extras, plan_exposures
+from hapsvm.simulate.poller import write_poller
+from hapsvm.simulate.psf import psf_for
+from hapsvm.simulate.render import CR_MASK_THRESHOLD_E
+from hapsvm.simulate.scene import Scene, make_scene, sources_table, write_reference_catalogs
+from hapsvm.simulate.templates import DetectorTemplate, load_template
+from hapsvm.simulate.truth import TRUTH_DIR, ExposureTruth, VisitTruth
+from hapsvm.simulate.writer import ExposureGeometry, header_chips_of, write_exposure
 
 __all__ = ["SimulatedVisit", "simulate_visit", "DEFAULT_TARGET", "DEFAULT_EXPSTART"]
 

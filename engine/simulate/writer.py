@@ -8,21 +8,21 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from engine.simulate.detectors import DetectorSpec
-from engine.simulate.effects import pixel_defects
-from engine.simulate.geometry import ChipGeometry, transform_chip, wcs_header
-from engine.simulate.headers import (
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.effects import pixel_defects
+from hapsvm.simulate.geometry import ChipGeometry, transform_chip, wcs_header
+from hapsvm.simulate.headers import (
     VisitKeywords,
     extension_headers,
     ir_sample_sequence,
     primary_header,
     s_region,
 )
-from engine.simulate.plan import ExposurePlan
-from engine.simulate.render import ChipPixels, render_chip
-from engine.simulate.scene import Scene
-from engine.simulate.templates import DetectorTemplate
-from engine.simulate.truth import crmask_path, wcs_path
+from hapsvm.simulate.plan import ExposurePlan
+from hapsvm.simulate.render import ChipPixels, render_chip
+from hapsvm.simulate.scene import Scene
+from hapsvm.simulate.templates import DetectorTemplate
+from hapsvm.simulate.truth import crmask_path, wcs_path
 
 __all__ = ["ExposureGeometry", "write_exposure", "defect_fractions"]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from engine.core import constrained
-from engine.mosaic.params import (COMBINE_TYPES, KERNELS, SKY_METHODS, SKY_STATS, CosmicRayParams,
+from hapsvm.core import constrained
+from hapsvm.mosaic.params import (COMBINE_TYPES, KERNELS, SKY_METHODS, SKY_STATS, CosmicRayParams,
                                   DrizzleParams, SkyParams)
 
 _PAIR = {"minItems": 2, "maxItems": 2}

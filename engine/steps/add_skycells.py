@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from engine import mosaic
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoWorkFound
-from engine.steps.copy_inputs import total_for
+from hapsvm import mosaic
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import align
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoWorkFound
+from hapsvm import align
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)
 

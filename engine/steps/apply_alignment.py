@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from engine import align, visit
-from engine.core import VisitContext, register_step
-from engine.errors import NoWorkFound
-from engine.steps.copy_inputs import total_for
+from hapsvm import align, visit
+from hapsvm.core import VisitContext, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

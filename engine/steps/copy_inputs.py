@@ -5,9 +5,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import visit
-from engine.core import VisitContext, register_step
-from engine.progress import progress
+from hapsvm import visit
+from hapsvm.core import VisitContext, register_step
+from hapsvm.progress import progress
 
 log = logging.getLogger(__name__)
 

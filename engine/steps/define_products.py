@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from engine import visit
-from engine.core import VisitContext, WorkUnit, constrained, register_step
+from hapsvm import visit
+from hapsvm.core import VisitContext, WorkUnit, constrained, register_step
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from engine import mosaic, visit
-from engine.core import VisitContext, constrained, register_step
-from engine.core.context import SCRATCH_SUFFIX
-from engine.mosaic.parallel import PARALLEL_MIN_PIXELS, product_bytes, workers_within
-from engine.paths import project_paths
-from engine.steps._drizzle_config import (CosmicRayConfig, ExposureDrizzleConfig,
+from hapsvm import mosaic, visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core.context import SCRATCH_SUFFIX
+from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS, product_bytes, workers_within
+from hapsvm.paths import project_paths
+from hapsvm.steps._drizzle_config import (CosmicRayConfig, ExposureDrizzleConfig,
                                           FinalDrizzleConfig, SkySubtractionConfig, nested)
 
 log = logging.getLogger(__name__)

@@ -6,14 +6,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import mosaic
-from engine.core import VisitContext, constrained, register_step
-from engine.core.context import SCRATCH_SUFFIX
-from engine.errors import NoWorkFound
-from engine.mosaic.params import CosmicRayParams
-from engine.paths import project_paths
-from engine.steps._drizzle_config import FinalDrizzleConfig, SkySubtractionConfig, nested
-from engine.steps.copy_inputs import total_for
+from hapsvm import mosaic
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core.context import SCRATCH_SUFFIX
+from hapsvm.errors import NoWorkFound
+from hapsvm.mosaic.params import CosmicRayParams
+from hapsvm.paths import project_paths
+from hapsvm.steps._drizzle_config import FinalDrizzleConfig, SkySubtractionConfig, nested
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

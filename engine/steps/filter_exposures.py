@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from engine import visit
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import InputError, NoViableDataError
+from hapsvm import visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import InputError, NoViableDataError
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import align, visit
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoWorkFound
-from engine.parallel import run_tasks
-from engine.steps.copy_inputs import total_for
+from hapsvm import align, visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.parallel import run_tasks
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from engine import catalogs
-from engine.catalogs.params import CatalogParameters
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoWorkFound
-from engine.steps.copy_inputs import total_for
+from hapsvm import catalogs
+from hapsvm.catalogs.params import CatalogParameters
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import preview, visit
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import NoWorkFound
-from engine.steps.copy_inputs import total_for
+from hapsvm import preview, visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

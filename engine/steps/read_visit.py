@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import visit
-from engine.core import VisitContext, constrained, register_step
-from engine.errors import InputError
-from engine.progress import progress
+from hapsvm import visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.errors import InputError
+from hapsvm.progress import progress
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import simulate
-from engine.core import VisitContext, register_step
-from engine.errors import NoWorkFound
-from engine.steps.copy_inputs import total_for
+from hapsvm import simulate
+from hapsvm.core import VisitContext, register_step
+from hapsvm.errors import NoWorkFound
+from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from engine.core import VisitContext, register_step
+from hapsvm.core import VisitContext, register_step
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import __version__, visit
-from engine.core import VisitContext, constrained, register_step
-from engine.preview import report
+from hapsvm import __version__, visit
+from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.preview import report
 
 log = logging.getLogger(__name__)
 

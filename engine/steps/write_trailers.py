@@ -5,8 +5,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from engine import __version__, visit
-from engine.core import VisitContext, register_step
+from hapsvm import __version__, visit
+from hapsvm.core import VisitContext, register_step
 
 log = logging.getLogger(__name__)
 

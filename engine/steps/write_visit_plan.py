@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import visit
-from engine.core import VisitContext, register_step
+from hapsvm import visit
+from hapsvm.core import VisitContext, register_step
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["copy_and_rename", "chip_s_region"]
 

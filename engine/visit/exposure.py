@@ -10,9 +10,9 @@ import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from engine.errors import InputError
-from engine.visit.inputs import InputRow
-from engine.visit.naming import derive_filter_name
+from hapsvm.errors import InputError
+from hapsvm.visit.inputs import InputRow
+from hapsvm.visit.naming import derive_filter_name
 
 __all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "SUPPORTED_INSTRUMENTS"]
 

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 __all__ = ["InputRow", "read_input", "POLLER_COLUMNS"]
 

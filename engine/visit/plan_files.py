@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from astropy.table import Table
 
-from engine.visit.exposure import ExposureInfo, UnusableInput
-from engine.visit.product_tree import ProductTree
-from engine.visit.vetting import Decision
+from hapsvm.visit.exposure import ExposureInfo, UnusableInput
+from hapsvm.visit.product_tree import ProductTree
+from hapsvm.visit.vetting import Decision
 
 __all__ = ["decisions_table", "plan_file_names"]
 

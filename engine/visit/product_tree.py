@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import NoViableDataError
-from engine.visit.exposure import ExposureInfo
-from engine.visit.naming import VisitPrefix, manifest_name, product_type_for
-from engine.visit.vetting import is_grism, is_ramp
+from hapsvm.errors import NoViableDataError
+from hapsvm.visit.exposure import ExposureInfo
+from hapsvm.visit.naming import VisitPrefix, manifest_name, product_type_for
+from hapsvm.visit.vetting import is_grism, is_ramp
 
 __all__ = ["ExposureProduct", "FilterProduct", "TotalProduct", "ProductTree",
            "build_product_tree", "sort_exposures", "nexp_bin"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from engine.visit.exposure import ExposureInfo
+from hapsvm.visit.exposure import ExposureInfo
 
 __all__ = ["VettingRules", "Decision", "vet_exposure", "is_grism", "is_ramp"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from astropy.wcs import WCS
 
-from engine.align import ChipSources, ExposureSources, ReferenceCatalog
+from hapsvm.align import ChipSources, ExposureSources, ReferenceCatalog
 
 RA0, DEC0 = 53.1, -27.8
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.align import (CatalogCache, CatalogRequest, CatalogUnavailableError,
+from hapsvm.align import (CatalogCache, CatalogRequest, CatalogUnavailableError,
                           ServiceCatalogProvider, ServiceSettings)
-from engine.cli import run_visit
-from engine.errors import InputError
+from hapsvm.cli import run_visit
+from hapsvm.errors import InputError
 from tests.align.test_pipeline import alignment_recipe
 
 HEADER = "ra,dec,ra_error,dec_error,pmra,pmra_error,pmdec,pmdec_error,mag,objID,epoch"

@@ -9,10 +9,10 @@ import pytest
 from astropy.io import fits
 from stwcs.wcsutil import altwcs
 
-from engine.align import (SkyCorrection, assign_grism_solution, fit_keywords, plane_for,
+from hapsvm.align import (SkyCorrection, assign_grism_solution, fit_keywords, plane_for,
                           read_chip_wcs, update_grism, wcs_names)
-from engine.align.grism import choose_common_name
-from engine.align.results import ALIGNED, DetectorAlignment, ExposureSolution, RelativeFit
+from hapsvm.align.grism import choose_common_name
+from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution, RelativeFit
 from tests.align.helpers import rms, wcs_error_mas
 from tests.conftest import VISIT21
 

@@ -11,10 +11,10 @@ import yaml
 from astropy.io import fits
 from astropy.table import Table
 
-from engine.align.chip_wcs import read_exposure_wcs
-from engine.cli import run_visit
-from engine.paths import project_paths
-from engine.simulate import VisitTruth
+from hapsvm.align.chip_wcs import read_exposure_wcs
+from hapsvm.cli import run_visit
+from hapsvm.paths import project_paths
+from hapsvm.simulate import VisitTruth
 from tests.align.helpers import rms, wcs_error_mas
 
 ALIGN_STEPS = ["read_visit", "filter_exposures", "define_products", "write_visit_plan",

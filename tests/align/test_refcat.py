@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from engine.align import (CatalogRequest, CatalogUnavailableError, FileCatalogProvider,
+from hapsvm.align import (CatalogRequest, CatalogUnavailableError, FileCatalogProvider,
                           ServiceSettings)
-from engine.align.providers import make_providers
-from engine.align.refcat import (catalog_from_table, decimal_year, read_catalog_file,
+from hapsvm.align.providers import make_providers
+from hapsvm.align.refcat import (catalog_from_table, decimal_year, read_catalog_file,
                                  read_service_csv)
-from engine.errors import InputError
+from hapsvm.errors import InputError
 
 
 def test_gsc_and_2mass_column_names_are_understood() -> None:

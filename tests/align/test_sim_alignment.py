@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from engine.align import FileCatalogProvider, align_detector, find_exposure_sources
-from engine.align.chip_wcs import read_exposure_wcs
-from engine.align.results import ALIGNED
-from engine.steps.align_to_catalog import settings_from as align_settings
-from engine.steps.find_alignment_sources import settings_from as source_settings
+from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
+from hapsvm.align.chip_wcs import read_exposure_wcs
+from hapsvm.align.results import ALIGNED
+from hapsvm.steps.align_to_catalog import settings_from as align_settings
+from hapsvm.steps.find_alignment_sources import settings_from as source_settings
 from tests.align.helpers import rms, wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}

@@ -6,8 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine.align import AlignmentSettings, CatalogUnavailableError, align_detector
-from engine.align.results import ALIGNED, FAILED, RELATIVE_ONLY
+from hapsvm.align import AlignmentSettings, CatalogUnavailableError, align_detector
+from hapsvm.align.results import ALIGNED, FAILED, RELATIVE_ONLY
 from tests.align.helpers import (MemoryProvider, rms, star_field, synthetic_visit,
                                  wcs_error_mas)
 

@@ -15,8 +15,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from engine.align.chip_wcs import read_exposure_wcs
-from engine.cli import run_visit
+from hapsvm.align.chip_wcs import read_exposure_wcs
+from hapsvm.cli import run_visit
 from tests.align.helpers import rms, wcs_error_mas
 from tests.align.test_pipeline import alignment_recipe
 from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM

@@ -11,7 +11,7 @@ from astropy.table import Table
 from omegaconf import OmegaConf
 from scipy.spatial import cKDTree
 
-from engine.catalogs import CatalogParameters, DetectorCatalogs, build_catalogs, read_product
+from hapsvm.catalogs import CatalogParameters, DetectorCatalogs, build_catalogs, read_product
 from tests.catalogs.synthetic import SynthProducts, make_products
 
 #: instrument group of each synthetic detector

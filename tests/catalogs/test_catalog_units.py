@@ -9,7 +9,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from engine.catalogs import (
+from hapsvm.catalogs import (
     FILL_VALUE,
     CatalogParameters,
     build_catalogs,
@@ -17,11 +17,11 @@ from engine.catalogs import (
     saturated_pixels,
     write_catalog,
 )
-from engine.catalogs.background import estimate_background
-from engine.catalogs.flags import EDGE, SATURATED, edge_flags, faint_flags, saturation_flags
-from engine.catalogs.photometry import ApertureRadii, aperture_fluxes
-from engine.catalogs.quality import cr_rejection_threshold, n_good_rows, trim_total
-from engine.errors import InputError
+from hapsvm.catalogs.background import estimate_background
+from hapsvm.catalogs.flags import EDGE, SATURATED, edge_flags, faint_flags, saturation_flags
+from hapsvm.catalogs.photometry import ApertureRadii, aperture_fluxes
+from hapsvm.catalogs.quality import cr_rejection_threshold, n_good_rows, trim_total
+from hapsvm.errors import InputError
 from tests.catalogs.synthetic import make_products
 
 

@@ -16,9 +16,9 @@ from astropy.table import Table
 from astropy.wcs import WCS, FITSFixedWarning
 from scipy.spatial import cKDTree
 
-from engine.catalogs.flags import SATURATED
-from engine.cli import run_visit
-from engine.simulate.scoring import score_point_catalog
+from hapsvm.catalogs.flags import SATURATED
+from hapsvm.cli import run_visit
+from hapsvm.simulate.scoring import score_point_catalog
 
 FILTERS = ("F606W", "F814W")
 

@@ -10,7 +10,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 from scipy.spatial import cKDTree
 
-from engine.cli import run_visit
+from hapsvm.cli import run_visit
 
 FILTERS = ("F105W", "F160W")
 

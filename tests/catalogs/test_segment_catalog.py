@@ -8,8 +8,8 @@ import pytest
 from photutils.segmentation import SegmentationImage
 from scipy.spatial import cKDTree
 
-from engine.catalogs import CatalogParameters
-from engine.catalogs.segments import crowding, deblend_labels, segment_image
+from hapsvm.catalogs import CatalogParameters
+from hapsvm.catalogs.segments import crowding, deblend_labels, segment_image
 
 DETECTORS = ["wfc3_ir", "acs_wfc"]
 SPEC_COLUMNS = ["X-Centroid", "Y-Centroid", "RA", "DEC", "ID", "CI", "Flags", "MagAp1",

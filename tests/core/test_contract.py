@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.core import registered_steps
-from engine.core.schema_files import step_schema_text
-from engine.paths import PROJECT_ROOT, project_paths
+from hapsvm.core import registered_steps
+from hapsvm.core.schema_files import step_schema_text
+from hapsvm.paths import project_paths
+from tests.repo import REPO_ROOT
 
 PATHS = project_paths()
-CORE_ALLOWED = {"hydra", "omegaconf", "jsonschema", "yaml", "engine"}
+CORE_ALLOWED = {"hydra", "omegaconf", "jsonschema", "yaml", "hapsvm"}
 ASTRONOMY = {"astropy", "photutils", "drizzle", "tweakwcs", "stwcs", "numpy", "scipy"}
 DOMAINS = ["visit", "simulate", "align", "mosaic", "catalogs", "preview"]
 
@@ -51,7 +52,7 @@ def test_config_lists_every_step_once() -> None:
 
 @pytest.mark.parametrize("recipe", sorted(p.stem for p in PATHS.recipes.glob("*.yaml")))
 def test_every_recipe_composes_and_validates_for_every_detector(recipe: str) -> None:
-    from engine.core import Recipe, RecipeComposer
+    from hapsvm.core import Recipe, RecipeComposer
 
     composer = RecipeComposer(PATHS, Recipe.load(recipe, PATHS))
     text = (PATHS.recipes / f"{recipe}.yaml").read_text()
@@ -69,29 +70,29 @@ def test_every_recipe_composes_and_validates_for_every_detector(recipe: str) -> 
 
 
 def test_core_imports_no_astronomy() -> None:
-    for path in sorted((PROJECT_ROOT / "engine" / "core").glob("*.py")):
+    for path in sorted((REPO_ROOT / "engine" / "core").glob("*.py")):
         for name in _imports(path):
             top = name.split(".")[0]
             assert top not in ASTRONOMY, f"{path.name} imports {name}"
             if top not in CORE_ALLOWED:
                 import sys
                 assert top in sys.stdlib_module_names, f"{path.name} imports {name}"
-            if top == "engine":
-                assert name.startswith(("engine.core", "engine.errors")), f"{path.name}: {name}"
+            if top == "hapsvm":
+                assert name.startswith(("hapsvm.core", "hapsvm.errors")), f"{path.name}: {name}"
 
 
 def test_domain_packages_import_no_engine_machinery() -> None:
     for domain in DOMAINS:
-        for path in sorted((PROJECT_ROOT / "engine" / domain).rglob("*.py")):
+        for path in sorted((REPO_ROOT / "engine" / domain).rglob("*.py")):
             for name in _imports(path):
                 top = name.split(".")[0]
                 assert top not in {"hydra", "omegaconf"}, f"{path} imports {name}"
-                assert not name.startswith(("engine.core", "engine.steps", "engine.cli")), \
+                assert not name.startswith(("hapsvm.core", "hapsvm.steps", "hapsvm.cli")), \
                     f"{path} imports {name}"
 
 
 def test_errors_module_imports_nothing() -> None:
-    names = _imports(PROJECT_ROOT / "engine" / "errors.py")
+    names = _imports(REPO_ROOT / "engine" / "errors.py")
     assert names <= {"__future__"}
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import run_visit
-from engine.core import OutputLock
-from engine.core.provenance import sha256_of
-from engine.errors import OutputLockedError
+from hapsvm.cli import run_visit
+from hapsvm.core import OutputLock
+from hapsvm.core.provenance import sha256_of
+from hapsvm.errors import OutputLockedError
 from tests.visit.synthetic import write_exposure
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cli import run_visit
-from engine.core import VisitContext, WiringError
-from engine.core.provenance import RunProvenance, sha256_of
-from engine.errors import ConfigError, StepFailed
+from hapsvm.cli import run_visit
+from hapsvm.core import VisitContext, WiringError
+from hapsvm.core.provenance import RunProvenance, sha256_of
+from hapsvm.errors import ConfigError, StepFailed
 from tests.visit.synthetic import write_exposure
 
 
@@ -82,7 +82,7 @@ def test_wrong_type_and_unknown_key_fail_at_composition(ir_visit: Path, tmp_path
 
 
 def test_unknown_recipe_lists_the_known_ones(ir_visit: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no recipe file .*allowed: \[.*'v1'"):
+    with pytest.raises(ConfigError, match=r"no recipe 'v999' in .*allowed: \[.*'v1'"):
         run_visit(str(ir_visit), tmp_path / "out", [], recipe="v999")
 
 
@@ -105,7 +105,7 @@ def test_recipe_file_records_provenance(ir_visit: Path, tmp_path: Path) -> None:
 
 
 def test_rerun_from_recipe_file_gives_the_same_product(ir_visit: Path, tmp_path: Path) -> None:
-    from engine.cli import replay_settings
+    from hapsvm.cli import replay_settings
 
     first = tmp_path / "first"
     run_visit(str(ir_visit), first, ["filter_exposures.min_exptime_s=0.5"])

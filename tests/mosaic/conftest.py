@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from engine.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
+from hapsvm.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
                            build_output_grid, chip_outline_sky, drizzle_product,
                            read_exposure_chips)
-from engine.mosaic.chips import Exposure
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.pipeline import ProductDrizzle
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.pipeline import ProductDrizzle
 from tests.mosaic.synth import TinyVisit, make_tiny_visit
 
 

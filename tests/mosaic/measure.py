@@ -8,13 +8,13 @@ from astropy.io import fits
 from astropy.table import Table
 from photutils.centroids import centroid_2dg
 
-from engine.mosaic.chips import Exposure
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.params import SkyParams
-from engine.mosaic.sky import clipped_statistic
-from engine.simulate.detectors import get_detector
-from engine.simulate.filters import get_filter
-from engine.simulate.psf import add_points, encircled_energy, psf_for, psf_stamps
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.params import SkyParams
+from hapsvm.mosaic.sky import clipped_statistic
+from hapsvm.simulate.detectors import get_detector
+from hapsvm.simulate.filters import get_filter
+from hapsvm.simulate.psf import add_points, encircled_energy, psf_for, psf_stamps
 
 
 @dataclass

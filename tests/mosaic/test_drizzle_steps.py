@@ -1,4 +1,4 @@
-"""The drizzle steps end to end (``engine.cli.run_visit``): products, keywords, config choices."""
+"""The drizzle steps end to end (``hapsvm.cli.run_visit``): products, keywords, config choices."""
 from __future__ import annotations
 
 import re
@@ -11,10 +11,10 @@ import yaml
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from engine.cli import run_visit
-from engine.mosaic import PixmapCache, footprint_masks, footprint_statistics, read_exposure_chips
-from engine.mosaic.grid import OutputGrid
-from engine.mosaic.s_region import _contains, polygon_area
+from hapsvm.cli import run_visit
+from hapsvm.mosaic import PixmapCache, footprint_masks, footprint_statistics, read_exposure_chips
+from hapsvm.mosaic.grid import OutputGrid
+from hapsvm.mosaic.s_region import _contains, polygon_area
 from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
 
 #: Third-party warnings another step may raise; the drizzle products are opened with warnings

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from astropy.io import fits
 
-from engine.cli import run_visit
+from hapsvm.cli import run_visit
 
 
 def test_two_chip_products_sum_exposure_time_once(sim_visit_factory, tmp_path: Path) -> None:

@@ -10,11 +10,11 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from drizzle.utils import calc_pixmap
 
-from engine.errors import InputError
-from engine.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
-from engine.mosaic.chips import chip_wcs
-from engine.mosaic.grid import footprint_center
-from engine.mosaic.pixmaps import compute_pixmap
+from hapsvm.errors import InputError
+from hapsvm.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
+from hapsvm.mosaic.chips import chip_wcs
+from hapsvm.mosaic.grid import footprint_center
+from hapsvm.mosaic.pixmaps import compute_pixmap
 
 
 def _chips(tiny_visit):

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.errors import InputError
-from engine.mosaic import (ChipJob, DrizzleParams, PixmapCache, ProductSpec, build_output_grid,
+from hapsvm.errors import InputError
+from hapsvm.mosaic import (ChipJob, DrizzleParams, PixmapCache, ProductSpec, build_output_grid,
                            build_product, chip_outline_sky, drizzle_chips, footprint_masks,
                            footprint_statistics, read_exposure_chips, read_rules)
-from engine.mosaic.header_rules import merge_values
-from engine.paths import project_paths
+from hapsvm.mosaic.header_rules import merge_values
+from hapsvm.paths import project_paths
 
 RULES = project_paths().conf / "header_rules"
 

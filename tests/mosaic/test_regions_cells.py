@@ -9,11 +9,11 @@ import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from engine.mosaic import chip_outline_sky, region_polygons, sky_cells_for
-from engine.mosaic.chips import chip_wcs
-from engine.mosaic.footprints import FootprintMasks, fill_polygon, footprint_statistics
-from engine.mosaic.s_region import _contains, polygon_area
-from engine.mosaic.skycells import SC_SIZE, SC_STEP, projection_cell, zone_table
+from hapsvm.mosaic import chip_outline_sky, region_polygons, sky_cells_for
+from hapsvm.mosaic.chips import chip_wcs
+from hapsvm.mosaic.footprints import FootprintMasks, fill_polygon, footprint_statistics
+from hapsvm.mosaic.s_region import _contains, polygon_area
+from hapsvm.mosaic.skycells import SC_SIZE, SC_STEP, projection_cell, zone_table
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / \
     "wfc3_ib4606_hap_samples"

@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.mosaic import (ChipJob, CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
+from hapsvm.mosaic import (ChipJob, CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
                            build_output_grid, chip_outline_sky, drizzle_chips, drizzle_product,
                            read_exposure_chips)
-from engine.mosaic.combine import SingleDrizzle, combine_singles, minmed_combine, trimmed_combine
-from engine.mosaic.cosmic_rays import driz_cr_mask, quick_derivative
-from engine.mosaic.sky import SkySample, clipped_statistic, solve_sky
-from engine.mosaic.workers import save_array
+from hapsvm.mosaic.combine import SingleDrizzle, combine_singles, minmed_combine, trimmed_combine
+from hapsvm.mosaic.cosmic_rays import driz_cr_mask, quick_derivative
+from hapsvm.mosaic.sky import SkySample, clipped_statistic, solve_sky
+from hapsvm.mosaic.workers import save_array
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_median_of_singles_is_the_same_block_by_block(tmp_path, monkeypatch) -> 
                                      save_array(tmp_path / f"w{k}.npy", wht), 100.0, 0.0, 3.0))
     params = CosmicRayParams(combine_type="minmed")
     whole = combine_singles(singles, (50, 30), params)
-    monkeypatch.setattr("engine.mosaic.combine._BLOCK_ROWS", 7)
+    monkeypatch.setattr("hapsvm.mosaic.combine._BLOCK_ROWS", 7)
     assert np.array_equal(combine_singles(singles, (50, 30), params), whole)
     with pytest.raises(ValueError, match="combine_type"):
         combine_singles(singles, (50, 30), CosmicRayParams(combine_type="sum"))
@@ -130,8 +130,8 @@ def test_final_drizzle_split_over_two_processes_is_exact(tiny_drizzle, tmp_path)
 
 
 def test_cr_flags_in_copies_are_honoured_unless_reset(tiny_visit, tiny_drizzle, tmp_path) -> None:
-    from engine.mosaic import write_cr_flags
-    from engine.mosaic.drizzling import chip_inputs
+    from hapsvm.mosaic import write_cr_flags
+    from hapsvm.mosaic.drizzling import chip_inputs
 
     exposures, _, _, result = tiny_drizzle
     exp = exposures[0]

@@ -11,8 +11,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
-from engine.core import RunProvenance, VisitContext, get_step
-from engine.visit import (
+from hapsvm.core import RunProvenance, VisitContext, get_step
+from hapsvm.visit import (
     Decision,
     InputRow,
     ProductTree,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.preview import (
+from hapsvm.preview import (
     DrizzleImage,
     StretchSettings,
     color_composite,
@@ -18,11 +18,11 @@ from engine.preview import (
     write_jpeg,
 )
 
-MODULES = ["engine.preview.images", "engine.preview.stretch", "engine.preview.jpeg",
-           "engine.preview.color", "engine.preview.report.files",
-           "engine.preview.report.headers", "engine.preview.report.catalogs",
-           "engine.preview.report.gather", "engine.preview.report.svg",
-           "engine.preview.report.sections", "engine.preview.browser"]
+MODULES = ["hapsvm.preview.images", "hapsvm.preview.stretch", "hapsvm.preview.jpeg",
+           "hapsvm.preview.color", "hapsvm.preview.report.files",
+           "hapsvm.preview.report.headers", "hapsvm.preview.report.catalogs",
+           "hapsvm.preview.report.gather", "hapsvm.preview.report.svg",
+           "hapsvm.preview.report.sections", "hapsvm.preview.browser"]
 
 
 def _image(sci: np.ndarray, plam: float, valid: np.ndarray | None = None) -> DrizzleImage:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.errors import NoWorkFound
+from hapsvm.errors import NoWorkFound
 from tests.preview.synthetic import GRID, make_visit, run_step, write_copies, write_drizzles
 
 

@@ -8,13 +8,13 @@ import pytest
 from astropy.io import fits
 from PIL import Image
 
-from engine.cli import run_visit
-from engine.core import Recipe
-from engine.demo import catalog_overrides
-from engine.paths import project_paths
-from engine.preview.browser import check_page, find_chromium
-from engine.preview.report.files import detector_rows
-from engine.visit import ProductTree, TotalProduct
+from hapsvm.cli import run_visit
+from hapsvm.core import Recipe
+from hapsvm.demo import catalog_overrides
+from hapsvm.paths import project_paths
+from hapsvm.preview.browser import check_page, find_chromium
+from hapsvm.preview.report.files import detector_rows
+from hapsvm.visit import ProductTree, TotalProduct
 from tests.preview.links import local_files
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from engine.preview.report import AlignmentRow, Footprint
-from engine.preview.report.files import detector_rows
-from engine.preview.report.svg import footprint_svg, shift_svg
+from hapsvm.preview.report import AlignmentRow, Footprint
+from hapsvm.preview.report.files import detector_rows
+from hapsvm.preview.report.svg import footprint_svg, shift_svg
 from tests.preview.links import local_files, page_links
 from tests.preview.synthetic import (
     SyntheticVisit,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.preview.browser import check_page, find_chromium
+from hapsvm.preview.browser import check_page, find_chromium
 from tests.preview.synthetic import make_visit, run_report_steps
 
 pytestmark = pytest.mark.skipif(

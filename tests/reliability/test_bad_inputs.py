@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.cli import run_visit
-from engine.core.provenance import sha256_of
-from engine.errors import HapsvmError
+from hapsvm.cli import run_visit
+from hapsvm.core.provenance import sha256_of
+from hapsvm.errors import HapsvmError
 from tests.visit.synthetic import write_exposure
 
 GOOD = [f"ib6o21a{i}q" for i in range(2)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from engine.cli import run_visit
+from hapsvm.cli import run_visit
 from tests.align.test_catalog_service import CatalogServer
 
 #: Faults injected per catalogue, in the order the spec tries the catalogues.

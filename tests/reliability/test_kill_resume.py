@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import run_visit
-from engine.core import Recipe, get_step
-from engine.core.provenance import sha256_of
-from engine.paths import project_paths
+from hapsvm.cli import run_visit
+from hapsvm.core import Recipe, get_step
+from hapsvm.core.provenance import sha256_of
+from hapsvm.paths import project_paths
 from tests.reliability.compare import directory_differences
 
 #: Steps to kill in, when the recipe has them (heaviest work first).
@@ -29,14 +29,14 @@ def _kill_points() -> list[str]:
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory):
-    from engine.simulate import simulate_visit
+    from hapsvm.simulate import simulate_visit
 
     return simulate_visit(tmp_path_factory.mktemp("kill"), detector="wfc3_ir", n_exposures=3,
                           size=128, seed=7)
 
 
 def _overrides(sim) -> list[str]:
-    from engine.demo import catalog_overrides
+    from hapsvm.demo import catalog_overrides
 
     return catalog_overrides(sim.reference_catalog_path,
                              Recipe.load("v1", project_paths()).steps)
@@ -51,7 +51,7 @@ def clean_run(sim, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run_and_kill(sim, out: Path, step: str) -> bool:
     """Start svm in a subprocess and SIGKILL it when ``step`` starts; True if it was killed."""
-    cmd = [sys.executable, "-c", "from engine.cli import main; main()",
+    cmd = [sys.executable, "-c", "from hapsvm.cli import main; main()",
            f"input={sim.poller_path}", f"output_dir={out}", *_overrides(sim)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cli import run_visit
-from engine.core import Recipe
-from engine.errors import ConfigError
-from engine.paths import PROJECT_ROOT, project_paths
+from hapsvm.cli import run_visit
+from hapsvm.core import Recipe
+from hapsvm.errors import ConfigError
+from hapsvm.paths import project_paths
+from tests.repo import REPO_ROOT
 from tests.visit.synthetic import write_exposure
 
 MARKER = "hapsvm_security_marker"
@@ -60,7 +61,7 @@ def test_overrides_cannot_smuggle_code(tmp_path: Path, visit: Path, override: st
 
 def test_engine_makes_no_shell_calls() -> None:
     banned_calls = {("os", "system"), ("os", "popen"), ("os", "execv"), ("os", "execvp")}
-    for path in sorted((PROJECT_ROOT / "engine").rglob("*.py")):
+    for path in sorted((REPO_ROOT / "engine").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):

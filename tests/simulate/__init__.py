@@ -1,1 +1,1 @@
-"""Tests of engine.simulate."""
+"""Tests of hapsvm.simulate."""

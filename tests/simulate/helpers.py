@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
-from engine.simulate import SimulatedVisit
+from hapsvm.simulate import SimulatedVisit
 
 __all__ = ["ChipStars", "isolated_stars"]
 
@@ -76,9 +76,9 @@ def true_epsf(detector: str, filter_name: str, *, half: int = 5, oversampling: i
     """
     from photutils.psf import ImagePSF
 
-    from engine.simulate.detectors import get_detector
-    from engine.simulate.filters import get_filter
-    from engine.simulate.psf import psf_for, psf_stamps
+    from hapsvm.simulate.detectors import get_detector
+    from hapsvm.simulate.filters import get_filter
+    from hapsvm.simulate.psf import psf_for, psf_stamps
 
     spec = get_detector(detector)
     psf = psf_for(spec, get_filter(detector, filter_name).pivot_a)

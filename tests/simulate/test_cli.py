@@ -1,8 +1,8 @@
 """``svm-simulate`` writes a visit and reports it; bad options give the error's exit code."""
 from __future__ import annotations
 
-from engine.simulate import load_truth
-from engine.simulate.cli import main
+from hapsvm.simulate import load_truth
+from hapsvm.simulate.cli import main
 
 
 def test_cli_writes_visit_and_prints_summary(tmp_path, capsys):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.errors import ConfigError, InputError
-from engine.simulate import simulate_visit
+from hapsvm.errors import ConfigError, InputError
+from hapsvm.simulate import simulate_visit
 
 
 def _sci(path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from engine.simulate.effects import (
+from hapsvm.simulate.effects import (
     CR_RATE_CM2_S,
     DQ_BAD,
     DQ_HOT,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from astropy.io import fits
 
-from engine.errors import ConfigError
-from engine.simulate import EXTRAS, simulate_visit
+from hapsvm.errors import ConfigError
+from hapsvm.simulate import EXTRAS, simulate_visit
 
 ALLOWED = {
     "wfc3_ir": ["grism", "zero_exptime", "dark", "scan", "moving_target", "fgs_coarse"],

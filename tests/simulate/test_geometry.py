@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from astropy.wcs import WCS
 
-from engine.simulate.builtin import builtin_template
-from engine.simulate.geometry import (
+from hapsvm.simulate.builtin import builtin_template
+from hapsvm.simulate.geometry import (
     apply_matrix,
     crop_chip,
     move_matrix,
@@ -61,7 +61,7 @@ def test_geometry_tangent_plane_round_trip():
 
 
 def test_geometry_pixel_area_map_matches_hst_range():
-    from engine.simulate.geometry import relative_pixel_area
+    from hapsvm.simulate.geometry import relative_pixel_area
 
     chip = builtin_template("acs_wfc").chips[1].geometry
     wcs = _wcs(chip)

@@ -9,9 +9,9 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from engine.simulate import simulate_visit
-from engine.simulate.builtin import builtin_template
-from engine.simulate.templates import ENV_VAR, REALDATA_DIR, load_template, realdata_dir
+from hapsvm.simulate import simulate_visit
+from hapsvm.simulate.builtin import builtin_template
+from hapsvm.simulate.templates import ENV_VAR, REALDATA_DIR, load_template, realdata_dir
 
 PRIMARY = ["ROOTNAME", "PROPOSID", "LINENUM", "INSTRUME", "DETECTOR", "EXPTIME", "EXPSTART",
            "EXPEND", "DATE-OBS", "TIME-OBS", "OBSTYPE", "MTFLAG", "TARGNAME", "FGSLOCK",

@@ -9,7 +9,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from engine.simulate import load_truth
+from hapsvm.simulate import load_truth
 
 DETECTORS = ["wfc3_ir", "wfc3_uvis", "acs_wfc"]
 SHAPES = {"wfc3_ir": [(256, 256)], "wfc3_uvis": [(128, 256)] * 2, "acs_wfc": [(128, 256)] * 2}

@@ -9,10 +9,10 @@ from astropy.wcs import WCS
 from photutils.aperture import CircularAnnulus, CircularAperture, aperture_photometry
 from photutils.psf import PSFPhotometry
 
-from engine.simulate.detectors import get_detector
-from engine.simulate.filters import get_filter
-from engine.simulate.geometry import relative_pixel_area, tan_offsets
-from engine.simulate.psf import psf_for, psf_stamps
+from hapsvm.simulate.detectors import get_detector
+from hapsvm.simulate.filters import get_filter
+from hapsvm.simulate.geometry import relative_pixel_area, tan_offsets
+from hapsvm.simulate.psf import psf_for, psf_stamps
 from tests.simulate.helpers import isolated_stars, true_epsf
 
 DETECTORS = ["wfc3_ir", "wfc3_uvis", "acs_wfc"]

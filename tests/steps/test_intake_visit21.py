@@ -8,9 +8,9 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from engine.cli import run_visit
-from engine.core import recipe_path_for
-from engine.core.provenance import sha256_of
+from hapsvm.cli import run_visit
+from hapsvm.core import recipe_path_for
+from hapsvm.core.provenance import sha256_of
 from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
 
 pytestmark = pytest.mark.realdata

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import run_visit
+from hapsvm.cli import run_visit
 from tests.visit.synthetic import write_exposure
 
 
@@ -39,7 +39,7 @@ def test_every_product_has_a_trailer_with_its_steps(visit: Path, tmp_path: Path)
             scope = "wfc3_ir" if step == "copy_inputs" else "visit"
             assert f"{step} [{scope}]: start" in text, (name, step)
             assert f"{step} [{scope}]: done in" in text, (name, step)
-        assert "src=engine.steps.copy_inputs- " in text
+        assert "src=hapsvm.steps.copy_inputs- " in text
         assert name in manifest
     total = (out / f"{base}_total_ib6o21_trl.txt").read_text()
     assert "ib6o21g1q_flt.fits → hst_11359_21_wfc3_ir_g141_ib6o21g1_flt.fits (grism)" in total

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from engine.errors import InputError
-from engine.visit import InputRow, read_exposure
+from hapsvm.errors import InputError
+from hapsvm.visit import InputRow, read_exposure
 from tests.visit.synthetic import write_exposure
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.visit import read_input
+from hapsvm.errors import InputError
+from hapsvm.visit import read_input
 from tests.visit.synthetic import write_exposure
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.core.schema import load_schema
-from engine.errors import NoViableDataError
-from engine.paths import project_paths
-from engine.visit import InputRow, build_product_tree, read_exposure
+from hapsvm.core.schema import load_schema
+from hapsvm.errors import NoViableDataError
+from hapsvm.paths import project_paths
+from hapsvm.visit import InputRow, build_product_tree, read_exposure
 from tests.visit.synthetic import write_exposure
 
 BINS = {"wfc3_ir": [1, 2, 4], "wfc3_uvis": [1, 2, 6]}

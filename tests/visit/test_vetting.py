@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.visit import InputRow, read_exposure, vet_exposure
+from hapsvm.visit import InputRow, read_exposure, vet_exposure
 from tests.visit.synthetic import write_exposure
 
 

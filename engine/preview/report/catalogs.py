@@ -9,7 +9,7 @@ import numpy as np
 from astropy.table import Table
 from astropy.utils.exceptions import AstropyWarning
 
-from engine.preview.report.model import CatalogSummary
+from hapsvm.preview.report.model import CatalogSummary
 
 __all__ = ["summarize_catalog", "magnitude_column", "MISSING_VALUE"]
 

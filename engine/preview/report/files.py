@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.preview.report.model import FileLink, ProductRow
-from engine.visit.product_tree import ExposureProduct, TotalProduct
+from hapsvm.preview.report.model import FileLink, ProductRow
+from hapsvm.visit.product_tree import ExposureProduct, TotalProduct
 
 __all__ = ["detector_rows", "link", "recipe_file_for"]
 

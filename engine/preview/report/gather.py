@@ -9,13 +9,13 @@ from typing import TypeVar
 
 from PIL import Image
 
-from engine.preview.report.catalogs import summarize_catalog
-from engine.preview.report.files import detector_rows, link, recipe_file_for
-from engine.preview.report.headers import (alignment_row, copy_footprint, product_footprint,
+from hapsvm.preview.report.catalogs import summarize_catalog
+from hapsvm.preview.report.files import detector_rows, link, recipe_file_for
+from hapsvm.preview.report.headers import (alignment_row, copy_footprint, product_footprint,
                                            svm_keywords)
-from engine.preview.report.model import (DecisionRow, DetectorReport, FileLink, Footprint,
+from hapsvm.preview.report.model import (DecisionRow, DetectorReport, FileLink, Footprint,
                                          ReportData, StepOutcome)
-from engine.visit.product_tree import ProductTree, TotalProduct
+from hapsvm.visit.product_tree import ProductTree, TotalProduct
 
 __all__ = ["ReportRequest", "gather_detector", "gather_report", "report_name"]
 

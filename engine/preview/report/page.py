@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
-from engine.preview.report.model import DecisionRow, ReportData, StepOutcome
-from engine.preview.report.sections import detector_section, file_item, href
+from hapsvm.preview.report.model import DecisionRow, ReportData, StepOutcome
+from hapsvm.preview.report.sections import detector_section, file_item, href
 
 __all__ = ["render_report", "CSS"]
 

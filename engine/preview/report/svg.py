@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from engine.preview.report.model import AlignmentRow, CatalogSummary, Footprint
+from hapsvm.preview.report.model import AlignmentRow, CatalogSummary, Footprint
 
 __all__ = ["PALETTE", "footprint_svg", "shift_svg", "histogram_svg", "overlay_svg",
            "sky_offsets"]
