@@ -18,7 +18,7 @@ class ReadVisitConfig:
     """Where exposures may be read from."""
 
     roots: list[str] = constrained([], items={"type": "string", "minLength": 1})
-    """Extra directories exposures may live in (the input's own directory is always allowed)."""
+    """If set, exposures must lie under the input's directory or these; empty: read anywhere."""
 
 
 @register_step("read_visit", config=ReadVisitConfig, requires=("input",),

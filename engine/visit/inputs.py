@@ -42,8 +42,10 @@ def read_input(input_path: str | Path, *, roots: list[Path] | None = None) -> li
         A poller file (8 comma-separated columns), a list file (1 or 2 columns: filename and
         aperture), a directory (every ``*_flt.fits`` / ``*_flc.fits`` in it) or one FITS file.
     roots
-        Directories the exposures may live in; the input's own directory is always allowed.
-        A path resolving outside every root is refused.
+        None or empty (the default): exposures are read wherever the input names them, as
+        runsinglehap does. Non-empty: an opt-in restriction for services that process poller
+        files they did not write; an exposure whose path resolves (``..`` and symbolic links
+        followed) outside both the input's own directory and every root is refused.
 
     Returns
     -------
@@ -54,13 +56,13 @@ def read_input(input_path: str | Path, *, roots: list[Path] | None = None) -> li
     ------
     InputError
         Naming the file and line: missing file, wrong column count, non-numeric value,
-        duplicate row, path outside the roots, empty input.
+        duplicate row, path outside the roots (when roots are given), empty input.
     """
     src = Path(input_path)
     if not src.exists():
         raise InputError("input does not exist", file=src)
     base = src if src.is_dir() else src.parent
-    allowed = [base.resolve(), *[Path(r).resolve() for r in (roots or [])]]
+    allowed = [base.resolve(), *[Path(r).resolve() for r in roots]] if roots else None
     if src.is_dir():
         files = sorted(p for p in src.iterdir() if p.name.lower().endswith(_EXPOSURE_SUFFIXES))
         if not files:
@@ -73,7 +75,7 @@ def read_input(input_path: str | Path, *, roots: list[Path] | None = None) -> li
     return _read_text(src, base, allowed)
 
 
-def _read_text(src: Path, base: Path, allowed: list[Path]) -> list[InputRow]:
+def _read_text(src: Path, base: Path, allowed: list[Path] | None) -> list[InputRow]:
     try:
         text = src.read_text()
     except UnicodeDecodeError as err:
@@ -91,7 +93,8 @@ def _read_text(src: Path, base: Path, allowed: list[Path]) -> list[InputRow]:
                              value=line)
         row = _poller_row(cols, src, base, number) if len(cols) == 8 else \
             _list_row(cols, src, base, number)
-        _check_inside(row.path, allowed, src, number)
+        if allowed is not None:
+            _check_inside(row.path, allowed, src, number)
         key = row.path.name
         if key in seen:
             raise InputError(f"duplicate exposure {key!r} (first named on line {seen[key]})",

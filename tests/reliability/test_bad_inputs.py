@@ -122,8 +122,8 @@ INPUT_LISTS = {
     "duplicate rows": ("ib6o21a0q_flt.fits\nib6o21a1q_flt.fits\nib6o21a0q_flt.fits\n", 2,
                        "line 3: duplicate exposure"),
     "escaping path": ("ib6o21a0q_flt.fits\n../../etc/passwd\n", 2, "line 2: exposure file"),
-    "escaping existing path": ("ib6o21a0q_flt.fits\n../elsewhere_flt.fits\n", 2,
-                               "line 2: path '.*elsewhere_flt.fits' lies outside"),
+    "escaping existing path, roots set": ("ib6o21a0q_flt.fits\n../elsewhere_flt.fits\n", 2,
+                                          "line 2: path '.*elsewhere_flt.fits' lies outside"),
     "binary junk": (None, 2, "neither a FITS file nor a text list"),
 }
 
@@ -139,8 +139,10 @@ def test_bad_input_list_fails_before_any_product(tmp_path: Path, case: str) -> N
     else:
         src.write_text(text)
     out = tmp_path / "out"
+    # read_visit.roots is an opt-in restriction: only then is a path outside them refused
+    overrides = [f"read_visit.roots=[{tmp_path / 'cache'}]"] if "roots set" in case else []
     with pytest.raises(HapsvmError, match=message) as info:
-        run_visit(str(src), out, [])
+        run_visit(str(src), out, overrides)
     assert info.value.exit_code == code and str(src) in str(info.value)
     assert not out.exists() or not any(out.glob("*.fits"))
 

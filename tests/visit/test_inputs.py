@@ -58,7 +58,6 @@ def test_list_and_directory_inputs(two_files: Path) -> None:
      1),
     ("ib6o21a1q_flt.fits\nib6o21a2q_flt.fits\nib6o21a1q_flt.fits\n",
      r"duplicate exposure 'ib6o21a1q_flt.fits' \(first named on line 1\)", 3),
-    ("ib6o21a1q_flt.fits\n../outside_flt.fits\n", "outside the allowed input roots", 2),
     ("ib6o21a1q_flt.fits, PC1 FIX\n", "aperture must contain no spaces", 1),
 ])
 def test_input_errors_name_file_and_line(two_files: Path, text: str, message: str,
@@ -84,7 +83,32 @@ def test_input_missing_and_empty_directory(tmp_path: Path) -> None:
         read_input(tmp_path)
 
 
+def test_input_paths_anywhere_are_read_by_default(two_files: Path, tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    named = [two_files / "ib6o21a1q_flt.fits", "../ib6o21a2q_flt.fits"]
+    src = _write(lists / "v.lst", "".join(f"{n}\n" for n in named))
+    assert [r.path.resolve() for r in read_input(src)] == [
+        two_files / "ib6o21a1q_flt.fits", two_files / "ib6o21a2q_flt.fits"]
+    assert [r.path.name for r in read_input(src, roots=[])] == [
+        "ib6o21a1q_flt.fits", "ib6o21a2q_flt.fits"]
+
+
+@pytest.mark.parametrize("text", ["ib6o21a1q_flt.fits\n../outside_flt.fits\n",
+                                  "ib6o21a1q_flt.fits\n{outside}\n"])
+def test_input_roots_refuse_paths_outside_them(two_files: Path, tmp_path: Path,
+                                               text: str) -> None:
+    outside = write_exposure(two_files.parent / "outside_flt.fits")
+    other = tmp_path / "other"
+    other.mkdir()
+    src = _write(two_files / "bad.out", text.format(outside=outside))
+    with pytest.raises(InputError, match="outside the allowed input roots") as info:
+        read_input(src, roots=[other])
+    assert info.value.file == str(src) and info.value.line == 2
+    assert str(other) in str(info.value) and str(two_files) in str(info.value)
+
+
 def test_input_extra_roots_allow_outside_paths(two_files: Path) -> None:
     outside = write_exposure(two_files.parent / "ib6o21z9q_flt.fits", rootname="ib6o21z9q")
-    src = _write(two_files / "ok.out", f"{outside}\n")
-    assert read_input(src, roots=[two_files.parent])[0].path == outside
+    src = _write(two_files / "ok.out", f"ib6o21a1q_flt.fits\n{outside}\n")
+    assert read_input(src, roots=[two_files.parent])[1].path == outside
