@@ -1,6 +1,17 @@
-"""hapsvm: single-visit mosaics and catalogs for HST visits (package ``engine``)."""
+"""hapsvm: single-visit mosaics and catalogs for HST visits.
+
+``hapsvm.run_visit(input, output_dir=None, overrides=(), recipe="v1")`` processes one visit and
+returns a :class:`hapsvm.VisitResult`; ``hapsvm.runsinglehap.perform(input_filename)`` is the
+drizzlepac-shaped entry point returning an exit code. The command line is ``svm``.
+The names below load on first use, so ``import hapsvm`` is cheap.
+"""
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from hapsvm.lazy import lazy_exports
 
 __version__ = "0.1.0"
+
+__getattr__, __dir__, _exported = lazy_exports(__name__, {
+    "api": ["run_visit", "VisitResult", "StepOutcome"],
+}, submodules=["runsinglehap"])
+__all__ = ["__version__", *_exported]

@@ -1,16 +1,15 @@
 """The ``svm`` command: a Hydra app that runs the recipe on one visit (or many with ``-m``).
 
-Exit codes are listed in ``hapsvm.errors.EXIT_CODES`` and in the README.
+Exit codes are listed in ``hapsvm.errors.EXIT_CODES`` and in the README. The Python entry
+point is :func:`hapsvm.run_visit` (``hapsvm.api``); both run a visit through
+:func:`hapsvm.api.run_recipe`.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
@@ -19,56 +18,34 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
-from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult, store_step_configs
-from hapsvm.core.multirun import worst_exit_code, write_run_summary
-from hapsvm.errors import ConfigError, HapsvmError, InputError
-from hapsvm.paths import project_paths
+from hapsvm.api import RUN_ONLY_PREFIXES, finish_visit, run_recipe, tuned_collector, visit_name
+from hapsvm.core import store_step_configs
+from hapsvm.core.multirun import worst_exit_code
+from hapsvm.errors import EXIT_CODES, ConfigError, HapsvmError, InputError
+from hapsvm.paths import is_installed_copy, project_paths
 from hapsvm.progress import enable_progress
 
-__all__ = ["main", "run_visit", "visit_name", "expand_visit_arguments"]
+__all__ = ["main", "run_visit", "expand_visit_arguments"]
 
 log = logging.getLogger("hapsvm.cli")
 
 _EXIT_CODES: list[int] = []
-#: Cyclic garbage collection every 50,000 net allocations instead of CPython's 700: a visit
-#: makes millions of short-lived objects (FITS cards, config nodes) and few cycles. Measured on
-#: a 1-Mpix WFC3/IR visit: 14.5 -> 14.1 s, +14 MB peak (benchmarks/RESULTS.md, issue 11).
-GC_THRESHOLDS = (50_000, 20, 20)
+
+#: The engine-level run (``hapsvm.api.run_recipe``), under the name tests and benchmarks use.
+run_visit = run_recipe
 
 
-@contextmanager
-def tuned_collector() -> Iterator[None]:
-    """Tune the cyclic garbage collector while a visit runs in this process.
-
-    Besides :data:`GC_THRESHOLDS`, everything alive when the visit starts (modules, Hydra's
-    state, what earlier visits of a multirun worker cached) is collected once and frozen out
-    of the visit's collections, which otherwise walk it again and again: in a 2-worker
-    multirun of 8 small visits the collector's share of the CPU time fell from 5.0 %
-    (thresholds alone) to 2.1 %. It is unfrozen when the visit ends, so what the next visit
-    drops (the previous job's config, caches) is still collected: a worker running thousands
-    of visits does not grow.
-    """
-    gc.set_threshold(*GC_THRESHOLDS)
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-#: Overrides that belong to one run only and are never replayed from a recipe file.
-_RUN_ONLY = ("output_dir=", "recipe_file=", "resume=", "hydra.")
-
-
-def visit_name(input_path: str) -> str:
-    """A short label for the run directory: the input's file name without its extension."""
-    return Path(str(input_path).rstrip("/")).name.split(".")[0] or "visit"
+def tuned_recipes_dir(user_dir: str | None) -> str | None:
+    """Where a sweep's best recipe goes: the user's recipe dir, a checkout's svm_recipes/, or
+    None (the sweep directory) for an installed package, whose files are not the user's."""
+    if user_dir:
+        return str(user_dir)
+    return None if is_installed_copy() else str(project_paths().recipes)
 
 
 def run_dir(output_dir: str | None, visit: str, recipe: str, stamp: str) -> str:
     """Hydra's run directory: ``output_dir`` if given, else ``outputs/<visit>/<recipe>/<time>``."""
-    return str(output_dir) if output_dir else f"outputs/{visit}/{recipe}/{stamp}"
+    return str(output_dir) if output_dir else f"outputs/{visit}/{Path(recipe).stem}/{stamp}"
 
 
 OmegaConf.register_new_resolver("svm_visit_name", visit_name, replace=True)
@@ -78,34 +55,11 @@ OmegaConf.register_new_resolver("svm_input_dir", lambda p: str(Path(str(p)).reso
                                 replace=True)
 OmegaConf.register_new_resolver("svm_recipes_dir", lambda: str(project_paths().recipes),
                                 replace=True)
+OmegaConf.register_new_resolver("svm_exit_codes", lambda: "\n  ".join(
+    f"{code:>3}  {what}" for what, code in EXIT_CODES.items()), replace=True)
+OmegaConf.register_new_resolver("svm_version", lambda: hapsvm.__version__, replace=True)
+OmegaConf.register_new_resolver("svm_tuned_recipes_dir", tuned_recipes_dir, replace=True)
 store_step_configs()
-
-
-def run_visit(input_path: str, output_dir: Path, overrides: list[str], *,
-              recipe: str = "v1", resume: bool = True) -> RunResult:
-    """Run a recipe on one visit (library entry point; the CLI and tests use it).
-
-    Parameters
-    ----------
-    input_path
-        Poller file, list file, directory or FITS file.
-    output_dir
-        Where every product is written.
-    overrides
-        Hydra overrides (``drizzle_products.pixfrac=0.8``); ``input``/``output_dir`` are set here.
-    recipe
-        Name of a recipe in ``svm_recipes/`` or a path to a recipe file.
-    resume
-        Skip steps an earlier run into ``output_dir`` completed with the same inputs and config.
-    """
-    paths = project_paths()
-    composer = RecipeComposer(paths, Recipe.load(recipe, paths))
-    out = Path(output_dir).resolve()
-    kept = [o for o in overrides if not o.startswith(_RUN_ONLY + ("input=", "recipe="))]
-    kept += [f"input={input_path}", f"output_dir={out}"]
-    runner = Runner(composer, input=str(input_path), output_dir=out, overrides=kept,
-                    resume=resume)
-    return runner.run()
 
 
 def replay_settings(recipe_file: Path) -> tuple[str, str, list[str]]:
@@ -115,7 +69,7 @@ def replay_settings(recipe_file: Path) -> tuple[str, str, list[str]]:
     try:
         prov = yaml.safe_load(recipe_file.read_text())["provenance"]
         overrides = [o for o in prov["overrides"]
-                     if not o.startswith(_RUN_ONLY + ("input=", "recipe="))]
+                     if not o.startswith(RUN_ONLY_PREFIXES + ("input=", "recipe="))]
         return str(prov["input"]), str(prov["recipe"]), overrides
     except (yaml.YAMLError, KeyError, TypeError) as err:
         raise InputError(f"not a hapsvm recipe file ({err})", file=recipe_file) from err
@@ -160,8 +114,8 @@ def _run_task(cfg: DictConfig) -> float | int:
         elif OmegaConf.is_missing(cfg, "input"):
             raise ConfigError("no input given: use svm input=<poller file, list or "
                               "directory>, or `svm demo`", key="input")
-        result = run_visit(input_path, output_dir, overrides, recipe=recipe,
-                           resume=bool(cfg.resume))
+        result = run_recipe(input_path, output_dir, overrides, recipe=recipe,
+                            resume=bool(cfg.resume), recipes_dir=cfg.recipes_dir)
         code = result.exit_code
         log.info("products in %s (exit code %d)", output_dir, code)
     except HapsvmError as err:
@@ -171,9 +125,8 @@ def _run_task(cfg: DictConfig) -> float | int:
         log.exception("internal error")
         code, error = 1, f"internal error: {type(err).__name__}: {err}"
     _EXIT_CODES.append(code)
-    if output_dir.is_dir():
-        write_run_summary(output_dir, input=input_path, recipe=recipe, exit_code=code,
-                          seconds=time.perf_counter() - start, result=result, error=error)
+    finish_visit(output_dir, input=input_path, recipe=recipe, code=code, result=result,
+                 error=error, seconds=time.perf_counter() - start)
     if cfg.objective:
         value = (result.metrics.get(str(cfg.objective)) if result and code == 0 else None)
         if value is None:

@@ -35,7 +35,8 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]
+def lazy_exports(package: str, exports: Mapping[str, Sequence[str]], *,
+                 submodules: Sequence[str] = ()
                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
     """Return ``(__getattr__, __dir__, __all__)`` for ``package``.
 
@@ -45,6 +46,9 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]
         The package's ``__name__``.
     exports
         Submodule name (relative to the package) → the public names it defines.
+    submodules
+        Submodules that are themselves public (``package.runsinglehap``): reading the name
+        imports the submodule.
 
     A name read from the package imports its submodule and is then cached in the package's
     namespace, so later reads are ordinary attribute lookups.
@@ -58,6 +62,8 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]
             where[name] = submodule
 
     def __getattr__(name: str) -> Any:
+        if name in submodules:
+            return importlib.import_module(f"{package}.{name}")
         submodule = where.get(name)
         if submodule is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -66,6 +72,6 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(where) | set(vars(sys.modules[package])))
+        return sorted(set(where) | set(submodules) | set(vars(sys.modules[package])))
 
     return __getattr__, __dir__, sorted(where)

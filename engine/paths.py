@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hapsvm.core import ProjectPaths
 
-__all__ = ["DATA_ROOT", "USER_RECIPES_ENV", "data_root", "project_paths"]
+__all__ = ["DATA_ROOT", "USER_RECIPES_ENV", "data_root", "is_installed_copy", "project_paths"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 #: Environment variable naming another tree holding conf/, svm_recipes/ and schemas/.
@@ -29,6 +29,11 @@ def data_root() -> Path:
     if (_PACKAGE_DIR / "conf" / "config.yaml").is_file():
         return _PACKAGE_DIR
     return _PACKAGE_DIR.parent
+
+
+def is_installed_copy() -> bool:
+    """Whether the data comes from an installed package (not a checkout the user edits)."""
+    return data_root() == _PACKAGE_DIR
 
 
 #: The data root found at import time (``data_root()`` re-reads the environment).

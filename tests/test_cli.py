@@ -1,6 +1,7 @@
 """The svm command as a user runs it: overrides, --cfg job, multirun, exit codes."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,9 @@ def test_cli_no_viable_data_exits_65(tmp_path: Path) -> None:
     r = _svm(f"input={v}", "output_dir=out", cwd=tmp_path)
     assert r.returncode == 65, r.stderr
     assert "TARGNAME=DARK" in r.stderr + r.stdout
+    assert (tmp_path / "out" / "wfc3_b6o_21_manifest.txt").read_text() == ""  # as runsinglehap
+    summary = json.loads((tmp_path / "out" / "svm_summary.json").read_text())
+    assert summary["exit_code"] == 65 and "TARGNAME=DARK" in summary["error"]
 
 
 def test_runsinglehap_front_end_writes_into_cwd(visit: Path, tmp_path: Path) -> None:
@@ -98,7 +102,7 @@ def test_tuned_collector_freezes_during_a_visit_and_leaks_nothing_after() -> Non
     import gc
     import weakref
 
-    from hapsvm.cli import GC_THRESHOLDS, tuned_collector
+    from hapsvm.api import GC_THRESHOLDS, tuned_collector
 
     class Node:
         pass

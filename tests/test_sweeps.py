@@ -22,7 +22,7 @@ def test_optuna_sweep_writes_a_best_recipe(tmp_path: Path, sim_visit_factory) ->
     (recipes / "v1.yaml").write_text((project_paths().recipes / "v1.yaml").read_text())
     cmd = [*SVM, "-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=2", "hydra/launcher=basic",
            "hydra.sweeper.sampler.seed=1", "hydra.sweeper.direction=minimize",
-           f"hydra.callbacks.summary.recipes_dir={recipes}", f"hydra.sweep.dir={tmp_path / 's'}",
+           f"recipes_dir={recipes}", f"hydra.sweep.dir={tmp_path / 's'}",
            "objective=wfc3_ir.alignment_error_mas", f"input={visit.poller_path}", "quiet=true",
            f"align_to_catalog.catalog_file={visit.reference_catalog_path}",
            "find_alignment_sources.nsigma=interval(3.0,8.0)"]

@@ -20,13 +20,14 @@ from hapsvm.core.registry import StepSpec, registered_steps
 from hapsvm.core.schema import load_schema, validate_against
 from hapsvm.errors import ConfigError
 
-__all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "override_keys"]
+__all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "override_keys",
+           "check_data_overrides"]
 
 log = logging.getLogger(__name__)
 
 #: Top-level config keys that belong to the run, not to a step.
-RUN_KEYS = ("input", "output_dir", "recipe", "recipe_file", "quiet", "log_level", "resume",
-            "processes_per_visit", "objective")
+RUN_KEYS = ("input", "output_dir", "recipe", "recipes_dir", "recipe_file", "quiet", "log_level",
+            "resume", "processes_per_visit", "objective")
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,43 @@ def override_keys(overrides: list[str]) -> set[str]:
         key = item.split("=", 1)[0].lstrip("+~")
         keys.add(key.split("@", 1)[0])
     return keys
+
+
+def check_data_overrides(overrides: list[str]) -> None:
+    """Refuse overrides that would make Hydra or OmegaConf run code or read the environment.
+
+    Overrides given through the Python API are data from a caller (possibly a service
+    forwarding its users' parameters): ``hydra.*`` keys (callbacks, launchers), any
+    ``_target_`` and ``${...}`` interpolations (resolvers such as ``oc.env``) are refused.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first offending override.
+
+    Examples
+    --------
+    >>> check_data_overrides(["filter_exposures.min_exptime_s=0.5"])
+    >>> check_data_overrides(["+hydra.callbacks.x._target_=os.getcwd"])
+    Traceback (most recent call last):
+    ...
+    hapsvm.errors.ConfigError: ...
+    """
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise ConfigError("an override must be a 'key=value' string", value=item)
+        key, value = item.split("=", 1)
+        bare = key.lstrip("+~")
+        if bare == "hydra" or bare.startswith("hydra."):
+            raise ConfigError("hydra.* settings are not accepted through the Python API "
+                              "(they configure the command line's launcher and callbacks)",
+                              key=bare, value=value)
+        if "_target_" in item:
+            raise ConfigError("'_target_' is not accepted in an override: overrides are data "
+                              "and never name code to run", key=bare, value=value)
+        if "${" in value:
+            raise ConfigError("interpolations ('${...}') are not accepted in an override "
+                              "given through the Python API", key=bare, value=value)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

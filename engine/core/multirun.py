@@ -108,11 +108,16 @@ class MultirunSummary(Callback):
     Parameters
     ----------
     recipes_dir
-        Where an Optuna sweep's best recipe is written (the project's ``svm_recipes/``).
+        Where an Optuna sweep's best recipe is written (the user's recipe directory, or a
+        checkout's ``svm_recipes/``); None: the sweep directory.
+    shipped_recipes_dir
+        The shipped recipes, searched after ``recipes_dir`` for the sweep's base recipe.
     """
 
-    def __init__(self, recipes_dir: str | None = None) -> None:
+    def __init__(self, recipes_dir: str | None = None,
+                 shipped_recipes_dir: str | None = None) -> None:
         self.recipes_dir = recipes_dir
+        self.shipped_recipes_dir = shipped_recipes_dir
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -127,15 +132,22 @@ class MultirunSummary(Callback):
 
     def _export_best(self, config: DictConfig, sweep_dir: Path) -> None:
         results = sweep_dir / "optimization_results.yaml"
-        if not results.is_file() or not self.recipes_dir:
+        if not results.is_file():
             return
         data = yaml.safe_load(results.read_text())
         best = data.get("best_params") or {}
         value = data.get("best_value")
         if not best or value is None:
             return
-        recipe = Path(self.recipes_dir) / f"{config.recipe}.yaml"
-        path = best_recipe(recipe, best, metric=str(config.get("objective")), value=float(value),
-                           directory=Path(self.recipes_dir))
+        dirs = [Path(d) for d in (self.recipes_dir, self.shipped_recipes_dir) if d]
+        bases = [d / f"{config.recipe}.yaml" for d in dirs
+                 if (d / f"{config.recipe}.yaml").is_file()]
+        if not bases:
+            log.warning("best parameters of the sweep not exported: recipe %s not found in %s",
+                        config.recipe, [str(d) for d in dirs])
+            return
+        target = Path(self.recipes_dir) if self.recipes_dir else sweep_dir
+        path = best_recipe(bases[0], best, metric=str(config.get("objective")),
+                           value=float(value), directory=target)
         log.info("best recipe of the sweep (%s = %.6g) written to %s", config.get("objective"),
                  float(value), path)

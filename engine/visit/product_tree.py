@@ -82,7 +82,8 @@ class TotalProduct:
         names = _derived_names(self.base, self.product_type)
         tags = "-".join(f.filter_name for f in self.filters[:3])
         if len(self.filters) >= 2:
-            names["color_preview"] = (f"{self.base}_{tags}_{self.product_type}.jpg")
+            names["color_preview"] = f"{self.base}_{tags}_{self.product_type}.jpg"
+            names["color_thumbnail"] = f"{self.base}_{tags}_{self.product_type}_thumb.jpg"
         return names
 
     def all_exposures(self) -> list[ExposureProduct]:
@@ -101,6 +102,39 @@ class ProductTree:
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, shaped as ``schemas/product_tree.schema.json``."""
         return {"manifest": self.manifest, "detectors": [_total_dict(t) for t in self.totals]}
+
+    def files_by_kind(self) -> dict[str, dict[str, list[str]]]:
+        """Every file name the tree defines, by kind and then detector key.
+
+        Kinds: ``input_copy``, ``headerlet``, ``exposure_drizzle``, ``filter_drizzle``,
+        ``total_drizzle``, the catalogues, previews and trailers by the keys of
+        :meth:`TotalProduct.names`; the manifest is kind ``manifest`` under detector ``""``.
+        """
+        out: dict[str, dict[str, list[str]]] = {"manifest": {"": [self.manifest]}}
+
+        def add(kind: str, detector: str, name: str) -> None:
+            out.setdefault(kind, {}).setdefault(detector, []).append(name)
+
+        for total in self.totals:
+            det = total.detector_key
+            for e in total.all_exposures():
+                add("input_copy", det, e.input_copy)
+                add("trailer", det, e.trailer)
+                if e.kind in ("imaging", "ramp"):
+                    add("headerlet", det, e.headerlet)
+                if e.kind == "imaging":
+                    add("exposure_drizzle", det, e.drizzle)
+                    add("preview", det, e.preview)
+                    add("thumbnail", det, e.thumbnail)
+            named = [(f.names(), "filter_drizzle") for f in total.filters]
+            if total.has_direct_images:
+                named.append((total.names(), "total_drizzle"))
+            else:
+                add("trailer", det, f"{total.base}_trl.txt")
+            for names, drizzle_kind in named:
+                for kind, name in names.items():
+                    add(drizzle_kind if kind == "drizzle" else kind, det, name)
+        return out
 
 
 def _derived_names(base: str, ptype: str) -> dict[str, str]:
