@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult
 from hapsvm.core.compose import check_data_overrides
 from hapsvm.core.multirun import write_run_summary
