@@ -13,5 +13,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "jpeg": ["fit_within", "write_jpeg"],
     "products": ["ColorJob", "PreviewJob", "PreviewSettings", "color_job", "color_pixels",
                  "grey_pixels", "preview_jobs"],
-    "stretch": ["StretchSettings", "display_levels", "stretch_to_unit", "to_uint8"],
+    "levels": ["DisplayLevels", "StretchSettings", "display_levels", "sample_valid",
+               "sky_and_noise"],
+    "stretch": ["row_blocks", "stretch_block", "stretch_to_uint8", "stretch_to_unit", "to_uint8"],
 })

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from hapsvm.preview.images import DrizzleImage, pivot_wavelength
-from hapsvm.preview.stretch import (StretchSettings, display_levels, linear_unit, stretch_to_unit,
-                                    to_uint8)
+from hapsvm.preview.levels import StretchSettings, display_levels
+from hapsvm.preview.stretch import row_blocks, stretch_block, to_uint8
 
 __all__ = ["order_by_wavelength", "color_composite"]
 
@@ -31,16 +31,18 @@ def color_composite(images: list[DrizzleImage], settings: StretchSettings, *,
                     filter_names: list[str] | None = None) -> np.ndarray:
     """RGB uint8 image (ny, nx, 3), North up: bluest filter in blue, reddest in red.
 
-    Each channel is scaled between its own percentile levels, then the same asinh stretch is
-    applied to all three. With two filters the green channel is their mean. Pixels without data
-    in a filter are black in that channel.
+    Each channel gets the display levels of its own image (sky, noise, white) and the same
+    asinh stretch, so the sky is the same dark grey in the three channels and a source's colour
+    reflects how far above its own sky it is in each filter. With two filters the green channel
+    is the mean of the two stretched channels. Pixels without data in a filter are black in that
+    channel. Built in row blocks: no full-size float plane is kept.
 
     Parameters
     ----------
     images
         Two or three images on one drizzle grid (same shape).
     settings
-        Percentiles and asinh parameter (shared by the channels).
+        σ multiples and white percentile (shared by the channels).
     filter_names
         Filter names of ``images``, used when PHOTPLAM is missing.
 
@@ -52,31 +54,30 @@ def color_composite(images: list[DrizzleImage], settings: StretchSettings, *,
     Examples
     --------
     >>> from pathlib import Path
-    >>> ramp = np.tile(np.arange(8.0), (4, 1))
-    >>> mk = lambda plam: DrizzleImage(Path("x"), ramp, np.ones(ramp.shape, bool), plam, "")
-    >>> rgb = color_composite([mk(8000.0), mk(4000.0)], StretchSettings(0, 100, 1.0))
-    >>> rgb.shape, rgb.dtype.name, rgb[0, -1].tolist()
-    ((4, 8, 3), 'uint8', [255, 255, 255])
+    >>> sky = np.random.default_rng(0).normal(1.0, 0.1, (20, 30))
+    >>> red, blue = sky.copy(), sky.copy()
+    >>> red[0, 0] = 100.0                             # FITS row 0 is the bottom row
+    >>> mk = lambda sci, plam: DrizzleImage(Path("x"), sci, np.ones(sci.shape, bool), plam, "")
+    >>> rgb = color_composite([mk(red, 8000.0), mk(blue, 4000.0)], StretchSettings())
+    >>> rgb.shape, rgb.dtype.name, rgb[-1, 0].tolist()[0], int(rgb[-1, 0, 2]) < 64
+    ((20, 30, 3), 'uint8', 255, True)
     """
     if not 2 <= len(images) <= 3:
         raise ValueError(f"a colour composite needs 2 or 3 images, got {len(images)}")
     shapes = {img.shape for img in images}
     if len(shapes) != 1:
         raise ValueError(f"images are on different grids: {sorted(shapes)}")
-    order = order_by_wavelength(images, filter_names)
-    planes = []
-    for i in order:
-        img = images[i]
-        lo, hi = display_levels(img.sci, img.valid, settings)
-        planes.append(linear_unit(img.sci, img.valid, lo, hi))
-    if len(planes) == 2:
-        green = np.add(planes[0], planes[1], dtype=np.float32)
-        green *= np.float32(0.5)
-        planes.insert(1, green)
-    blue, green, red = planes
-    unit_settings = StretchSettings(0.0, 100.0, settings.asinh_a)
-    rgb = np.empty((*blue.shape, 3), np.uint8)
-    for k, plane in enumerate((red, green, blue)):      # one float32 channel at a time
-        rgb[..., k] = to_uint8(stretch_to_unit(plane, plane > 0, unit_settings, levels=(0.0, 1.0)))
+    ordered = [images[i] for i in order_by_wavelength(images, filter_names)]
+    levels = [display_levels(img.sci, img.valid, settings) for img in ordered]
+    rgb = np.empty((*ordered[0].shape, 3), np.uint8)
+    for rows, shown in row_blocks(ordered[0].shape[0]):
+        planes = [stretch_block(img.sci[rows], img.valid[rows], lv)
+                  for img, lv in zip(ordered, levels)]
+        if len(planes) == 2:
+            green = np.add(planes[0], planes[1], dtype=np.float32)
+            green *= np.float32(0.5)
+            planes.insert(1, green)
+        blue, green, red = planes
+        for k, plane in enumerate((red, green, blue)):
+            rgb[shown, :, k] = to_uint8(plane)[::-1]
     return rgb
-

@@ -9,7 +9,8 @@ import numpy as np
 
 from hapsvm.preview.color import color_composite
 from hapsvm.preview.images import read_drizzle
-from hapsvm.preview.stretch import StretchSettings, stretch_to_unit, to_uint8
+from hapsvm.preview.levels import StretchSettings
+from hapsvm.preview.stretch import stretch_to_uint8
 from hapsvm.visit.product_tree import TotalProduct
 
 __all__ = ["PreviewSettings", "PreviewJob", "ColorJob", "preview_jobs", "color_job",
@@ -25,7 +26,7 @@ class PreviewSettings:
     Attributes
     ----------
     stretch
-        Percentile interval and asinh parameter.
+        Black, softening and white levels in units of the sky noise.
     quality
         JPEG quality (1-95).
     thumbnail_px
@@ -90,10 +91,10 @@ def color_job(total: TotalProduct) -> ColorJob | None:
 def grey_pixels(drizzle: Path, settings: PreviewSettings) -> np.ndarray:
     """Stretched uint8 image (North up, row 0 at the top) of a drizzle product's SCI array.
 
-    Pixels with WHT = 0 are black and excluded from the percentiles.
+    Pixels with WHT = 0 are black and excluded from the sky, noise and white levels.
     """
     image = read_drizzle(drizzle)
-    return to_uint8(stretch_to_unit(image.sci, image.valid, settings.stretch))
+    return stretch_to_uint8(image.sci, image.valid, settings.stretch)
 
 
 def color_pixels(drizzles: list[Path], filters: list[str],

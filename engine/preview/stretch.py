@@ -1,79 +1,62 @@
-"""Display stretches: percentile interval then asinh, on the pixels that have data."""
+"""Display stretch: asinh above a black level set by the sky, applied in row blocks.
+
+A value ``v`` is shown as ``asinh((v - black) / softening) / asinh((white - black) / softening)``,
+clipped to [0, 1]; the levels come from :func:`hapsvm.preview.levels.display_levels`.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import numpy as np
-from astropy.visualization import AsinhStretch, AsymmetricPercentileInterval
 
-__all__ = ["StretchSettings", "display_levels", "linear_unit", "stretch_to_unit", "to_uint8"]
+from hapsvm.preview.levels import DisplayLevels, StretchSettings, display_levels
 
-#: Largest number of pixels the percentiles are computed from (a regular subsample beyond).
-_MAX_SAMPLES = 1_000_000
-#: Below this fraction of pixels above the black level, white is taken from those pixels only,
-#: at this percentile of them (the brightest tenth is saturated: faint sources stay visible).
-_DOMINANT_FRACTION = 0.5
-_SPARSE_WHITE_PERCENTILE = 90.0
+__all__ = ["row_blocks", "stretch_block", "stretch_to_unit", "stretch_to_uint8", "to_uint8"]
+
 #: Rows stretched at a time (bounds the float32 temporaries of large mosaics).
 _BLOCK_ROWS = 512
 
 
-@dataclass(frozen=True)
-class StretchSettings:
-    """How a SCI array becomes display values in [0, 1].
-
-    Attributes
-    ----------
-    lower_percentile, upper_percentile
-        Percentiles of the valid pixels mapped to black and white.
-    asinh_a
-        ``a`` of astropy's ``AsinhStretch``: smaller values compress the bright end more.
-    """
-
-    lower_percentile: float = 1.0
-    upper_percentile: float = 99.8
-    asinh_a: float = 0.05
-
-
-def _sample(values: np.ndarray) -> np.ndarray:
-    step = max(1, values.size // _MAX_SAMPLES)
-    return values[::step]
-
-
-def display_levels(sci: np.ndarray, valid: np.ndarray,
-                   settings: StretchSettings) -> tuple[float, float]:
-    """(black, white) levels of an image from the percentiles of its valid pixels.
-
-    When most valid pixels sit at the black level (a quantised or clipped image, e.g. archive
-    files re-packed as integers), white is the 90th percentile of the pixels above black, so
-    that faint sources stay visible. Returns (0, 1) when no pixel is valid; a constant image
-    gets white = black + 1.
+def row_blocks(ny: int, block_rows: int = _BLOCK_ROWS) -> Iterator[tuple[slice, slice]]:
+    """(FITS rows, display rows) of each block: display row 0 is the top (North up).
 
     Examples
     --------
-    >>> sci = np.arange(100, dtype=float).reshape(10, 10)
-    >>> display_levels(sci, sci > 9, StretchSettings(0.0, 100.0))
-    (10.0, 99.0)
-    >>> flat = np.zeros((10, 10)); flat[0, :4] = [1, 2, 3, 40]
-    >>> display_levels(flat, flat == flat, StretchSettings(1.0, 99.0))[1] > 3
-    True
+    >>> list(row_blocks(5, 2))
+    [(slice(0, 2, None), slice(3, 5, None)), (slice(2, 4, None), slice(1, 3, None)), \
+(slice(4, 5, None), slice(0, 1, None))]
     """
-    values = sci[valid]
-    if values.size == 0:
-        return 0.0, 1.0
-    sample = _sample(values)
-    interval = AsymmetricPercentileInterval(settings.lower_percentile, settings.upper_percentile)
-    lo, hi = (float(v) for v in interval.get_limits(sample))
-    above = sample[sample > lo]
-    if above.size < _DOMINANT_FRACTION * sample.size and above.size:
-        hi = float(np.percentile(above, _SPARSE_WHITE_PERCENTILE))
-    if not hi > lo:
-        hi = lo + 1.0
-    return lo, hi
+    for start in range(0, ny, block_rows):
+        stop = min(ny, start + block_rows)
+        yield slice(start, stop), slice(ny - stop, ny - start)
+
+
+def stretch_block(sci: np.ndarray, valid: np.ndarray, levels: DisplayLevels) -> np.ndarray:
+    """float32 display values in [0, 1] of a block (same orientation); invalid pixels 0.
+
+    NaN counts as black; the block is converted to float32 once and stretched in place.
+
+    Examples
+    --------
+    >>> lv = DisplayLevels(sky=2.0, noise=1.0, black=0.0, white=100.0, softening=2.0)
+    >>> out = stretch_block(np.array([-5.0, 0.0, 2.0, 100.0, 1e9, np.nan]),
+    ...                     np.array([1, 1, 1, 1, 1, 1], bool), lv)
+    >>> [round(float(v), 3) for v in out]
+    [0.0, 0.0, 0.191, 1.0, 1.0, 0.0]
+    """
+    out = np.nan_to_num(np.asarray(sci, dtype=np.float32), nan=levels.black)
+    out -= np.float32(levels.black)
+    np.maximum(out, 0.0, out=out)
+    out /= np.float32(levels.softening)
+    np.arcsinh(out, out=out)
+    out *= np.float32(1.0 / np.arcsinh((levels.white - levels.black) / levels.softening))
+    np.minimum(out, 1.0, out=out)
+    out[~valid] = 0.0
+    return out
 
 
 def stretch_to_unit(sci: np.ndarray, valid: np.ndarray, settings: StretchSettings, *,
-                    levels: tuple[float, float] | None = None) -> np.ndarray:
+                    levels: DisplayLevels | None = None) -> np.ndarray:
     """Stretched float32 image in [0, 1], North up (row 0 at the top), invalid pixels 0.
 
     Parameters
@@ -83,43 +66,33 @@ def stretch_to_unit(sci: np.ndarray, valid: np.ndarray, settings: StretchSetting
     valid
         Pixels with data (WHT > 0), same shape.
     settings
-        Percentiles and asinh parameter.
+        σ multiples and white percentile of the levels.
     levels
-        (black, white) to use instead of the percentiles.
+        Levels to use instead of measuring them.
 
     Examples
     --------
-    >>> out = stretch_to_unit(np.array([[0., 1.], [2., 3.]]), np.ones((2, 2), bool),
-    ...                       StretchSettings(0, 100, 1.0))
-    >>> float(out[1, 0]), float(out[0, 1])
-    (0.0, 1.0)
+    >>> sci = np.random.default_rng(0).normal(0.0, 1.0, (30, 20))
+    >>> sci[0, 0] = 1e4                                 # FITS row 0 is the bottom row
+    >>> out = stretch_to_unit(sci, np.ones(sci.shape, bool), StretchSettings())
+    >>> float(out[29, 0]), 0.05 < float(np.median(out)) < 0.2
+    (1.0, True)
     """
-    lo, hi = levels if levels is not None else display_levels(sci, valid, settings)
-    stretch = AsinhStretch(a=settings.asinh_a)
+    lv = levels if levels is not None else display_levels(sci, valid, settings)
     out = np.empty(sci.shape, np.float32)
-    for start in range(0, sci.shape[0], _BLOCK_ROWS):     # row blocks: float32 temporaries stay small
-        rows = slice(start, start + _BLOCK_ROWS)
-        block = linear_unit(sci[rows], valid[rows], lo, hi)
-        stretch(block, clip=True, out=block)
-        block[~valid[rows]] = 0.0
-        out[rows] = block
-    return np.flipud(out)
+    for rows, shown in row_blocks(sci.shape[0]):
+        out[shown] = stretch_block(sci[rows], valid[rows], lv)[::-1]
+    return out
 
 
-def linear_unit(sci: np.ndarray, valid: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """float32 ``(sci - lo) / (hi - lo)`` clipped to [0, 1]; NaN → ``lo``; invalid pixels 0.
-
-    Examples
-    --------
-    >>> linear_unit(np.array([0.0, 5.0, 20.0, np.nan]), np.array([1, 1, 1, 0], bool), 0, 10).tolist()
-    [0.0, 0.5, 1.0, 0.0]
-    """
-    plane = np.nan_to_num(np.asarray(sci, dtype=np.float32), nan=lo)
-    plane -= np.float32(lo)
-    plane /= np.float32(hi - lo)
-    np.clip(plane, 0.0, 1.0, out=plane)
-    plane[~valid] = 0.0
-    return plane
+def stretch_to_uint8(sci: np.ndarray, valid: np.ndarray, settings: StretchSettings, *,
+                     levels: DisplayLevels | None = None) -> np.ndarray:
+    """:func:`stretch_to_unit` as uint8 (0..255), built block by block (no float image)."""
+    lv = levels if levels is not None else display_levels(sci, valid, settings)
+    out = np.empty(sci.shape, np.uint8)
+    for rows, shown in row_blocks(sci.shape[0]):
+        out[shown] = to_uint8(stretch_block(sci[rows], valid[rows], lv))[::-1]
+    return out
 
 
 def to_uint8(unit: np.ndarray) -> np.ndarray:

@@ -17,14 +17,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MakePreviewsConfig:
-    """Display stretch and JPEG settings of the previews."""
+    """Display stretch (levels in units of the sky noise σ of the pixels with data) and JPEGs."""
 
-    lower_percentile: float = constrained(1.0, minimum=0, maximum=100)
-    """Percentile of the pixels with data (WHT > 0) shown black."""
-    upper_percentile: float = constrained(99.8, minimum=0, maximum=100)
-    """Percentile of the pixels with data shown white."""
-    asinh_a: float = constrained(0.05, exclusiveMinimum=0, maximum=1)
-    """Asinh stretch parameter (astropy AsinhStretch ``a``): smaller compresses highlights more."""
+    black_sigma: float = constrained(2.0, minimum=0, maximum=20)
+    """Black level below the sky (sigma-clipped median), in units of the sky noise σ."""
+    softening_sigma: float = constrained(2.0, exclusiveMinimum=0, maximum=100)
+    """Asinh softening in σ: the stretch is linear below it (noise visible), logarithmic above."""
+    white_percentile: float = constrained(99.0, exclusiveMinimum=0, maximum=100)
+    """Percentile of the source pixels (more than 5 σ above the sky) shown white."""
+    min_white_sigma: float = constrained(50.0, exclusiveMinimum=0)
+    """Lowest white level above the sky, in σ (keeps an image of pure noise dark)."""
     quality: int = constrained(90, minimum=1, maximum=95)
     """JPEG quality."""
     thumbnail_px: int = constrained(256, minimum=16, maximum=256)
@@ -50,7 +52,8 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
     """Write ``<product>.jpg`` and ``<product>_thumb.jpg`` for each drizzle product on disk."""
     total = total_for(ctx)
     settings = preview.PreviewSettings(
-        stretch=preview.StretchSettings(cfg.lower_percentile, cfg.upper_percentile, cfg.asinh_a),
+        stretch=preview.StretchSettings(cfg.black_sigma, cfg.softening_sigma,
+                                        cfg.white_percentile, cfg.min_white_sigma),
         quality=cfg.quality, thumbnail_px=cfg.thumbnail_px, max_preview_px=cfg.max_preview_px)
     jobs = preview.preview_jobs(total)
     if not jobs:

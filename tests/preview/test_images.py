@@ -13,12 +13,14 @@ from hapsvm.preview import (
     DrizzleImage,
     StretchSettings,
     color_composite,
+    stretch_to_uint8,
     stretch_to_unit,
     to_uint8,
     write_jpeg,
 )
 
-MODULES = ["hapsvm.preview.images", "hapsvm.preview.stretch", "hapsvm.preview.jpeg",
+MODULES = ["hapsvm.preview.images", "hapsvm.preview.levels", "hapsvm.preview.stretch",
+           "hapsvm.preview.jpeg",
            "hapsvm.preview.color", "hapsvm.preview.report.files",
            "hapsvm.preview.report.headers", "hapsvm.preview.report.catalogs",
            "hapsvm.preview.report.gather", "hapsvm.preview.report.svg",
@@ -36,27 +38,32 @@ def test_preview_modules_doctests(module: str) -> None:
     assert result.failed == 0
 
 
+def _noise(shape: tuple[int, int], seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(10.0, 1.0, shape)
+
+
 def test_stretch_masks_pixels_without_weight_and_puts_north_up() -> None:
-    sci = np.zeros((4, 3))
-    sci[0, 0] = 1000.0          # FITS row 0 is the bottom row
-    sci[3, 2] = 5.0
+    sci = _noise((40, 30))
+    sci[0, 0] = 1e4             # FITS row 0 is the bottom row
+    sci[39, 29] = 1e4
     valid = np.ones(sci.shape, bool)
-    valid[3, 2] = False         # no weight: black, whatever its value
-    out = stretch_to_unit(sci, valid, StretchSettings(0.0, 100.0, 0.1))
-    assert out[3, 0] == 1.0     # bottom-left of the sky is bottom-left of the picture
-    assert out[0, 2] == 0.0
-    assert out.max() == 1.0 and out.min() == 0.0
+    valid[39, 29] = False       # no weight: black, whatever its value
+    out = stretch_to_unit(sci, valid, StretchSettings())
+    assert out[39, 0] == 1.0    # bottom-left of the sky is bottom-left of the picture
+    assert out[0, 29] == 0.0
+    assert out.max() == 1.0 and 0.0 < np.median(out) < 0.5
+    assert (to_uint8(out) == stretch_to_uint8(sci, valid, StretchSettings())).all()
 
 
 def test_levels_ignore_pixels_without_weight() -> None:
-    sci = np.full((10, 10), 10.0)
-    sci[:5] = 1e6               # huge values where WHT = 0 must not set the white level
+    sci = _noise((100, 100))
+    sci[:50] = 1e6              # huge values where WHT = 0 must not set the levels
     valid = np.zeros(sci.shape, bool)
-    valid[5:] = True
-    sci[5:, :5] = 20.0
-    out = to_uint8(stretch_to_unit(sci, valid, StretchSettings(0.0, 100.0, 1.0)))
-    assert out[0, 0] == 255 and out[0, 9] == 0   # row 9 of FITS is row 0 of the picture
-    assert (out[5:] == 0).all()
+    valid[50:] = True
+    sci[60, 60] = 1000.0
+    out = stretch_to_uint8(sci, valid, StretchSettings())
+    assert out[39, 60] == 255   # row 60 of FITS is row 39 of the picture
+    assert (out[:50] > 0).mean() > 0.95 and (out[50:] == 0).all()
 
 
 def test_jpeg_preview_and_thumbnail_sizes(tmp_path: Path) -> None:
@@ -70,25 +77,23 @@ def test_jpeg_preview_and_thumbnail_sizes(tmp_path: Path) -> None:
 
 
 def test_color_composite_orders_filters_blue_to_red() -> None:
-    base = np.zeros((6, 9))
-    red, green, blue = base.copy(), base.copy(), base.copy()
-    red[:, 6:] = green[:, 3:6] = blue[:, :3] = 100.0
+    red, green, blue = _noise((60, 90), 1), _noise((60, 90), 2), _noise((60, 90), 3)
+    red[:, 60:] = green[:, 30:60] = blue[:, :30] = 1e4
     images = [_image(green, 6060.0), _image(red, 8140.0), _image(blue, 4350.0)]
-    rgb = color_composite(images, StretchSettings(0.0, 100.0, 0.1))
-    assert rgb.shape == (6, 9, 3)
-    assert rgb[0, 7].tolist() == [255, 0, 0]
-    assert rgb[0, 4].tolist() == [0, 255, 0]
-    assert rgb[0, 1].tolist() == [0, 0, 255]
+    rgb = color_composite(images, StretchSettings())
+    assert rgb.shape == (60, 90, 3)
+    for column, lit in ((75, 0), (45, 1), (15, 2)):
+        pixel = rgb[30, column].tolist()
+        assert pixel[lit] == 255 and max(pixel[:lit] + pixel[lit + 1:]) < 100, pixel
 
 
 def test_color_composite_of_two_filters_has_their_mean_in_green() -> None:
-    blue, red = np.zeros((4, 4)), np.zeros((4, 4))
-    blue[:, :2] = red[:, 2:] = 100.0
-    rgb = color_composite([_image(red, 8140.0), _image(blue, 6060.0)],
-                          StretchSettings(0.0, 100.0, 1.0))
-    left, right = rgb[0, 0].tolist(), rgb[0, 3].tolist()
-    assert left[0] == 0 and left[2] == 255 and 0 < left[1] < 255
-    assert right[0] == 255 and right[2] == 0 and right[1] == left[1]
+    blue, red = _noise((40, 40), 1), _noise((40, 40), 2)
+    blue[:, :4] = red[:, 36:] = 1e4         # sources: a tenth of the field each
+    rgb = color_composite([_image(red, 8140.0), _image(blue, 6060.0)], StretchSettings())
+    left, right = rgb[0, 0].tolist(), rgb[0, 39].tolist()
+    assert left[2] == 255 and left[0] < 100 and left[0] < left[1] < 255
+    assert right[0] == 255 and right[2] < 100 and right[2] < right[1] < 255
 
 
 def test_color_composite_refuses_mismatched_grids() -> None:
