@@ -54,9 +54,10 @@ class PreviewJob:
 
 @dataclass(frozen=True)
 class ColorJob:
-    """The colour composite of a detector: its name and the filter drizzles it combines."""
+    """The colour composite of a detector: its names and the filter drizzles it combines."""
 
     name: str
+    thumbnail: str
     filters: list[str]
     drizzles: list[str]
 
@@ -80,12 +81,12 @@ def preview_jobs(total: TotalProduct) -> list[PreviewJob]:
 
 def color_job(total: TotalProduct) -> ColorJob | None:
     """The detector's colour composite (the first three filters of the tree), if it has ≥ 2."""
-    name = total.names().get("color_preview")
-    if name is None:
+    names = total.names()
+    if "color_preview" not in names:
         return None
     chosen = total.filters[:3]
-    return ColorJob(name=name, filters=[f.filter_name for f in chosen],
-                    drizzles=[f.drizzle for f in chosen])
+    return ColorJob(name=names["color_preview"], thumbnail=names["color_thumbnail"],
+                    filters=[f.filter_name for f in chosen], drizzles=[f.drizzle for f in chosen])
 
 
 def grey_pixels(drizzle: Path, settings: PreviewSettings) -> np.ndarray:

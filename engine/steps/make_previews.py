@@ -1,4 +1,4 @@
-"""Write a JPEG preview and a thumbnail of every drizzled product, and a colour composite."""
+"""Write a JPEG preview and a thumbnail of every drizzled product, and of a colour composite."""
 from __future__ import annotations
 
 import logging
@@ -34,7 +34,7 @@ class MakePreviewsConfig:
     max_preview_px: int = constrained(8192, minimum=256)
     """Previews of larger products are shrunk to this long side, pixels."""
     color: bool = True
-    """Write the colour composite of the first three filters (blue to red by PHOTPLAM)."""
+    """Write the colour composite of the first three filters (blue to red) and its thumbnail."""
 
 
 def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int,
@@ -83,7 +83,7 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
 
 def _color_preview(ctx: VisitContext, total: visit.TotalProduct,
                    settings: preview.PreviewSettings) -> int:
-    """Write the colour composite when every filter drizzle it names is on disk."""
+    """Write the colour composite and its thumbnail when every filter drizzle is on disk."""
     job = preview.color_job(total)
     if job is None:
         log.info("colour preview: fewer than 2 filters, none written")
@@ -100,5 +100,7 @@ def _color_preview(ctx: VisitContext, total: visit.TotalProduct,
         return 0
     _save_jpeg(ctx, job.name, pixels, quality=settings.quality,
                max_side=settings.max_preview_px)
-    log.info("colour preview %s from %s", job.name, ", ".join(job.filters))
+    _save_jpeg(ctx, job.thumbnail, pixels, quality=settings.quality,
+               max_side=settings.thumbnail_px)
+    log.info("colour preview %s and thumbnail from %s", job.name, ", ".join(job.filters))
     return 1

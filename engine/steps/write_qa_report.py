@@ -20,8 +20,8 @@ class WriteQaReportConfig:
     pending_kinds: list[str] = constrained(
         ["trailer", "manifest", "report_recipe"],
         items={"enum": ["trailer", "manifest", "report_recipe", "preview", "thumbnail",
-                        "color_preview", "drizzle", "point_catalog", "segment_catalog",
-                        "headerlet", "input_copy"]})
+                        "color_preview", "color_thumbnail", "drizzle", "point_catalog",
+                        "segment_catalog", "headerlet", "input_copy"]})
     """File kinds written after the report by later steps (write_trailers, write_manifest):
     linked even though absent when the report is written."""
 

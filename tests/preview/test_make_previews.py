@@ -55,13 +55,20 @@ def test_thumbnails_are_at_most_256_pixels(tmp_path: Path) -> None:
 def test_colour_preview_of_a_two_filter_visit(tmp_path: Path) -> None:
     v = make_visit(tmp_path)
     write_drizzles(v)
-    run_step(v.ctx, "make_previews", "wfc3_ir")
+    run_step(v.ctx, "make_previews", "wfc3_ir", thumbnail_px=64)
     total = v.tree.totals[0]
-    name = total.names()["color_preview"]
+    name, thumb = total.names()["color_preview"], total.names()["color_thumbnail"]
     tags = "-".join(f.filter_name for f in total.filters)
     assert name == f"{total.base}_{tags}_drz.jpg"
+    assert thumb == f"{total.base}_{tags}_drz_thumb.jpg"
     with Image.open(v.out / name) as im:
         assert im.format == "JPEG" and im.mode == "RGB" and im.size == (GRID[1], GRID[0])
+    with Image.open(v.out / thumb) as im:
+        assert im.format == "JPEG" and im.mode == "RGB" and im.size == (64, 48)
+    written = [p.name for p in v.ctx.written]
+    assert name in written and thumb in written     # the manifest lists what the run wrote
+    assert "written_by_step: make_previews" in (
+        v.out / thumb.replace(".jpg", "_jpg_recipe.yaml")).read_text()
 
 
 def test_no_colour_preview_when_a_filter_drizzle_is_missing(tmp_path: Path,
@@ -73,6 +80,7 @@ def test_no_colour_preview_when_a_filter_drizzle_is_missing(tmp_path: Path,
     with caplog.at_level(logging.INFO):
         run_step(v.ctx, "make_previews", "wfc3_ir")
     assert not (v.out / total.names()["color_preview"]).exists()
+    assert not (v.out / total.names()["color_thumbnail"]).exists()
     assert "not on disk, none written" in caplog.text
 
 

@@ -52,7 +52,7 @@ def test_report_links_every_product_file_on_disk(tmp_path: Path) -> None:
     missing = sorted(t for t in linked if not (v.out / t).is_file())
     assert missing == [], f"links to files that do not exist: {missing}"
     on_disk = {n for n in _tree_files(v) if (v.out / n).is_file()}
-    assert len(on_disk) == 38      # 7 drizzles, 15 JPEGs, 4 copies, 4 catalogues, 8 texts
+    assert len(on_disk) == 39      # 7 drizzles, 16 JPEGs, 4 copies, 4 catalogues, 8 texts
     assert sorted(on_disk - linked) == [], "product files on disk but not linked"
     for name in ("wfc3_b6o_21_exposures.ecsv", "wfc3_b6o_21_product_tree.json",
                  "wfc3_b6o_21_qa_report_recipe.yaml"):
@@ -61,8 +61,11 @@ def test_report_links_every_product_file_on_disk(tmp_path: Path) -> None:
     _, tags = page_links(page)
     assert "script" not in tags and "svg" in tags
     text = page.read_text()
-    for preview in [total.names()["thumbnail"], total.names()["color_preview"]]:
+    for preview in [total.names()["thumbnail"], total.names()["color_thumbnail"]]:
         assert f'src="{preview}"' in text
+    assert f'href="{total.names()["color_preview"]}"' in text
+    manifest = (v.out / v.tree.manifest).read_text().split()
+    assert {total.names()["color_preview"], total.names()["color_thumbnail"]} <= set(manifest)
     assert text.count("<circle") == 6          # the total's 2 catalogues × 3 sources
     assert "NPIXFRAC" in text and "MEANEXPT" in text and "S_REGION" in text
 

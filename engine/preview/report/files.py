@@ -80,9 +80,10 @@ def detector_rows(total: TotalProduct, out_dir: Path,
     if total.has_direct_images:
         names = {k: v for k, v in total.names().items() if k in _PRODUCT_KINDS}
         rows.append(_row(out_dir, "total", f"total ({total.product_type})", names, pending))
-        color = total.names().get("color_preview")
-        if color:
-            rows[-1].files.append(link(out_dir, color, "color_preview", pending))
+        for kind in ("color_preview", "color_thumbnail"):
+            color = total.names().get(kind)
+            if color:
+                rows[-1].files.append(link(out_dir, color, kind, pending))
     else:
         rows.append(_row(out_dir, "total", "total (no direct images)",
                          {"trailer": f"{total.base}_trl.txt"}, pending))

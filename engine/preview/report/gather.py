@@ -116,8 +116,10 @@ def gather_detector(total: TotalProduct, out_dir: Path,
     title = f"{total.instrument.upper()}/{total.detector.upper()}"
     report = DetectorReport(key=total.detector_key, title=title,
                             products=detector_rows(total, out_dir, pending))
-    color = total.names().get("color_preview", "") if total.has_direct_images else ""
-    report.color_preview = color if color and (out_dir / color).is_file() else ""
+    names = total.names() if total.has_direct_images else {}
+    report.color_preview, report.color_thumbnail = (
+        name if name and (out_dir / name).is_file() else ""
+        for name in (names.get("color_preview", ""), names.get("color_thumbnail", "")))
     report.footprints = _footprints(total, out_dir)
     for e in total.all_exposures():
         copy = out_dir / e.input_copy

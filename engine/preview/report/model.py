@@ -123,6 +123,9 @@ class DetectorReport:
     title: str
     products: list[ProductRow]
     color_preview: str = ""
+    """Existing colour composite JPEG ('' if none)."""
+    color_thumbnail: str = ""
+    """Existing thumbnail of the colour composite ('' if none)."""
     footprints: list[Footprint] = field(default_factory=list)
     alignment: list[AlignmentRow] = field(default_factory=list)
     keywords: list[KeywordTable] = field(default_factory=list)

@@ -56,8 +56,9 @@ def _gallery(report: DetectorReport) -> str:
                        f'<figcaption>{escape(row.level)}: {escape(row.label)}</figcaption>'
                        "</figure>")
     if report.color_preview:
+        img = report.color_thumbnail or report.color_preview
         figures.insert(1, f'<figure class="color"><a href="{href(report.color_preview)}">'
-                          f'<img src="{href(report.color_preview)}" alt="colour composite" '
+                          f'<img src="{href(img)}" alt="colour composite" '
                           'loading="lazy"></a><figcaption>colour composite (blue → red by '
                           'PHOTPLAM)</figcaption></figure>')
     if not figures:
