@@ -4,11 +4,15 @@ Besides the spec §5.5 keywords, the primary header of every aligned, grism or u
 gets ``SVMALIGN``, a one-line outcome written by hapsvm (not by drizzlepac):
 ``'FIT_SVM_GAIAeDR3 rscale q1'``, ``'FIT_REL_NONE: no catalogue fit ...'``,
 ``'GRISM: solution of ib6o21qnq'`` or ``'FAILED: <reason>'`` (the WCS is then unchanged).
+Aligned and unaligned direct copies also get ``SVMCAT1``, ``SVMCAT2``, ... : one line per reference
+catalogue tried, in order (``'GAIAeDR3: service http://... unreachable (DNS: ...)'``,
+``'GSC242: accepted relative/rscale, 38 matches, rms 4.1 mas, quality 1'``).
 """
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import astropy
@@ -163,8 +167,17 @@ def apply_correction(hdul: fits.HDUList, correction: SkyCorrection, *, wcsname: 
     _stamp_versions(hdul[0].header)
 
 
-def mark_outcome(hdul: fits.HDUList, outcome: str) -> None:
-    """Write the one-line ``SVMALIGN`` outcome to the primary header (at most 240 characters;
-    long values use FITS ``CONTINUE`` cards)."""
-    text = " ".join(outcome.split())
-    _set(hdul[0].header, "SVMALIGN", text[:240], "hapsvm alignment outcome")
+def mark_outcome(hdul: fits.HDUList, outcome: str, catalogs: Sequence[str] = ()) -> None:
+    """Write the one-line ``SVMALIGN`` outcome to the primary header, and ``SVMCAT<i>``: one
+    line per catalogue tried (each at most 240 characters; long values use FITS ``CONTINUE``
+    cards; earlier ``SVMCAT<i>`` cards are replaced)."""
+    prim = hdul[0].header
+    _set(prim, "SVMALIGN", " ".join(outcome.split())[:240], "hapsvm alignment outcome")
+    for key in [k for k in prim if k.startswith("SVMCAT") and k[6:].isdigit()]:
+        del prim[key]
+    after = "SVMALIGN"
+    for i, line in enumerate(catalogs, start=1):
+        key, text, comment = f"SVMCAT{i}", " ".join(line.split())[:240], "hapsvm catalogue try"
+        prim.insert(after, (key, text, comment) if len(text) + len(comment) <= 60
+                    else (key, text), after=True)
+        after = key

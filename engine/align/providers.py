@@ -7,7 +7,6 @@ import socket
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +15,8 @@ from hapsvm.align.catalog_cache import CachedReply, CatalogCache
 from hapsvm.align.exceptions import CatalogUnavailableError
 from hapsvm.align.refcat import (CatalogRequest, ReferenceCatalog, read_catalog_file,
                                  read_service_csv)
+from hapsvm.align.service_http import (UNREACHABLE_HOSTS, HostUnreachableError, UnreachableHosts,
+                                       build_opener)
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",
@@ -33,7 +34,8 @@ class CatalogProvider(Protocol):
         """Whether this provider can answer for ``catalog``."""
 
     def fetch(self, request: CatalogRequest) -> ReferenceCatalog:
-        """Rows within the request's cone; raise ``CatalogUnavailableError`` on failure."""
+        """Rows within the request's cone; on failure raise ``CatalogUnavailableError``
+        with a message that names the provider (it is shown as is)."""
 
 
 class FileCatalogProvider:
@@ -72,13 +74,20 @@ class ServiceSettings:
     """Limits of the HTTP client."""
 
     timeout_s: float = 30.0
-    """Socket timeout of one request, in seconds."""
+    """Socket timeout of one request once connected, in seconds."""
     retries: int = 2
-    """Further attempts after a timeout, connection error or HTTP 5xx."""
+    """Further attempts after a read timeout, a broken reply or HTTP 5xx (never after a
+    connection-level failure: DNS, refused, unreachable, no connection within the connect
+    timeout)."""
     retry_wait_s: float = 1.0
     """Pause between attempts, in seconds."""
     max_reply_bytes: int = 50_000_000
     """Largest accepted reply, in bytes."""
+    connect_timeout_s: float = 3.0
+    """Longest name lookup, and longest connect, of a request, in seconds."""
+    unreachable_hold_s: float = 300.0
+    """After a connection-level failure, the host is skipped (same reason, no new attempt) for
+    this many seconds by every provider of the process; 0: never skipped."""
 
 
 def service_query_url(base_url: str, request: CatalogRequest, *, with_epoch: bool) -> str:
@@ -100,14 +109,6 @@ def service_query_url(base_url: str, request: CatalogRequest, *, with_epoch: boo
     return f"{base_url.rstrip('/')}/vo/CatalogSearch.aspx?{urllib.parse.urlencode(params)}"
 
 
-class _RefuseRedirect(urllib.request.HTTPRedirectHandler):
-    """Never follow a redirect: the client talks to the configured base URL only."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} refused",
-                                     headers, fp)
-
-
 class ServiceCatalogProvider:
     """The catalogue web service of spec §5.2, with an optional on-disk cache.
 
@@ -118,7 +119,9 @@ class ServiceCatalogProvider:
     cache
         Where replies are stored and looked up first (``None``: no cache).
     settings
-        Timeout, retries and reply-size limits.
+        Timeouts, retries, reply-size limit and how long an unreachable host is skipped.
+    unreachable
+        Memory of unreachable hosts (default: the one shared by the whole process).
 
     Raises
     ------
@@ -127,7 +130,8 @@ class ServiceCatalogProvider:
     """
 
     def __init__(self, base_url: str, *, cache: CatalogCache | None = None,
-                 settings: ServiceSettings = ServiceSettings()) -> None:
+                 settings: ServiceSettings = ServiceSettings(),
+                 unreachable: UnreachableHosts = UNREACHABLE_HOSTS) -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError("catalogue service URL must be http(s)://host[:port][/path]",
@@ -135,9 +139,10 @@ class ServiceCatalogProvider:
         self.base_url = base_url.rstrip("/")
         self.cache = cache
         self.settings = settings
-        self.label = f"service {parts.netloc}"
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                                   _RefuseRedirect())
+        self.host = parts.netloc.rpartition("@")[2]
+        self.label = f"service {parts.scheme}://{self.host}{parts.path.rstrip('/')}"
+        self.unreachable = unreachable
+        self._opener = build_opener(connect_timeout_s=settings.connect_timeout_s)
 
     def serves(self, catalog: str) -> bool:
         """The service answers for any catalogue name (unknown names fail at fetch)."""
@@ -155,7 +160,7 @@ class ServiceCatalogProvider:
                                        origin=f"{source} {reply.url}",
                                        already_at_epoch=reply.epoch_applied)
         except InputError as err:
-            raise CatalogUnavailableError(f"{request.catalog}: {err}") from err
+            raise CatalogUnavailableError(str(err)) from err
         if source == "service" and self.cache is not None:
             self.cache.put(self.base_url, request, reply)
         log.info("%s: %d rows from the %s", request.catalog, len(catalog), source)
@@ -171,12 +176,17 @@ class ServiceCatalogProvider:
             text = self._get(url)
             if text.lstrip().startswith("Error"):
                 raise CatalogUnavailableError(
-                    f"{request.catalog}: service error: {text.strip().splitlines()[0][:200]}")
+                    f"{self.label} error: {text.strip().splitlines()[0][:200]}")
             return CachedReply(text, False, url)
         return CachedReply(text, True, url)
 
     def _get(self, url: str) -> str:
+        """The reply body; a connection-level failure is final and remembered for the host."""
         s = self.settings
+        down = self.unreachable.reason(self.host, hold_s=s.unreachable_hold_s)
+        if down is not None:
+            log.debug("%s skipped: %s", self.label, down)
+            raise CatalogUnavailableError(down)
         last = ""
         for attempt in range(1, s.retries + 2):
             try:
@@ -191,13 +201,25 @@ class ServiceCatalogProvider:
                 err.close()
                 if err.code < 500:
                     break
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
+            except urllib.error.URLError as err:
+                if isinstance(err.reason, HostUnreachableError):
+                    self._unreachable(err.reason)
+                last = f"{type(err).__name__}: {err.reason}"
+            except (socket.timeout, TimeoutError, ConnectionError,
                     http.client.HTTPException) as err:
-                last = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
+                last = f"{type(err).__name__}: {err}"
             log.warning("%s attempt %d/%d failed: %s", self.label, attempt, s.retries + 1, last)
             if attempt <= s.retries:
                 time.sleep(s.retry_wait_s)
         raise CatalogUnavailableError(f"{self.label} failed: {last}")
+
+    def _unreachable(self, err: HostUnreachableError) -> None:
+        """Remember the host as unreachable and give up at once (no retry will heal this)."""
+        why = f"{self.label} unreachable ({err})"
+        self.unreachable.mark(self.host, why)
+        hold = self.settings.unreachable_hold_s
+        log.warning("%s%s", why, f"; not asked again for {hold:g} s" if hold > 0 else "")
+        raise CatalogUnavailableError(why) from err
 
 
 def make_providers(order: list[str], *, catalog_file: Path | None, catalog_name: str,

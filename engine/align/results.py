@@ -7,7 +7,7 @@ from hapsvm.align.chip_wcs import TangentPlane
 from hapsvm.align.corrections import SkyCorrection
 
 __all__ = ["FitAttempt", "RelativeFit", "ExposureSolution", "DetectorAlignment",
-           "ALIGNED", "RELATIVE_ONLY", "FAILED"]
+           "catalog_outcome", "ALIGNED", "RELATIVE_ONLY", "FAILED"]
 
 #: ``DetectorAlignment.status`` values.
 ALIGNED, RELATIVE_ONLY, FAILED = "aligned", "relative only", "failed"
@@ -26,6 +26,38 @@ class FitAttempt:
     quality_code: int
     accepted: bool
     reason: str = ""
+
+
+def catalog_outcome(attempts: list[FitAttempt], catalog: str) -> str:
+    """One line saying what happened with one catalogue (for the log and the headers).
+
+    Examples
+    --------
+    >>> down = FitAttempt("GSC242", "", "", 0, 0, float("nan"), 5, False,
+    ...                   "service http://h/ws unreachable (DNS: Name or service not known)")
+    >>> catalog_outcome([down], "GSC242")
+    'GSC242: service http://h/ws unreachable (DNS: Name or service not known)'
+    >>> fits = [FitAttempt("GAIAeDR3", "relative", "rscale", 40, 3, 9.0, 5, False, "3 < 6"),
+    ...         FitAttempt("GAIAeDR3", "image", "shift", 40, 30, 4.14, 1, True)]
+    >>> catalog_outcome(fits, "GAIAeDR3")
+    'GAIAeDR3: accepted image/shift, 30 matches, rms 4.1 mas, quality 1'
+    >>> catalog_outcome(fits[:1], "GAIAeDR3")
+    'GAIAeDR3: 1 fit rejected, last relative/rscale: 3 < 6'
+    """
+    tried = [a for a in attempts if a.catalog == catalog]
+    if not tried:
+        return f"{catalog}: not tried"
+    accepted = [a for a in tried if a.accepted]
+    if accepted:
+        a = accepted[0]
+        return (f"{catalog}: accepted {a.method}/{a.geometry}, {a.n_matches} matches, "
+                f"rms {a.fit_rms_mas:.1f} mas, quality {a.quality_code}")
+    last = tried[-1]
+    if not last.method:                       # the catalogue itself could not be had
+        return f"{catalog}: {last.reason}"
+    n = len(tried)
+    return (f"{catalog}: {n} fit{'s' if n != 1 else ''} rejected, last "
+            f"{last.method}/{last.geometry}: {last.reason or f'quality {last.quality_code}'}")
 
 
 @dataclass(frozen=True)
@@ -107,6 +139,12 @@ class DetectorAlignment:
     def succeeded(self) -> bool:
         """Whether new WCSs are to be written (a catalogue fit, or a relative-only fit)."""
         return self.status in (ALIGNED, RELATIVE_ONLY)
+
+    @property
+    def catalog_outcomes(self) -> list[str]:
+        """One line per catalogue tried, in order: accepted, rejected or why unusable."""
+        return [catalog_outcome(self.attempts, c)
+                for c in dict.fromkeys(a.catalog for a in self.attempts)]
 
     @property
     def wcsname_suffix(self) -> str:

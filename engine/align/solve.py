@@ -16,7 +16,7 @@ from hapsvm.align.quality import QualitySettings, QualityVerdict, evaluate_fit
 from hapsvm.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
 from hapsvm.align.refine import refine_groups
 from hapsvm.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
-                                  ExposureSolution, FitAttempt, RelativeFit)
+                                  ExposureSolution, FitAttempt, RelativeFit, catalog_outcome)
 from hapsvm.align.sources import ExposureSources
 
 __all__ = ["AlignmentSettings", "align_detector", "catalog_request", "nearest_in_time"]
@@ -107,7 +107,7 @@ def _fetch(name: str, providers: list[CatalogProvider],
         try:
             return provider.fetch(request), ""
         except CatalogUnavailableError as err:
-            reasons.append(f"{provider.label}: {err}")
+            reasons.append(str(err))   # the provider's message names the provider
     return None, "; ".join(reasons)
 
 
@@ -213,13 +213,14 @@ def align_detector(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
         ref, why = _fetch(name, providers, req)
         if ref is None or len(ref) == 0:
             why = why or "no reference sources in the field"
-            log.warning("%s: catalogue %s unusable: %s", detector, name, why)
             attempts.append(FitAttempt(name, "", "", 0, 0, float("nan"), 5, False, why))
+            log.warning("%s: %s", detector, catalog_outcome(attempts, name))
             continue
         found = _try_catalog(ref, fitted, bases, plane, settings, attempts)
         if found is not None:
             return _accepted(found, ref, exposures, fitted, wcs, plane, relative, attempts,
                              detector, priors)
+        log.info("%s: %s", detector, catalog_outcome(attempts, name))
     return _unaligned(exposures, fitted, wcs, rel_wcs, plane, relative, attempts, settings,
                       detector, priors)
 
@@ -241,15 +242,32 @@ def _accepted(found: tuple[FitRun, str, str, QualityVerdict], ref: ReferenceCata
         quality_code=verdict.code, compromised=verdict.compromised)
 
 
+def _reasons_by_catalog(attempts: list[FitAttempt]) -> str:
+    """`` (GAIAeDR3, GSC242: <why>; 2MASS: <why>)``: each catalogue's last reason, catalogues
+    that failed for the same reason named together ('' without attempts).
+
+    Examples
+    --------
+    >>> down = [FitAttempt(c, "", "", 0, 0, float("nan"), 5, False, "service x unreachable")
+    ...         for c in ("GAIAeDR3", "GSC242")]
+    >>> _reasons_by_catalog(down + [FitAttempt("2MASS", "", "", 0, 0, 0.0, 5, False, "")])
+    ' (GAIAeDR3, GSC242: service x unreachable; 2MASS: quality 5)'
+    """
+    last: dict[str, str] = {}
+    for a in attempts:
+        last[a.catalog] = a.reason or f"quality {a.quality_code}"
+    grouped: dict[str, list[str]] = {}
+    for catalog, reason in last.items():
+        grouped.setdefault(reason, []).append(catalog)
+    return " (" + "; ".join(f"{', '.join(c)}: {r}" for r, c in grouped.items()) + ")" \
+        if grouped else ""
+
+
 def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
                wcs: dict[ChipKey, WCS], rel_wcs: dict[ChipKey, WCS], plane: TangentPlane,
                relative: RelativeFit, attempts: list[FitAttempt], s: AlignmentSettings,
                detector: str, priors: dict[str, str]) -> DetectorAlignment:
-    last: dict[str, str] = {}
-    for a in attempts:
-        last[a.catalog] = a.reason or f"quality {a.quality_code}"
-    why = "no catalogue fit accepted" + (
-        " (" + "; ".join(f"{c}: {r}" for c, r in last.items()) + ")" if last else "")
+    why = "no catalogue fit accepted" + _reasons_by_catalog(attempts)
     n_ref = max((a.n_reference for a in attempts), default=0)
     rel_rms = max(relative.rms_mas.values(), default=float("inf"))
     if s.keep_relative_fit and relative.ok and len(fitted) > 1 and \

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from astropy.io import fits
@@ -79,7 +80,7 @@ def update_exposure(path: Path, solution: ExposureSolution, alignment: DetectorA
             outcome = f"{alignment.wcsname_suffix}: {alignment.reason}"
         if not solution.fitted:
             outcome += " (no sources: correction of the nearest exposure in time)"
-        mark_outcome(hdul, outcome)
+        mark_outcome(hdul, outcome, alignment.catalog_outcomes)
         info = HeaderletInfo(catalog=alignment.catalog, fit_method=alignment.method,
                              n_matches=alignment.n_matches, fit_rms_mas=_num(alignment.fit_rms_mas),
                              rms_ra_mas=_num(alignment.rms_ra_mas),
@@ -92,7 +93,8 @@ def _num(value: float) -> float:
     return float(value) if math.isfinite(value) else -1.0
 
 
-def mark_unaligned(path: Path, reason: str) -> None:
-    """Record on a (temporary) copy that its WCS was kept and why (``SVMALIGN = 'FAILED: ...'``)."""
+def mark_unaligned(path: Path, reason: str, catalogs: Sequence[str] = ()) -> None:
+    """Record on a (temporary) copy that its WCS was kept and why (``SVMALIGN = 'FAILED: ...'``),
+    with one ``SVMCAT<i>`` line per catalogue tried (``DetectorAlignment.catalog_outcomes``)."""
     with fits.open(path, mode="update") as hdul:
-        mark_outcome(hdul, f"FAILED: {reason}")
+        mark_outcome(hdul, f"FAILED: {reason}", catalogs)

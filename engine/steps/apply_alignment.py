@@ -37,11 +37,12 @@ def _update(src: Path, ep: visit.ExposureProduct, alignment: align.DetectorAlign
     return write, out
 
 
-def _mark(src: Path, reason: str) -> Callable[[Path], None]:
-    """A writer for ``save_product``: the copy with ``SVMALIGN = 'FAILED: <reason>'``."""
+def _mark(src: Path, reason: str, catalogs: list[str]) -> Callable[[Path], None]:
+    """A writer for ``save_product``: the copy with ``SVMALIGN = 'FAILED: <reason>'`` and one
+    ``SVMCAT<i>`` line per catalogue tried."""
     def write(tmp: Path) -> None:
         shutil.copyfile(src, tmp)
-        align.mark_unaligned(tmp, reason)
+        align.mark_unaligned(tmp, reason, catalogs)
     return write
 
 
@@ -65,7 +66,7 @@ def apply_alignment(ctx: VisitContext, cfg: ApplyAlignmentConfig) -> None:
         src = copies[root]
         if not alignment.succeeded or root not in alignment.exposures:
             why = alignment.reason or "exposure not aligned"
-            ctx.save_product(ep.input_copy, _mark(src, why))
+            ctx.save_product(ep.input_copy, _mark(src, why, alignment.catalog_outcomes))
             log.warning("%d/%d %s keeps its WCS: %s", i, len(direct), ep.input_copy, why)
             continue
         write, hlet = _update(src, ep, alignment, reference)
