@@ -26,14 +26,15 @@ class StepSpec:
     scope: str
     planning: bool
     description: str
+    runs_after_failure: bool = False
 
 
 _REGISTRY: dict[str, StepSpec] = {}
 
 
 def register_step(name: str, *, config: type, requires: tuple[str, ...] = (),
-                  provides: tuple[str, ...] = (), scope: str = "visit",
-                  planning: bool = False) -> Callable[[StepFunction], StepFunction]:
+                  provides: tuple[str, ...] = (), scope: str = "visit", planning: bool = False,
+                  runs_after_failure: bool = False) -> Callable[[StepFunction], StepFunction]:
     """Register a step function under ``name``.
 
     Parameters
@@ -49,6 +50,11 @@ def register_step(name: str, *, config: type, requires: tuple[str, ...] = (),
     planning
         True for read-only steps that run before per-unit recipes are composed and validated;
         a planning step may not write files.
+    runs_after_failure
+        True for a visit-scope work step that also runs, like a ``finally`` block, when an
+        earlier step ends the visit with a fatal failure (the visit's exit code is unchanged).
+        It then finds only what the steps before the failure provided: it checks
+        ``ctx.has(key)`` before reading a key it requires.
     """
     if scope not in SCOPES:
         raise ValueError(f"step {name!r}: scope {scope!r} not in {SCOPES}")
@@ -61,7 +67,8 @@ def register_step(name: str, *, config: type, requires: tuple[str, ...] = (),
         doc = (func.__doc__ or "").strip().splitlines()
         _REGISTRY[name] = StepSpec(name=name, func=func, config=config, requires=tuple(requires),
                                    provides=tuple(provides), scope=scope, planning=planning,
-                                   description=doc[0] if doc else "")
+                                   description=doc[0] if doc else "",
+                                   runs_after_failure=runs_after_failure)
         return func
 
     return decorate

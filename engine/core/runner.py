@@ -15,7 +15,7 @@ from hapsvm.core.context import VisitContext, WorkUnit, remove_scratch
 from hapsvm.core.provenance import RunProvenance, StepRecord
 from hapsvm.core.registry import StepSpec, get_step
 from hapsvm.core.resume import OutputLock, StateStore, chain_key
-from hapsvm.errors import ConfigError, HapsvmError, NoWorkFound, StepFailed
+from hapsvm.errors import ConfigError, HapsvmError, NoWorkFound, OutputLockedError, StepFailed
 
 __all__ = ["Runner", "RunResult", "SEEDED_KEYS", "check_wiring"]
 
@@ -61,6 +61,9 @@ def check_wiring(steps: list[StepSpec]) -> None:
         if spec.planning and spec.scope != "visit":
             raise ConfigError(f"planning step {spec.name!r} must have visit scope",
                               key="recipe.steps")
+        if spec.runs_after_failure and (spec.planning or spec.scope != "visit"):
+            raise ConfigError(f"step {spec.name!r} runs after failures, so it must be a "
+                              "visit-scope work step", key="recipe.steps")
         seen_work = seen_work or not spec.planning
         available.update(spec.provides)
 
@@ -93,19 +96,43 @@ class Runner:
         self.failures: dict[str, StepFailed] = {}
 
     def run(self) -> RunResult:
-        """Execute the recipe; per-unit failures are recorded and the other units go on."""
+        """Execute the recipe; per-unit failures are recorded and the other units go on.
+
+        A fatal failure (of a planning or visit-scope step) ends the visit: the steps
+        registered with ``runs_after_failure`` that it kept from running still run, then the
+        failure is raised.
+        """
         check_wiring(self.steps)
         visit_cfg = self.composer.compose({}, self.overrides)
         self.composer.validate(visit_cfg, self.steps)
         ctx = VisitContext(self.output_dir, self.provenance)
         ctx.seed("input", self.input)
-        planning = [s for s in self.steps if s.planning]
-        work = [s for s in self.steps if not s.planning]
         cfgs: dict[str, DictConfig] = {"": visit_cfg}
         yamls: dict[str, str] = {"": _recipe_yaml(visit_cfg, "")}
         log.info("recipe %s (version %s): %d steps", self.recipe.name, self.recipe.version,
                  len(self.steps))
-        for spec in planning:
+        try:
+            units = self._plan(ctx, cfgs, yamls)
+            with OutputLock(self.output_dir):
+                stale = remove_scratch(self.output_dir)
+                if stale:
+                    log.info("removed %d partial files left by an interrupted run: %s",
+                             len(stale), ", ".join(p.name for p in stale))
+                self._work(ctx, units, cfgs, yamls)
+        except StepFailed as failure:
+            self._run_after_failure(ctx, failure, cfgs[""], yamls[""])
+            raise
+        codes = [f.exit_code for f in self.failures.values()]
+        codes += [getattr(p, "exit_code", 1) for p in ctx.problems]
+        code = max(codes, default=0)
+        return RunResult(exit_code=code, records=self.provenance.steps,
+                         failures=dict(self.failures), context=ctx, unit_configs=cfgs,
+                         metrics=dict(ctx.metrics))
+
+    def _plan(self, ctx: VisitContext, cfgs: dict[str, DictConfig],
+              yamls: dict[str, str]) -> list[WorkUnit]:
+        """Run the planning steps, then compose and validate a recipe for every unit."""
+        for spec in (s for s in self.steps if s.planning):
             self._run_one(ctx, spec, cfgs[""], ("",), yamls[""], writes=False, fatal=True)
         units: list[WorkUnit] = ctx.peek(UNITS_KEY) if UNITS_KEY in ctx.snapshot() else []
         for unit in units:
@@ -117,36 +144,51 @@ class Runner:
                          " ".join(f"{g}={c}" for g, c in u.groups.items()))
         self._key = chain_key("", yaml.safe_dump(self.provenance.inputs),
                               yaml.safe_dump(self.provenance.packages))
-        with OutputLock(self.output_dir):
-            stale = remove_scratch(self.output_dir)
-            if stale:
-                log.info("removed %d partial files left by an interrupted run: %s", len(stale),
-                         ", ".join(p.name for p in stale))
-            for spec in work:
-                for chain in self._chains(spec, units):
-                    if any(name in self.failures for name in chain if name):
-                        continue
-                    self._key = chain_key(self._key, spec.name, chain[0], yamls[chain[0]])
-                    if self._resumed(ctx, spec, chain):
-                        continue
-                    n_written, before = len(ctx.written), dict(ctx.metrics)
-                    self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]],
-                                  writes=True, fatal=spec.scope == "visit")
-                    if chain[0] not in self.failures:
-                        values = {k: v for k, v in ctx.snapshot(chain[0]).items()
-                                  if k in spec.provides}
-                        self.state.save(spec.name, chain[0], self._key,
-                                        self.provenance.steps[-1].status, values,
-                                        ctx.written[n_written:],
-                                        log=ctx.trail.of_step(chain[0], spec.name),
-                                        metrics={k: v for k, v in ctx.metrics.items()
-                                                 if before.get(k) != v})
-        codes = [f.exit_code for f in self.failures.values()]
-        codes += [getattr(p, "exit_code", 1) for p in ctx.problems]
-        code = max(codes, default=0)
-        return RunResult(exit_code=code, records=self.provenance.steps,
-                         failures=dict(self.failures), context=ctx, unit_configs=cfgs,
-                         metrics=dict(ctx.metrics))
+        return units
+
+    def _work(self, ctx: VisitContext, units: list[WorkUnit], cfgs: dict[str, DictConfig],
+              yamls: dict[str, str]) -> None:
+        """Run the work steps for their units (output lock held), recording each for resume."""
+        for spec in (s for s in self.steps if not s.planning):
+            for chain in self._chains(spec, units):
+                if any(name in self.failures for name in chain if name):
+                    continue
+                self._key = chain_key(self._key, spec.name, chain[0], yamls[chain[0]])
+                if self._resumed(ctx, spec, chain):
+                    continue
+                n_written, before = len(ctx.written), dict(ctx.metrics)
+                self._run_one(ctx, spec, cfgs[chain[0]], chain, yamls[chain[0]],
+                              writes=True, fatal=spec.scope == "visit")
+                if chain[0] not in self.failures:
+                    values = {k: v for k, v in ctx.snapshot(chain[0]).items()
+                              if k in spec.provides}
+                    self.state.save(spec.name, chain[0], self._key,
+                                    self.provenance.steps[-1].status, values,
+                                    ctx.written[n_written:],
+                                    log=ctx.trail.of_step(chain[0], spec.name),
+                                    metrics={k: v for k, v in ctx.metrics.items()
+                                             if before.get(k) != v})
+
+    def _run_after_failure(self, ctx: VisitContext, failure: StepFailed, cfg: DictConfig,
+                           recipe_yaml: str) -> None:
+        """Run the ``runs_after_failure`` steps recipe-ordered after the step that failed.
+
+        Best effort: they write products but no resume record (a rerun runs them again), and
+        their own failures are logged without replacing the one that ended the visit.
+        """
+        names = [s.name for s in self.steps]
+        pending = [s for s in self.steps[names.index(failure.step) + 1:]
+                   if s.runs_after_failure]
+        if not pending:
+            return
+        log.info("visit ended by %s; still running %s", failure.step,
+                 ", ".join(s.name for s in pending))
+        try:
+            with OutputLock(self.output_dir):
+                for spec in pending:
+                    self._run_one(ctx, spec, cfg, ("",), recipe_yaml, writes=True, fatal=False)
+        except OutputLockedError as err:  # another run took the directory meanwhile
+            log.error("%s not run: %s", ", ".join(s.name for s in pending), err)
 
     def _resumed(self, ctx: VisitContext, spec: StepSpec, chain: tuple[str, ...]) -> bool:
         """Load a matching earlier run of this step instead of running it again."""

@@ -1,13 +1,14 @@
 """Runner behaviour: composition per unit, validation before work, provenance, isolation."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from hapsvm.cli import run_visit
-from hapsvm.core import VisitContext, WiringError
+from hapsvm.core import VisitContext, WiringError, check_wiring, registry
 from hapsvm.core.provenance import RunProvenance, sha256_of
 from hapsvm.errors import ConfigError, StepFailed
 from tests.visit.synthetic import write_exposure
@@ -168,3 +169,32 @@ def test_failed_writer_leaves_no_partial_file(tmp_path: Path) -> None:
             ctx.save_product("p.txt", broken)
     assert (tmp_path / "p.txt").read_text() == "earlier product"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.txt"]
+
+
+def test_runs_after_failure_steps_run_when_a_visit_step_fails(
+        ir_visit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(ctx: object, cfg: object) -> None:
+        raise OSError("disk full")
+
+    spec = registry.get_step("write_trailers")
+    monkeypatch.setitem(registry._REGISTRY, "write_trailers", replace(spec, func=broken))
+    out = tmp_path / "out"
+    with pytest.raises(StepFailed, match="write_trailers.*disk full") as info:
+        run_visit(str(ir_visit), out, [])
+    assert info.value.exit_code == 1
+    listed = (out / "wfc3_b6o_21_manifest.txt").read_text().split()
+    assert "wfc3_b6o_21_exposures.ecsv" in listed  # what was written before the failure
+    assert "hst_11359_21_wfc3_ir_f160w_ib6o21a0_flt.fits" in listed
+    assert not any(name.endswith("_trl.txt") for name in listed)
+    assert list((out / ".svm_state").glob("copy_inputs__*"))
+    assert not list((out / ".svm_state").glob("write_manifest__*"))  # a rerun writes it again
+
+
+def test_runs_after_failure_step_must_be_visit_scope_work() -> None:
+    planning = replace(registry.get_step("read_visit"), runs_after_failure=True)
+    with pytest.raises(ConfigError, match="'read_visit' runs after failures"):
+        check_wiring([planning])
+    per_unit = replace(registry.get_step("copy_inputs"), runs_after_failure=True)
+    with pytest.raises(ConfigError, match="visit-scope work step"):
+        check_wiring([registry.get_step("read_visit"), registry.get_step("filter_exposures"),
+                      registry.get_step("define_products"), per_unit])
