@@ -1,9 +1,12 @@
 """Shared fixtures: real data location, recipe composition, simulated visits."""
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -11,6 +14,15 @@ import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.core import Recipe, RecipeComposer
 from hapsvm.paths import project_paths
 from tests.repo import REPO_ROOT
+
+# No test leaves the machine: the default catalogue service (the STScI one, see
+# conf/step/align_to_catalog.yaml) is replaced for the whole session, subprocesses included, by a
+# loopback port that is bound but never listens, so every query is refused at once. Tests that
+# need a working service start one on 127.0.0.1 and point catalog_url (or this variable) at it.
+_CLOSED_PORT = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+_CLOSED_PORT.bind(("127.0.0.1", 0))
+CLOSED_CATALOG_URL = f"http://127.0.0.1:{_CLOSED_PORT.getsockname()[1]}/webservices"
+os.environ["ASTROMETRIC_CATALOG_URL"] = CLOSED_CATALOG_URL
 
 REALDATA = (REPO_ROOT / ".." / "shared" / "realdata").resolve()
 VISIT21 = REALDATA / "wfc3ir_goodss_visit21"
@@ -69,3 +81,18 @@ def visit_copy(tmp_path: Path) -> Callable[[Path], Path]:
         shutil.copytree(src, dst)
         return dst
     return _copy
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Release the closed catalogue port."""
+    _CLOSED_PORT.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_unreachable_hosts() -> Iterator[None]:
+    """Each test starts with no host remembered as unreachable (a loopback port closed by one
+    test may be reused by the next one's server)."""
+    yield
+    module = sys.modules.get("hapsvm.align.service_http")
+    if module is not None:
+        module.UNREACHABLE_HOSTS.forget()

@@ -23,21 +23,29 @@ class AlignToCatalogConfig:
     """Reference catalogues, tried in this order."""
     providers: list[str] = constrained(["file", "service"], minItems=1,
                                        items={"type": "string", "enum": ["file", "service"]})
-    """Where a catalogue is looked for, in order: the local file, then the web service."""
+    """Where a catalogue is looked for, in order: the local file (catalog_file), then the web
+    service (catalog_url); [file] switches the web service off."""
     catalog_file: str | None = None
     """Local reference catalogue (ECSV, CSV or FITS: ra, dec[, pmra, pmdec, ref_epoch, mag])."""
     catalog_file_name: str = "GAIAeDR3"
     """Catalogue name the local file stands for (used in WCSNAME)."""
     catalog_url: str | None = None
-    """Catalogue service base URL; null: environment ASTROMETRIC_CATALOG_URL (else none)."""
+    """Catalogue service base URL (conf/step/align_to_catalog.yaml: $ASTROMETRIC_CATALOG_URL if
+    set, else the STScI service runsinglehap queries); null or '': no web service."""
     catalog_cache_dir: str | None = None
     """Cache of service replies; null: $XDG_CACHE_HOME/hapsvm/catalogs; '' : no cache."""
     catalog_timeout_s: float = constrained(30.0, exclusiveMinimum=0)
-    """Timeout of one service request, in seconds."""
+    """Timeout of one service request once connected, in seconds."""
+    catalog_connect_timeout_s: float = constrained(3.0, exclusiveMinimum=0)
+    """Longest name lookup, and longest connect, of one service request, in seconds."""
     catalog_retries: int = constrained(2, minimum=0)
-    """Further service attempts after a timeout, connection error or HTTP 5xx."""
+    """Further service attempts after a read timeout or HTTP 5xx (none after a connection-level
+    failure: DNS, refused, unreachable, no connection within catalog_connect_timeout_s)."""
     catalog_retry_wait_s: float = constrained(1.0, minimum=0)
     """Pause between service attempts, in seconds."""
+    catalog_unreachable_hold_s: float = constrained(300.0, minimum=0)
+    """After a connection-level failure, every catalogue and detector of the process skips
+    that host (same reason) for this many seconds; 0: ask it every time."""
     max_catalog_reply_bytes: int = constrained(50_000_000, minimum=1000)
     """Largest accepted service reply, in bytes."""
     fit_methods: list[str] = constrained(["relative", "image"], minItems=1, items={
@@ -110,11 +118,13 @@ def providers_from(cfg: AlignToCatalogConfig) -> list[align.CatalogProvider]:
         Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "hapsvm" / "catalogs")
     return align.make_providers(
         list(cfg.providers), catalog_file=Path(cfg.catalog_file) if cfg.catalog_file else None,
-        catalog_name=cfg.catalog_file_name,
-        service_url=cfg.catalog_url or os.environ.get("ASTROMETRIC_CATALOG_URL", ""),
+        catalog_name=cfg.catalog_file_name, service_url=cfg.catalog_url or "",
         cache=align.CatalogCache(Path(cache_dir)) if cache_dir else None,
-        service=align.ServiceSettings(cfg.catalog_timeout_s, cfg.catalog_retries,
-                                      cfg.catalog_retry_wait_s, cfg.max_catalog_reply_bytes))
+        service=align.ServiceSettings(
+            timeout_s=cfg.catalog_timeout_s, retries=cfg.catalog_retries,
+            retry_wait_s=cfg.catalog_retry_wait_s, max_reply_bytes=cfg.max_catalog_reply_bytes,
+            connect_timeout_s=cfg.catalog_connect_timeout_s,
+            unreachable_hold_s=cfg.catalog_unreachable_hold_s))
 
 
 @register_step("align_to_catalog", config=AlignToCatalogConfig,
@@ -132,8 +142,9 @@ def align_to_catalog(ctx: VisitContext, cfg: AlignToCatalogConfig) -> None:
         wcs.update({(exp.rootname, ver): w for ver, w in chips.items()})
     providers = providers_from(cfg)
     if not providers:
-        log.warning("%s: no reference catalogue configured (align_to_catalog.catalog_file or "
-                    "catalog_url / ASTROMETRIC_CATALOG_URL)", ctx.unit)
+        log.warning("%s: no reference catalogue configured (align_to_catalog.providers %s, "
+                    "catalog_file %s, catalog_url %r)", ctx.unit, list(cfg.providers),
+                    cfg.catalog_file, cfg.catalog_url)
     result = align.align_detector(sources, wcs, providers, settings_from(cfg),
                                   detector=ctx.unit, priors=priors)
     if result.status == align.ALIGNED:

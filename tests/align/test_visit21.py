@@ -1,7 +1,8 @@
 """The real WFC3/IR visit 21: relative alignment of the F098M images, grisms follow them.
 
-No astrometric catalogue of the field is available offline, so the run reports "no catalogue"
-and keeps the relative alignment (WCSNAME ``OPUS-FIT_REL_NONE``). As the README suggests, the
+No astrometric catalogue of the field is available offline: the default catalogue service (a
+closed loopback port in tests, see tests/conftest.py) is unreachable, so the run says so and keeps
+the relative alignment (WCSNAME ``OPUS-FIT_REL_NONE``). As the README suggests, the
 SIP distortion of the full-float G102 file is grafted onto the eight old plain-TAN headers first
 (the relative fit of dithered exposures needs the distortion).
 """
@@ -48,7 +49,8 @@ def test_visit21_relative_alignment_and_grism(visit21: Path, visit_copy: Callabl
     rel = alignment.relative
     print(f"visit 21 relative fit ({rel.geometry}) to {rel.reference}: " + ", ".join(
         f"{r} {rel.n_matches[r]} matches rms {rel.rms_mas[r]:.0f} mas" for r in rel.n_matches))
-    assert alignment.status == "relative only" and "no provider configured" in alignment.reason
+    assert alignment.status == "relative only"
+    assert "unreachable (connection refused)" in alignment.reason
     assert rel.ok and rel.reference == "ib6o21qnq" and rel.geometry == "rscale"
     assert sorted(rel.n_matches) == sorted(VISIT21_DIRECT[1:])
     assert min(rel.n_matches.values()) >= 12
