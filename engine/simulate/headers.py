@@ -65,21 +65,24 @@ def _photometry(header: fits.Header, spec: DetectorSpec, info: FilterInfo, chip:
 
 
 def filter_values(spec: DetectorSpec, info: FilterInfo) -> list[str]:
-    """``[FILTER]`` (WFC3) or ``[FILTER1, FILTER2]`` (ACS, the other wheel CLEAR) of a filter."""
-    if not spec.uses_filter1_filter2:
+    """Values of the detector's filter keywords: ``[FILTER]`` with one wheel keyword (WFC3),
+    else one per wheel, the other wheels ``CLEAR<n>L`` (ACS ``[FILTER1, FILTER2]``)."""
+    if len(spec.filter_keywords) == 1:
         return [info.name]
-    return [info.name, "CLEAR2L"] if info.wheel == 1 else ["CLEAR1L", info.name]
+    return [info.name if wheel == info.wheel else f"CLEAR{wheel}L"
+            for wheel in range(1, len(spec.filter_keywords) + 1)]
 
 
 def _filters(header: fits.Header, spec: DetectorSpec, info: FilterInfo) -> None:
-    if spec.uses_filter1_filter2:
-        first, second = filter_values(spec, info)
-        _set(header, "FILTER1", first, "element selected from filter wheel 1")
-        _set(header, "FILTER2", second, "element selected from filter wheel 2")
-        _set(header, "LRFWAVE", info.pivot_a if info.kind == "ramp" else 0.0,
-             "proposed linear ramp filter wavelength")
-    else:
-        _set(header, "FILTER", info.name, "element selected from filter wheel")
+    keywords = spec.filter_keywords
+    values = filter_values(spec, info)
+    if len(keywords) == 1:
+        _set(header, keywords[0], values[0], "element selected from filter wheel")
+        return
+    for wheel, (key, value) in enumerate(zip(keywords, values), start=1):
+        _set(header, key, value, f"element selected from filter wheel {wheel}")
+    _set(header, "LRFWAVE", info.pivot_a if info.kind == "ramp" else 0.0,
+         "proposed linear ramp filter wavelength")
 
 
 def primary_header(template: DetectorTemplate, spec: DetectorSpec, plan: ExposurePlan,
@@ -136,9 +139,9 @@ def primary_header(template: DetectorTemplate, spec: DetectorSpec, plan: Exposur
         ("DISTNAME", f"{root}_{template.idctab}-NOMODEL-NOMODEL", "Distortion model name"),
         ("SIPNAME", f"{root}_{template.idctab}", "origin of SIP polynomial distortion model"),
     ]
-    if spec.instrument == "WFC3":
+    if spec.has_spatial_scans:
         values.append(("SCAN_TYP", "N", "C:bostrophidon; D:C with dwell; N:N/A"))
-    if spec.detector == "UVIS":
+    if spec.facts.has_charge_injection:
         values.append(("CHINJECT", "NONE", "Charge Injection Mode"))
     if spec.detector == "IR":
         seq, nsamp = ir_sample_sequence(plan.exptime)

@@ -137,7 +137,6 @@ def plan_exposures(spec: DetectorSpec, ipppss: str, filters: list[FilterInfo],
     """Plan the regular exposures (filters round-robin, dither box) followed by the extras."""
     kinds = ["imaging"] * n_exposures + extras
     errors = _apriori(rng, len(kinds), pointing_error)
-    overhead = 60.0 if spec.detector == "IR" else 150.0
     plans: list[ExposurePlan] = []
     start = expstart
     for i, kind in enumerate(kinds):
@@ -157,5 +156,5 @@ def plan_exposures(spec: DetectorSpec, ipppss: str, filters: list[FilterInfo],
             keywords=() if extra is None else extra.keywords,
             expected="usable" if extra is None else extra.expected,
             reason="" if extra is None else extra.reason))
-        start += (seconds + overhead) / 86400.0
+        start += (seconds + spec.overhead_s) / 86400.0
     return plans

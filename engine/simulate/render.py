@@ -49,7 +49,7 @@ def _trail(x: np.ndarray, y: np.ndarray, flux: np.ndarray, spec: DetectorSpec, m
     Each source becomes points 1 pixel apart sharing its flux, drawn with a small PSF stamp.
     """
     if mode == "grism":
-        length = {"IR": 150.0, "UVIS": 300.0}.get(spec.detector, 120.0)
+        length = spec.grism_trace_px
         start, direction = 30.0, (1.0, 0.0)
     elif mode == "scan":
         length = 10.0 / spec.pixel_scale

@@ -24,7 +24,7 @@ from hapsvm.simulate.scene import Scene
 from hapsvm.simulate.templates import DetectorTemplate
 from hapsvm.simulate.truth import crmask_path, wcs_path
 
-__all__ = ["ExposureGeometry", "write_exposure", "defect_fractions"]
+__all__ = ["ExposureGeometry", "write_exposure"]
 
 _SERIOUS_DQ = 31743
 
@@ -44,13 +44,6 @@ class ExposureGeometry:
 def header_chips_of(true_chips: list[ChipGeometry], matrix: np.ndarray) -> list[ChipGeometry]:
     """The a-priori (header) chips: the true chips moved by the a-priori sky rotation."""
     return [transform_chip(c, matrix) for c in true_chips]
-
-
-def defect_fractions(spec: DetectorSpec) -> dict[str, float]:
-    """Hot-pixel, bad-pixel fractions and bad-column count of a detector."""
-    if spec.detector == "IR":
-        return {"hot_fraction": 0.002, "bad_fraction": 0.001, "n_bad_columns": 0}
-    return {"hot_fraction": 0.006, "bad_fraction": 0.0005, "n_bad_columns": 2}
 
 
 def _true_wcs(chip: ChipGeometry) -> tuple[fits.Header, WCS]:
@@ -87,7 +80,8 @@ def write_exposure(path: Path, *, template: DetectorTemplate, spec: DetectorSpec
         header.tofile(wcs_path(visit_dir, plan.rootname, true_chip.extver), overwrite=True)
         defects = pixel_defects(spec.chip_shape, true_chip.offset, true_chip.shape,
                                 np.random.default_rng([seed, 4, true_chip.ccdchip]),
-                                **defect_fractions(spec))  # type: ignore[arg-type]
+                                hot_fraction=spec.hot_fraction, bad_fraction=spec.bad_fraction,
+                                n_bad_columns=spec.n_bad_columns)
         rng = np.random.default_rng([seed, 1, plan.index, k])
         pix = render_chip(true_chip, wcs, scene, plan, spec, defects, rng)
         pixels.append(pix)
@@ -100,7 +94,7 @@ def write_exposure(path: Path, *, template: DetectorTemplate, spec: DetectorSpec
         sci["S_REGION"] = (s_region(header_wcs), "spatial extent of the observation")
         hdus += [fits.ImageHDU(pix.sci, sci), fits.ImageHDU(pix.err, ext["ERR"]),
                  fits.ImageHDU(pix.dq, ext["DQ"])]
-        if spec.detector == "IR":
+        if "SAMP" in ext:                    # IR MULTIACCUM files (headers.extension_headers)
             nsamp = ir_sample_sequence(plan.exptime)[1]
             hdus += [fits.ImageHDU(np.full(true_chip.shape, nsamp - 1, np.int16), ext["SAMP"]),
                      fits.ImageHDU(np.full(true_chip.shape, plan.exptime, np.float32),

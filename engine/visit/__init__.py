@@ -1,4 +1,4 @@
-"""Visit intake: inputs, header facts, vetting, SVM names, product tree and renamed copies."""
+"""Visit intake: instrument facts, inputs, headers, vetting, SVM names, product tree, copies."""
 from __future__ import annotations
 
 from hapsvm.lazy import lazy_exports
@@ -8,6 +8,8 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "copying": ["chip_s_region", "copy_and_rename"],
     "exposure": ["ExposureInfo", "UnusableInput", "read_exposure"],
     "inputs": ["InputRow", "read_input"],
+    "instruments": ["DETECTORS", "INSTRUMENTS", "DetectorFacts", "InstrumentFacts",
+                    "detector_facts", "find_detector", "instrument_facts"],
     "naming": ["VisitPrefix", "derive_filter_name", "manifest_name"],
     "product_tree": ["ExposureProduct", "FilterProduct", "ProductTree", "TotalProduct",
                      "build_product_tree", "nexp_bin", "sort_exposures"],

@@ -12,14 +12,12 @@ from astropy.utils.exceptions import AstropyWarning
 
 from hapsvm.errors import InputError
 from hapsvm.visit.inputs import InputRow
+from hapsvm.visit.instruments import DETECTORS, INSTRUMENTS, DetectorFacts, find_detector
 from hapsvm.visit.naming import derive_filter_name
 
-__all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "SUPPORTED_INSTRUMENTS"]
+__all__ = ["ExposureInfo", "UnusableInput", "read_exposure"]
 
 log = logging.getLogger(__name__)
-
-#: Instruments (INSTRUME, upper case) → their detectors handled by hapsvm.
-SUPPORTED_INSTRUMENTS = {"ACS": ("WFC", "HRC", "SBC"), "WFC3": ("UVIS", "IR")}
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,20 @@ def _check_wcs(header: fits.Header, ver: int, path: Path) -> None:
             raise InputError(f"SCI,{ver} has an invalid {key} ({value!r})", file=path)
 
 
+def _detector_of(prim: fits.Header, path: Path) -> DetectorFacts:
+    """The facts of the header's ``INSTRUME``/``DETECTOR``; an InputError if not handled."""
+    instrument = _text(prim, "INSTRUME")
+    if instrument not in INSTRUMENTS:
+        raise InputError(f"instrument {instrument or '<none>'} is not supported (hapsvm handles "
+                         f"{', '.join(INSTRUMENTS)})", file=path, value=instrument)
+    detector = _text(prim, "DETECTOR")
+    facts = find_detector(instrument, detector)
+    if facts is None:
+        raise InputError(f"detector {instrument}/{detector} is not supported (hapsvm handles "
+                         f"{', '.join(DETECTORS)})", file=path, value=detector)
+    return facts
+
+
 def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
     path = row.path
     prim = hdul[0].header
@@ -157,22 +169,14 @@ def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
                                  "calibrated FLT/FLC, or truncated)", file=path)
     for h in scis:
         _check_wcs(h.header, h.ver, path)
-    instrument = _text(prim, "INSTRUME")
-    if instrument not in SUPPORTED_INSTRUMENTS:
-        raise InputError(f"instrument {instrument or '<none>'} is not supported (hapsvm handles "
-                         f"{', '.join(SUPPORTED_INSTRUMENTS)})", file=path, value=instrument)
-    detector = _text(prim, "DETECTOR")
-    if detector not in SUPPORTED_INSTRUMENTS[instrument]:
-        raise InputError(f"detector {instrument}/{detector} is not supported", file=path,
-                         value=detector)
+    facts = _detector_of(prim, path)
+    instrument, detector = facts.instrument, facts.detector
     rootname = _text(prim, "ROOTNAME").lower()
     if len(rootname) < 8:
         raise InputError(f"ROOTNAME {rootname!r} is not an HST rootname", file=path)
-    if instrument == "ACS":
-        filters = ";".join(f for f in (_text(prim, "FILTER1"), _text(prim, "FILTER2")) if f)
-    else:
-        filters = _text(prim, "FILTER")
-    photkey_hdr = prim if ("PHOTFLAM" in prim or detector == "IR") else scis[0].header
+    filters = ";".join(f for f in (_text(prim, k) for k in INSTRUMENTS[instrument].filter_keywords)
+                       if f)
+    photkey_hdr = prim if ("PHOTFLAM" in prim or facts.photometry_in_primary) else scis[0].header
     all_zero = True
     for h in scis:
         data = h.data

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 
 from hapsvm.visit.exposure import ExposureInfo
+from hapsvm.visit.instruments import detector_facts, instrument_facts
 
 __all__ = ["VettingRules", "Decision", "vet_exposure", "is_grism", "is_ramp"]
 
@@ -51,7 +52,8 @@ def _chain(exp: ExposureInfo, rules: VettingRules, *, is_dispersed: bool = False
     """First matching rejection rule of spec §2, as ``KEYWORD=value``; '' if none.
 
     For grism/prism exposures (``is_dispersed``) the OBSTYPE rule is skipped, so that the
-    later rules still apply to them.
+    later rules still apply to them. The spatial-scan and charge-injection rules apply where
+    the instrument and detector facts (``hapsvm.visit.instruments``) say they can occur.
     """
     if exp.obstype != rules.imaging_obstype and not is_dispersed:
         return f"OBSTYPE={exp.obstype}"
@@ -59,13 +61,14 @@ def _chain(exp: ExposureInfo, rules: VettingRules, *, is_dispersed: bool = False
         return f"DRIZCORR={exp.drizcorr}"
     if exp.mtflag == "T":
         return f"MTFLAG={exp.mtflag}"
-    if exp.instrument == "WFC3" and exp.scan_typ in rules.reject_scan_types:
+    if instrument_facts(exp.instrument).has_spatial_scans and \
+            exp.scan_typ in rules.reject_scan_types:
         return f"SCAN_TYP={exp.scan_typ}"
     if any(word in exp.targname for word in rules.calibration_targets):
         return f"TARGNAME={exp.targname}"
     if abs(exp.exptime) <= rules.min_exptime_s:
         return f"EXPTIME={exp.exptime:g}"
-    if exp.instrument == "WFC3" and exp.detector == "UVIS" and exp.chinject != "NONE":
+    if detector_facts(exp.detector_key).has_charge_injection and exp.chinject != "NONE":
         return f"CHINJECT={exp.chinject}"
     if exp.all_zero:
         return "SCI data all zeros"
