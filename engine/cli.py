@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,10 +20,10 @@ from omegaconf import DictConfig, OmegaConf
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.api import RUN_ONLY_PREFIXES, finish_visit, run_recipe, tuned_collector, visit_name
-from hapsvm.core import store_step_configs
+from hapsvm.core import register_recipes, split_recipe_argument, store_step_configs
 from hapsvm.core.multirun import worst_exit_code
 from hapsvm.errors import EXIT_CODES, ConfigError, HapsvmError, InputError
-from hapsvm.paths import is_installed_copy, project_paths
+from hapsvm.paths import USER_RECIPES_ENV, is_installed_copy, project_paths
 from hapsvm.progress import enable_progress
 
 __all__ = ["main", "run_visit", "expand_visit_arguments"]
@@ -60,6 +61,7 @@ OmegaConf.register_new_resolver("svm_exit_codes", lambda: "\n  ".join(
 OmegaConf.register_new_resolver("svm_version", lambda: hapsvm.__version__, replace=True)
 OmegaConf.register_new_resolver("svm_tuned_recipes_dir", tuned_recipes_dir, replace=True)
 store_step_configs()
+register_recipes(project_paths())
 
 
 def replay_settings(recipe_file: Path) -> tuple[str, str, list[str]]:
@@ -103,7 +105,8 @@ def _run_task(cfg: DictConfig) -> float | int:
     overrides = list(hydra_cfg.overrides.task)
     output_dir = Path(cfg.output_dir or hydra_cfg.runtime.output_dir)
     start = time.perf_counter()
-    result, error, input_path, recipe = None, "", str(cfg.get("input", "")), str(cfg.recipe)
+    result, error, input_path, recipe = None, "", str(cfg.get("input", "")), \
+        str(hydra_cfg.runtime.choices.get("recipe") or cfg.recipe.name)
     try:
         if cfg.recipe_file:
             input_path, recipe, replay = replay_settings(Path(cfg.recipe_file))
@@ -172,6 +175,30 @@ def _visits_listed(listing: Path) -> list[Path]:
     return [Path(ln) for ln in lines if ln and not ln.startswith("#")]
 
 
+def prepare_recipes(argv: list[str]) -> list[str]:
+    """Register the recipes Hydra will compose; ``recipe=<path>`` becomes name plus folder.
+
+    Hydra composes the command line's config before the task runs, so the user's recipe
+    directory (``recipes_dir=`` or ``$HAPSVM_RECIPES``) is registered first; a recipe given
+    as a path is shorthand for ``recipes_dir=<its folder> recipe=<its name>``.
+    """
+    given = dict(a.split("=", 1) for a in argv if a.startswith(("recipe=", "recipes_dir=")))
+    option, user_dir = split_recipe_argument(given.get("recipe", "v1"),
+                                             given.get("recipes_dir") or
+                                             os.environ.get(USER_RECIPES_ENV))
+    out = []
+    for arg in argv:          # in place: Hydra's parser wants the overrides together
+        if arg.startswith("recipe="):
+            out.append(f"recipe={option}")
+            if user_dir and "recipes_dir" not in given:
+                out.append(f"recipes_dir={user_dir}")
+        else:
+            out.append(arg)
+    store_step_configs()
+    register_recipes(project_paths().with_user_recipes(user_dir))
+    return out
+
+
 def main() -> None:
     """Console entry point of ``svm`` (``svm demo ...``: simulate a visit, then process it)."""
     demo_products = None
@@ -181,8 +208,8 @@ def main() -> None:
         svm_args, demo_products = prepare_demo(sys.argv[2:])
         sys.argv = [sys.argv[0], *svm_args]
     try:
-        sys.argv = [sys.argv[0], *expand_visit_arguments(sys.argv[1:])]
-    except InputError as err:
+        sys.argv = [sys.argv[0], *prepare_recipes(expand_visit_arguments(sys.argv[1:]))]
+    except (InputError, ConfigError) as err:
         print(f"svm: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
     svm_app()

@@ -101,7 +101,8 @@ def test_perform_processes_into_the_working_directory(small_visit, tmp_path: Pat
 
 def _user_recipe(directory: Path, name: str, pinned: dict) -> Path:
     data = yaml.safe_load((project_paths().recipes / "v1.yaml").read_text())
-    data.update(name=name, pinned=pinned)
+    data["recipe"]["name"] = name
+    data.update(pinned)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))

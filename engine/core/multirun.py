@@ -81,22 +81,22 @@ def worst_exit_code() -> int | None:
     return max(_WORST) if _WORST else None
 
 
-def best_recipe(base_recipe: Path, best_params: dict[str, Any], *, metric: str,
+def best_recipe(base: str, base_version: str, best_params: dict[str, Any], *, metric: str,
                 value: float, directory: Path) -> Path:
-    """Write a new recipe: the base recipe with the best parameters pinned."""
-    data = yaml.safe_load(base_recipe.read_text())
+    """Write a new recipe extending ``base`` that pins the best parameters of a sweep."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = f"{data['name']}-tuned-{stamp}"
-    pinned: dict[str, Any] = dict(data.get("pinned") or {})
+    name = f"{base}-tuned-{stamp}"
+    data: dict[str, Any] = {
+        "defaults": [base, "_self_"],
+        "recipe": {"name": name, "version": f"{base_version}+tuned.{stamp}",
+                   "description": f"{base} with parameters tuned by an Optuna sweep: best "
+                                  f"{metric} = {value:.6g}"}}
     for dotted, val in best_params.items():
-        node = pinned
+        node = data
         *parents, leaf = dotted.split(".")
         for key in parents:
             node = node.setdefault(key, {})
         node[leaf] = val
-    data.update(name=name, version=f"{data['version']}+tuned.{stamp}", pinned=pinned,
-                description=f"{data['name']} with parameters tuned by an Optuna sweep: best "
-                f"{metric} = {value:.6g}")
     path = Path(directory) / f"{name}.yaml"
     atomic_write(path, lambda p: p.write_text(yaml.safe_dump(data, sort_keys=False)))
     return path
@@ -110,14 +110,10 @@ class MultirunSummary(Callback):
     recipes_dir
         Where an Optuna sweep's best recipe is written (the user's recipe directory, or a
         checkout's ``svm_recipes/``); None: the sweep directory.
-    shipped_recipes_dir
-        The shipped recipes, searched after ``recipes_dir`` for the sweep's base recipe.
     """
 
-    def __init__(self, recipes_dir: str | None = None,
-                 shipped_recipes_dir: str | None = None) -> None:
+    def __init__(self, recipes_dir: str | None = None) -> None:
         self.recipes_dir = recipes_dir
-        self.shipped_recipes_dir = shipped_recipes_dir
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -139,15 +135,9 @@ class MultirunSummary(Callback):
         value = data.get("best_value")
         if not best or value is None:
             return
-        dirs = [Path(d) for d in (self.recipes_dir, self.shipped_recipes_dir) if d]
-        bases = [d / f"{config.recipe}.yaml" for d in dirs
-                 if (d / f"{config.recipe}.yaml").is_file()]
-        if not bases:
-            log.warning("best parameters of the sweep not exported: recipe %s not found in %s",
-                        config.recipe, [str(d) for d in dirs])
-            return
         target = Path(self.recipes_dir) if self.recipes_dir else sweep_dir
-        path = best_recipe(bases[0], best, metric=str(config.get("objective")),
-                           value=float(value), directory=target)
+        path = best_recipe(str(config.recipe.name), str(config.recipe.version), best,
+                           metric=str(config.get("objective")), value=float(value),
+                           directory=target)
         log.info("best recipe of the sweep (%s = %.6g) written to %s", config.get("objective"),
                  float(value), path)

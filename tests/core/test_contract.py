@@ -44,10 +44,49 @@ def test_registry_conf_and_schemas_agree() -> None:
         assert first == f"# @package {name}", f"conf/step/{name}.yaml must start with the header"
 
 
-def test_config_lists_every_step_once() -> None:
+def test_the_step_order_is_written_once_in_the_base_recipe() -> None:
+    """conf/ lists no steps (the registry's /steps node does); only base recipes order them."""
     cfg = yaml.safe_load((PATHS.conf / "config.yaml").read_text())
-    listed = next(d["step"] for d in cfg["defaults"] if isinstance(d, dict) and "step" in d)
-    assert sorted(listed) == sorted(registered_steps())
+    assert not [d for d in cfg["defaults"] if isinstance(d, dict) and "step" in d]
+    from hydra.core.config_store import ConfigStore
+
+    node = ConfigStore.instance().load("steps.yaml").node
+    assert sorted(node.defaults[0]["step"]) == sorted(registered_steps())
+    for path in PATHS.recipes.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        base = "/steps" in data["defaults"]
+        assert base == ("steps" in data["recipe"]), f"{path.name}: steps belong to base recipes"
+
+
+def test_recipe_pins_beat_detector_files_and_lose_to_the_command_line() -> None:
+    from hapsvm.core import Recipe, RecipeComposer
+
+    tuned = next(p.stem for p in PATHS.recipes.glob("v1-tuned-*.yaml"))
+    composer = RecipeComposer(PATHS, Recipe.load(tuned, PATHS))
+    pinned = composer.recipe.pinned["find_alignment_sources"]["kernel_fwhm_px"]
+    groups = {"instrument": "wfc3", "detector": "wfc3_ir", "nexp": "n4"}
+    detector_value = RecipeComposer(PATHS, Recipe.load("v1", PATHS)).compose(
+        groups, ["input=x"]).find_alignment_sources.kernel_fwhm_px
+    assert detector_value != pinned                     # conf/detector/wfc3_ir.yaml sets it
+    assert composer.compose(groups, ["input=x"]).find_alignment_sources.kernel_fwhm_px == pinned
+    cli = composer.compose(groups, ["input=x", "find_alignment_sources.kernel_fwhm_px=2.5"])
+    assert cli.find_alignment_sources.kernel_fwhm_px == 2.5
+    assert composer.recipe.steps == Recipe.load("v1", PATHS).steps   # inherited from v1
+
+
+@pytest.mark.parametrize("body", [
+    "hydra: {callbacks: {x: {_target_: os.getcwd}}}",
+    "filter_exposures: {reject: {_target_: os.getcwd}}",
+    "filter_exposures: {a: [{b: {_partial_: true}}]}",
+])
+def test_recipe_files_are_data(tmp_path: Path, body: str) -> None:
+    from hapsvm.core import Recipe
+    from hapsvm.errors import ConfigError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("defaults: [v1, _self_]\nrecipe: {name: bad, version: '1'}\n" + body + "\n")
+    with pytest.raises(ConfigError, match="recipe bad.yaml"):
+        Recipe.load(str(path), PATHS)
 
 
 @pytest.mark.parametrize("recipe", sorted(p.stem for p in PATHS.recipes.glob("*.yaml")))

@@ -28,6 +28,8 @@ def visit(tmp_path: Path) -> Path:
 
 def _recipe(tmp_path: Path, **changes: object) -> Path:
     data = yaml.safe_load((project_paths().recipes / "v1.yaml").read_text())
+    if "steps" in changes:
+        data["recipe"]["steps"] = changes.pop("steps")
     data.update(changes)
     path = tmp_path / "evil.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -37,9 +39,11 @@ def _recipe(tmp_path: Path, **changes: object) -> Path:
 @pytest.mark.parametrize("changes, message", [
     ({"steps": ["read_visit", "os.system"]}, "does not match"),
     ({"steps": ["read_visit", "no_such_step"]}, "unregistered steps"),
-    ({"pinned": {"_target_": "os.system"}}, "_target_"),
-    ({"pinned": {"read_visit": {"_target_": "os.system", "roots": []}}}, "_target_"),
-    ({"run": "import os"}, "Additional properties"),
+    ({"_target_": "os.system"}, "does not match"),
+    ({"read_visit": {"_target_": "os.system", "roots": []}}, "_target_"),
+    ({"hydra": {"callbacks": {"x": {"_target_": "os.system"}}}}, "hydra"),
+    ({"defaults": ["/steps", "/hydra/launcher/basic", "_self_"]}, "defaults"),
+    ({"run": "import os"}, "is not of type 'object'"),
 ])
 def test_recipe_with_code_is_refused(tmp_path: Path, visit: Path, changes: dict,
                                      message: str) -> None:
