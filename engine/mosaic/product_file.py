@@ -49,6 +49,10 @@ class ProductSpec:
     """rootname → sky subtracted, e-/s per pixel (HDRTAB column MDRIZSKY, input units)."""
     footprint_stats: dict[str, float] = field(default_factory=dict)
     """NPIXFRAC … MEDWHT (§8.1), filter and total products only."""
+    filter_keywords: tuple[str, ...] = ("FILTER",)
+    """Primary keywords naming the instrument's filters (``hapsvm.visit.instruments``); without
+    ``FILTER`` among them (ACS: ``FILTER1``, ``FILTER2``) a filter product's FILTER is rebuilt
+    from their non-clear values."""
 
 
 def _put(header: fits.Header, key: str, value: Any, comment: str = "") -> None:
@@ -142,8 +146,8 @@ def polygon_sky_samples(polygons: list[np.ndarray], grid: OutputGrid, *,
     return np.asarray(ra), np.asarray(dec)
 
 
-def _refine(prim: fits.Header, sci: fits.Header, spec: ProductSpec, exposures: list[Exposure],
-            instrument: str) -> None:
+def _refine(prim: fits.Header, sci: fits.Header, spec: ProductSpec,
+            exposures: list[Exposure]) -> None:
     """Spec §8.2 product keywords."""
     stem = Path(spec.filename).name.split(".")[0]
     _put(prim, "ROOTNAME", stem.rsplit("_", 1)[0], "Rootname of the observation set")
@@ -161,8 +165,8 @@ def _refine(prim: fits.Header, sci: fits.Header, spec: ProductSpec, exposures: l
     _put(prim, "EQUINOX", float(sci.get("EQUINOX", 2000.0)), "Equinox of celestial coord. system")
     if spec.level == "total":
         _put(prim, "FILTER", "detection", "Filter (total detection product)")
-    elif instrument == "ACS":
-        names = [str(prim.get(k, "")).strip() for k in ("FILTER1", "FILTER2")]
+    elif "FILTER" not in spec.filter_keywords:
+        names = [str(prim.get(k, "")).strip() for k in spec.filter_keywords]
         kept = [n for n in names if n and "CLEAR" not in n.upper() and "N/A" not in n.upper()]
         _put(prim, "FILTER", ";".join(kept) or "clear", "Filter(s) used")
     _put(prim, "HAPLEVEL", 1 if spec.level == "exposure" else 2,
@@ -174,6 +178,13 @@ def _refine(prim: fits.Header, sci: fits.Header, spec: ProductSpec, exposures: l
     _put(prim, "DRIZPARS", spec.trailer, "Drizzle parameters and log (trailer file)")
     for key, value in spec.footprint_stats.items():
         _put(prim, key, value, _STAT_COMMENTS.get(key, ""))
+
+
+def _product_unit(chip: Chip, primary: fits.Header, units: str) -> str:
+    """BUNIT of a product: the inputs' unit (``ELECTRONS``, ``COUNTS``), per second for ``cps``."""
+    unit = str(chip.header.get("BUNIT", primary.get("BUNIT", "ELECTRONS"))).strip().upper()
+    unit = unit.removesuffix("/S")
+    return f"{unit}/S" if units == "cps" else unit
 
 
 _STAT_COMMENTS = {"NPIXFRAC": "Fraction of pixels with data",
@@ -226,12 +237,12 @@ def build_product(arrays: DrizzleArrays, grid: OutputGrid, exposures: list[Expos
         _put(prim, f"D{k:03d}EXPT", chip.exptime, "Drizzle, input image exposure time (s)")
         _put(prim, f"D{k:03d}KERN", spec.drizzle.kernel, "Drizzle, weight distribution kernel")
         _put(prim, f"D{k:03d}PIXF", spec.drizzle.pixfrac, "Drizzle, linear size of drop")
-    _refine(prim, sci, spec, exposures, str(first_exp.primary.get("INSTRUME", "")).strip())
+    _refine(prim, sci, spec, exposures)
     sci.update(grid.header())
     _put(sci, "WCSNAME", wcsname or "OPUS", "Coordinate system title")
     _put(sci, "ORIENTAT", grid.rotation_deg, "Position angle of image y axis (deg. e of n)")
-    _put(sci, "BUNIT", "ELECTRONS/S" if spec.drizzle.units == "cps" else "ELECTRONS",
-                    "Units of science product")
+    _put(sci, "BUNIT", _product_unit(arrays.inputs[0], first_exp.primary, spec.drizzle.units),
+         "Units of science product")
     exposed = arrays.wht > 0
     if exposed.any():
         polygons = region_polygons(exposed)

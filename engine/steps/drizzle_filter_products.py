@@ -46,6 +46,11 @@ def filter_for(ctx: VisitContext) -> tuple[visit.TotalProduct, visit.FilterProdu
     raise KeyError(f"no filter product for unit {ctx.unit!r}")
 
 
+def _keywords(fp: visit.FilterProduct) -> tuple[str, ...]:
+    """The filter keywords of the product's instrument (FILTER of ACS products is rebuilt)."""
+    return visit.instrument_facts(fp.exposures[0].exposure.instrument).filter_keywords
+
+
 @register_step("drizzle_filter_products", config=DrizzleFilterProductsConfig,
                requires=("product_tree", "input_copies", "output_grid"),
                provides=("filter_drizzles",), scope="filter")
@@ -77,7 +82,7 @@ def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig)
             rules=mosaic.read_rules(rules_dir / f"{cfg.header_rules}.rules"),
             drizzle=cfg.drizzle_params(), trailer=fp.names()["trailer"],
             exposure_names={e.exposure.rootname: e.base for e in fp.exposures},
-            sky_rates=result.sky_rates, footprint_stats=stats)
+            sky_rates=result.sky_rates, footprint_stats=stats, filter_keywords=_keywords(fp))
         hdul = mosaic.build_product(result.arrays, cache.grid, exposures, spec)
         path = ctx.save_product(fp.drizzle, hdul.writeto)
         outcome = mosaic.DrizzleOutcome(path, [], result.cr_pixels, result.sky_rates,
@@ -108,7 +113,8 @@ def _exposure_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig,
         jobs = tuple(mosaic.ChipJob(chip=c, good_bits=cfg.exposure.final_bits) for c in exp.chips)
         spec = mosaic.ProductSpec(filename=member.drizzle, level="exposure", rules=single,
                                   drizzle=cfg.exposure.drizzle_params(), trailer=member.trailer,
-                                  exposure_names={exp.rootname: member.base})
+                                  exposure_names={exp.rootname: member.base},
+                                  filter_keywords=_keywords(fp))
         tasks.append(mosaic.ProductTask(jobs, (exp,), cache.grid, cache, spec.drizzle, spec,
                                         work / member.drizzle))
     pixels = sum(c.shape[0] * c.shape[1] for t in tasks for c in t.exposures[0].chips)

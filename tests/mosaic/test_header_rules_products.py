@@ -13,6 +13,7 @@ from hapsvm.mosaic import (ChipJob, DrizzleParams, PixmapCache, ProductSpec, bui
                            footprint_statistics, read_exposure_chips, read_rules)
 from hapsvm.mosaic.header_rules import merge_values
 from hapsvm.paths import project_paths
+from hapsvm.visit import instrument_facts
 
 RULES = project_paths().conf / "header_rules"
 
@@ -56,7 +57,8 @@ def product(tiny_visit, tmp_path_factory):
                        rules=read_rules(RULES / "acs.rules"), drizzle=params,
                        trailer="hst_12345_01_acs_wfc_f606w_j03a01_trl.txt",
                        exposure_names={e.rootname: f"hst_x_{e.rootname[:8]}" for e in exposures},
-                       sky_rates={e.rootname: 0.5 for e in exposures}, footprint_stats=stats)
+                       sky_rates={e.rootname: 0.5 for e in exposures}, footprint_stats=stats,
+                       filter_keywords=instrument_facts("ACS").filter_keywords)
     path = tmp_path_factory.mktemp("product") / spec.filename
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -96,3 +98,18 @@ def test_product_keywords(product) -> None:
     assert sci["S_REGION"].startswith("POLYGON ICRS ")
     assert sci["SKYCELL"].startswith("p") and sci["ORIENTAT"] == 0.0
     assert "CRPIX1" in sci and "A_ORDER" not in sci and sci["WCSNAME"] == "OPUS"
+
+
+@pytest.mark.parametrize("bunit, units, expected", [
+    ("ELECTRONS", "cps", "ELECTRONS/S"), ("ELECTRONS/S", "cps", "ELECTRONS/S"),
+    ("ELECTRONS/S", "counts", "ELECTRONS"), ("COUNTS", "cps", "COUNTS/S")])
+def test_product_unit_follows_the_inputs(product, bunit: str, units: str, expected: str) -> None:
+    from dataclasses import replace
+
+    from hapsvm.mosaic.product_file import _product_unit
+
+    _, exposures, _ = product
+    chip = exposures[0].chips[0]
+    header = chip.header.copy()
+    header["BUNIT"] = bunit
+    assert _product_unit(replace(chip, header=header), fits.Header(), units) == expected
