@@ -3,13 +3,14 @@ and the extra exposures that exercise the SVM filtering rules."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from hapsvm.errors import ConfigError
 from hapsvm.simulate.detectors import DetectorSpec
-from hapsvm.simulate.filters import FilterInfo, get_filter
+from hapsvm.simulate.filters import FilterInfo, filters_of, get_filter
 
 __all__ = ["EXTRAS", "ExtraSpec", "ExposurePlan", "check_extras", "plan_exposures",
            "exposure_id"]
@@ -27,25 +28,25 @@ class ExtraSpec:
     """Expected vetting: usable, warning, grism, ramp or rejected."""
     reason: str
     """The keyword test that decides (``KEYWORD=value``), '' for usable images."""
-    instruments: tuple[str, ...] = ("WFC3", "ACS")
-    detectors: tuple[str, ...] = ()
-    """Detector keys allowed ('' tuple: all of the instruments)."""
+    possible: Callable[[DetectorSpec], bool] = lambda spec: True
+    """Whether the detector can take such an exposure (from its facts and filters)."""
 
 
 EXTRAS: dict[str, ExtraSpec] = {
     "grism": ExtraSpec("grism", (("OBSTYPE", "SPECTROSCOPIC"),), "grism",
                        "OBSTYPE=SPECTROSCOPIC"),
-    "ramp": ExtraSpec("imaging", (), "ramp", "", detectors=("wfc3_uvis", "acs_wfc")),
+    "ramp": ExtraSpec("imaging", (), "ramp", "", possible=lambda spec: bool(spec.ramp)),
     "zero_exptime": ExtraSpec("zero", (("EXPTIME", 0.0),), "rejected", "EXPTIME=0.0"),
     "dark": ExtraSpec("dark", (("TARGNAME", "DARK"), ("IMAGETYP", "DARK")), "rejected",
                       "TARGNAME=DARK"),
     "scan": ExtraSpec("scan", (("SCAN_TYP", "C"), ("SCAN_RAT", 0.5), ("SCAN_LEN", 10.0)),
-                      "rejected", "SCAN_TYP=C", instruments=("WFC3",)),
+                      "rejected", "SCAN_TYP=C", possible=lambda spec: spec.has_spatial_scans),
     "moving_target": ExtraSpec("moving", (("MTFLAG", "T"), ("TARGNAME", "SIM-ASTEROID")),
                                "rejected", "MTFLAG=T"),
     "chinject": ExtraSpec("chinject", (("CHINJECT", "LINE17"),), "rejected", "CHINJECT=LINE17",
-                          detectors=("wfc3_uvis",)),
-    "blocked": ExtraSpec("dark", (), "rejected", "FILTER=BLOCK1_CLEAR2L", instruments=("ACS",)),
+                          possible=lambda spec: spec.facts.has_charge_injection),
+    "blocked": ExtraSpec("dark", (), "rejected", "FILTER=BLOCK1_CLEAR2L",
+                         possible=lambda spec: "BLOCK1" in filters_of(spec.name)),
     "fgs_coarse": ExtraSpec("imaging", (("FGSLOCK", "COARSE"),), "warning", "FGSLOCK=COARSE"),
 }
 
@@ -92,10 +93,8 @@ def check_extras(spec: DetectorSpec, extras: tuple[str, ...] | list[str]) -> lis
         if extra is None:
             raise ConfigError("unknown extra exposure", key="extras", value=name,
                               allowed=sorted(EXTRAS))
-        if spec.instrument not in extra.instruments or \
-                (extra.detectors and spec.name not in extra.detectors):
-            allowed = [n for n, e in EXTRAS.items() if spec.instrument in e.instruments and
-                       (not e.detectors or spec.name in e.detectors)]
+        if not extra.possible(spec):
+            allowed = [n for n, e in EXTRAS.items() if e.possible(spec)]
             raise ConfigError(f"extra {name!r} does not exist for {spec.name}", key="extras",
                               value=name, allowed=allowed)
         if name not in out:
