@@ -28,9 +28,10 @@ def catalog_overrides(catalog: Path, steps: list[str]) -> list[str]:
 def prepare_demo(argv: list[str]) -> tuple[list[str], Path]:
     """Simulate the demo visit; return the ``svm`` arguments that process it and the products
     directory (``svm demo`` then runs those arguments like any other command line)."""
+    from hapsvm.simulate.detectors import DETECTORS
+
     parser = argparse.ArgumentParser(prog="svm demo", description=__doc__)
-    parser.add_argument("--detector", default="wfc3_ir",
-                        choices=["wfc3_ir", "wfc3_uvis", "acs_wfc"])
+    parser.add_argument("--detector", default="wfc3_ir", choices=sorted(DETECTORS))
     parser.add_argument("--n-exposures", type=int, default=4)
     parser.add_argument("--filters", default=None, help="comma-separated, e.g. F606W,F814W")
     parser.add_argument("--size", type=int, default=None,
