@@ -130,6 +130,7 @@ def run_case(case: Case, size: int | None, recipe: str) -> dict:
     t0 = time.perf_counter()
     result = run_visit(str(visit.poller_path), out,
                        [f"align_to_catalog.catalog_file={visit.reference_catalog_path}",
+                        "align_to_catalog.providers=[file]",
                         "align_to_catalog.catalog_cache_dir=''"], recipe=recipe)
     t_run = time.perf_counter() - t0
     unit = case.detector

@@ -33,7 +33,8 @@ SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]
 
 
 def _catalog_args(visit) -> list[str]:
-    return [f"align_to_catalog.catalog_file={visit.reference_catalog_path}"]
+    return [f"align_to_catalog.catalog_file={visit.reference_catalog_path}",
+            "align_to_catalog.providers=[file]"]
 
 
 def _timed(cmd: list[str], cwd: Path) -> float:
@@ -59,7 +60,8 @@ def workers(n_visits: int, size: int, repeat: int = 1) -> None:
             cmd = [*SVM, "-m", f"input={inputs}", f"hydra.sweep.dir={sweep}",
                    f"hydra.launcher.n_jobs={n_jobs}", "quiet=true",
                    "processes_per_visit=1",  # one process per visit: visits are the parallelism
-                   'align_to_catalog.catalog_file="${svm_input_dir:${input}}/reference_gaia.ecsv"']
+                   'align_to_catalog.catalog_file="${svm_input_dir:${input}}/reference_gaia.ecsv"',
+                   "align_to_catalog.providers=[file]"]
             walls[n_jobs] = _timed(cmd, WORK)
         pairs.append((walls[1], walls[2]))
         print(f"pair {len(pairs)}: 1 worker {walls[1]:.1f} s, 2 workers {walls[2]:.1f} s, "

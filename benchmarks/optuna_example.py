@@ -46,22 +46,21 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     args.recipes_dir.mkdir(parents=True, exist_ok=True)
-    if not (args.recipes_dir / "v1.yaml").exists():
-        shutil.copy(ROOT / "svm_recipes" / "v1.yaml", args.recipes_dir / "v1.yaml")
     visit = simulate_visit(WORK / "visit", detector="wfc3_ir", n_exposures=4, size=args.size,
                            seed=args.seed)
     catalog = f"align_to_catalog.catalog_file={visit.reference_catalog_path}"
+    offline = "align_to_catalog.providers=[file]"
     default_dir = WORK / "default"
     _run([*SVM, f"input={visit.poller_path}", f"output_dir={default_dir}", "quiet=true",
-          catalog])
+          catalog, offline])
     default = json.loads((default_dir / "svm_summary.json").read_text())["metrics"][METRIC]
     sweep = WORK / "sweep"
     cmd = [*SVM, "-m", "hydra/sweeper=optuna", f"hydra.sweeper.n_trials={args.trials}",
            "hydra.sweeper.n_jobs=1", "hydra.sweeper.direction=minimize",
            "hydra.sweeper.sampler.seed=1", "hydra/launcher=basic",
-           f"hydra.callbacks.summary.recipes_dir={args.recipes_dir}",
+           f"recipes_dir={args.recipes_dir}",
            f"hydra.sweep.dir={sweep}", f"objective={METRIC}", f"input={visit.poller_path}",
-           "quiet=true", catalog,
+           "quiet=true", catalog, offline,
            "find_alignment_sources.kernel_fwhm_px=interval(0.8,3.0)",
            "find_alignment_sources.nsigma=interval(2.0,10.0)"]
     _run(cmd)
