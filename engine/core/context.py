@@ -32,7 +32,7 @@ class WorkUnit:
     Parameters
     ----------
     name
-        Unique, file-name-safe label (e.g. ``wfc3_ir`` or ``wfc3_ir/f098m``).
+        Unique, file-name-safe label (e.g. ``wfc3_ir`` or ``wfc3_ir_f098m``).
     groups
         Config-group choices composed for this unit, e.g. ``{"detector": "wfc3_ir"}``.
     children

@@ -8,7 +8,6 @@ from functools import partial
 from hapsvm import mosaic
 from hapsvm.core import VisitContext, constrained, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ class AddSkycellsConfig:
                scope="detector")
 def add_skycells(ctx: VisitContext, cfg: AddSkycellsConfig) -> None:
     """List the sky cells each direct exposure touches; ramp and grism copies get none."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     members = [e for f in total.filters for e in f.exposures]
     if not members:
         raise NoWorkFound(f"{total.detector_key} has no direct exposure")

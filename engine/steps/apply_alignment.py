@@ -10,7 +10,6 @@ from typing import Callable
 from hapsvm import align, visit
 from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def _mark(src: Path, reason: str, catalogs: list[str]) -> Callable[[Path], None]
                scope="detector")
 def apply_alignment(ctx: VisitContext, cfg: ApplyAlignmentConfig) -> None:
     """Give each aligned copy its new WCS (old one archived) or record why it kept its WCS."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     alignment: align.DetectorAlignment = ctx.read("alignment")
     copies = ctx.read("input_copies")
     direct = [e for f in total.filters for e in f.exposures] + total.ramp_exposures

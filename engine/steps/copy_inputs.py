@@ -17,19 +17,11 @@ class CopyInputsConfig:
     """Copying has no parameters."""
 
 
-def total_for(ctx: VisitContext) -> visit.TotalProduct:
-    """The total product of the detector the current step runs for."""
-    for total in ctx.read("product_tree").totals:
-        if total.detector_key == ctx.unit.split("/")[0]:
-            return total
-    raise KeyError(f"no detector {ctx.unit!r} in the product tree")
-
-
 @register_step("copy_inputs", config=CopyInputsConfig, requires=("product_tree",),
                provides=("input_copies",), scope="detector")
 def copy_inputs(ctx: VisitContext, cfg: CopyInputsConfig) -> None:
     """Write ``hst_<prop>_<obset>_<instr>_<det>_<filter>_<ipppssoo>_fl?.fits`` copies."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     products = total.all_exposures()
     copies: dict[str, Path] = {}
     for i, ep in enumerate(progress(products, desc=f"copy {total.detector_key}",

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from hapsvm import mosaic
 from hapsvm.core import VisitContext, constrained, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ class DefineOutputGridConfig:
                scope="detector")
 def define_output_grid(ctx: VisitContext, cfg: DefineOutputGridConfig) -> None:
     """Cover every direct-image chip with one grid; cache each chip's pixel map on it."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     if not total.has_direct_images:
         raise NoWorkFound(f"{total.detector_key} has no direct image to drizzle")
     copies = ctx.read("input_copies")

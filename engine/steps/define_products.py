@@ -30,10 +30,10 @@ def define_products(ctx: VisitContext, cfg: DefineProductsConfig) -> None:
     units = []
     for total in tree.totals:
         instrument = total.instrument.lower()
-        children = [WorkUnit(name=f"{total.detector_key}_{f.filter_name}",
+        children = [WorkUnit(name=f.unit,
                              groups={"instrument": instrument, "detector": total.detector_key,
                                      "nexp": f.nexp_bin}) for f in total.filters]
-        units.append(WorkUnit(name=total.detector_key,
+        units.append(WorkUnit(name=total.unit,
                               groups={"instrument": instrument, "detector": total.detector_key,
                                       "nexp": total.nexp_bin}, children=children))
         log.info("%s: %d filter products (%s), %d grism, %d ramp exposures; total %s",

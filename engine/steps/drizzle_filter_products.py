@@ -37,15 +37,6 @@ class DrizzleFilterProductsConfig(FinalDrizzleConfig):
     """Memory budget, GiB: fewer processes run at once when their arrays would not fit."""
 
 
-def filter_for(ctx: VisitContext) -> tuple[visit.TotalProduct, visit.FilterProduct]:
-    """The total and filter product of the current filter unit."""
-    for total in ctx.read("product_tree").totals:
-        for fp in total.filters:
-            if f"{total.detector_key}_{fp.filter_name}" == ctx.unit:
-                return total, fp
-    raise KeyError(f"no filter product for unit {ctx.unit!r}")
-
-
 def _keywords(fp: visit.FilterProduct) -> tuple[str, ...]:
     """The filter keywords of the product's instrument (FILTER of ACS products is rebuilt)."""
     return visit.instrument_facts(fp.exposures[0].exposure.instrument).filter_keywords
@@ -56,7 +47,7 @@ def _keywords(fp: visit.FilterProduct) -> tuple[str, ...]:
                provides=("filter_drizzles",), scope="filter")
 def drizzle_filter_products(ctx: VisitContext, cfg: DrizzleFilterProductsConfig) -> None:
     """Sky, CR rejection and final drizzle of the filter; CR flags into the copies; exposures."""
-    _, fp = filter_for(ctx)
+    fp = ctx.read("product_tree").filter_product(ctx.unit)
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")
     exposures = [mosaic.read_exposure_chips(copies[e.exposure.rootname], e.exposure.rootname)
                  for e in fp.exposures]

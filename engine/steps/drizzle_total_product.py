@@ -13,7 +13,6 @@ from hapsvm.errors import NoWorkFound
 from hapsvm.mosaic.params import CosmicRayParams
 from hapsvm.paths import project_paths
 from hapsvm.steps._drizzle_config import FinalDrizzleConfig, SkySubtractionConfig, nested
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class DrizzleTotalProductConfig(FinalDrizzleConfig):
                provides=("total_drizzle",), scope="detector")
 def drizzle_total_product(ctx: VisitContext, cfg: DrizzleTotalProductConfig) -> None:
     """Drizzle every multi-exposure filter (all filters if each has one exposure) together."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     if not total.has_direct_images:
         raise NoWorkFound(f"{total.detector_key} has no direct image")
     cache, copies = ctx.read("output_grid"), ctx.read("input_copies")

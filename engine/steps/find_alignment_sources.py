@@ -9,7 +9,6 @@ from hapsvm import align, visit
 from hapsvm.core import VisitContext, constrained, register_step
 from hapsvm.errors import NoWorkFound
 from hapsvm.parallel import run_tasks
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def settings_from(cfg: FindAlignmentSourcesConfig) -> align.SourceFindingSetting
                scope="detector")
 def find_alignment_sources(ctx: VisitContext, cfg: FindAlignmentSourcesConfig) -> None:
     """Find sources on every chip of the detector's direct (all filters) and ramp copies."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     direct = [e for f in total.filters for e in f.exposures] + total.ramp_exposures
     if not direct:
         raise NoWorkFound(f"{total.detector_key} has no direct exposure to align")

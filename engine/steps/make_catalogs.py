@@ -10,7 +10,6 @@ from hapsvm import catalogs
 from hapsvm.catalogs.params import CatalogParameters
 from hapsvm.core import VisitContext, constrained, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
                provides=("catalogs",), scope="detector")
 def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
     """Detect on the total drizzle; measure every filter drizzle there; write the ECSV files."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     if not total.has_direct_images:
         raise NoWorkFound(f"{total.detector_key} has no direct image")
     total_path = ctx.read("total_drizzle").product

@@ -10,7 +10,6 @@ import numpy as np
 from hapsvm import preview, visit
 from hapsvm.core import VisitContext, constrained, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int
                provides=(), scope="detector")
 def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
     """Write ``<product>.jpg`` and ``<product>_thumb.jpg`` for each drizzle product on disk."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     settings = preview.PreviewSettings(
         stretch=preview.StretchSettings(cfg.black_sigma, cfg.softening_sigma,
                                         cfg.white_percentile, cfg.min_white_sigma),

@@ -9,7 +9,6 @@ from pathlib import Path
 from hapsvm import align
 from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ class ReconcileGrismWcsConfig:
                scope="detector")
 def reconcile_grism_wcs(ctx: VisitContext, cfg: ReconcileGrismWcsConfig) -> None:
     """Apply to each grism copy the correction of the nearest direct exposure sharing a WCS."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     if not total.grism_exposures:
         raise NoWorkFound(f"{total.detector_key} has no grism/prism exposure")
     if not cfg.transfer_direct_solution:

@@ -9,7 +9,6 @@ from pathlib import Path
 from hapsvm import simulate
 from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
-from hapsvm.steps.copy_inputs import total_for
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ class ScoreAgainstTruthConfig:
                scope="detector")
 def score_against_truth(ctx: VisitContext, cfg: ScoreAgainstTruthConfig) -> None:
     """Measure alignment error (mas) and point-catalogue quality against the simulator's truth."""
-    total = total_for(ctx)
+    total = ctx.read("product_tree").total(ctx.unit)
     first = next(iter(total.all_exposures())).exposure.path
     visit_dir = Path(cfg.truth_dir) if cfg.truth_dir else first.parent
     if not (visit_dir / simulate.TRUTH_DIR / "visit.json").is_file():

@@ -24,12 +24,12 @@ def trailer_units(tree: visit.ProductTree) -> list[tuple[str, str, list[str]]]:
     """
     out = []
     for total in tree.totals:
-        det = total.detector_key
-        filters = [f"{det}_{f.filter_name}" for f in total.filters]
-        out.append((f"{total.base}_trl.txt", total.drizzle, ["", det, *filters]))
-        for f, unit in zip(total.filters, filters):
-            out.append((f.names()["trailer"], f.drizzle, ["", det, unit]))
-            out += [(e.trailer, e.drizzle, ["", det, unit]) for e in f.exposures]
+        det = total.unit
+        out.append((f"{total.base}_trl.txt", total.drizzle,
+                    ["", det, *(f.unit for f in total.filters)]))
+        for f in total.filters:
+            out.append((f.names()["trailer"], f.drizzle, ["", det, f.unit]))
+            out += [(e.trailer, e.drizzle, ["", det, f.unit]) for e in f.exposures]
         for e in total.ramp_exposures + total.grism_exposures + total.unpaired_exposures:
             out.append((e.trailer, e.input_copy, ["", det]))
     return out

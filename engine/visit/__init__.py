@@ -12,7 +12,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
                     "detector_facts", "find_detector", "instrument_facts"],
     "naming": ["VisitPrefix", "derive_filter_name", "manifest_name"],
     "product_tree": ["ExposureProduct", "FilterProduct", "ProductTree", "TotalProduct",
-                     "build_product_tree", "nexp_bin", "sort_exposures"],
+                     "UnknownUnitError", "build_product_tree", "nexp_bin", "sort_exposures"],
     "plan_files": ["decisions_table", "plan_file_names"],
     "vetting": ["Decision", "VettingRules", "is_grism", "is_ramp", "vet_exposure"],
 })

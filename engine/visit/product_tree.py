@@ -5,15 +5,19 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from hapsvm.errors import NoViableDataError
+from hapsvm.errors import HapsvmError, NoViableDataError
 from hapsvm.visit.exposure import ExposureInfo
 from hapsvm.visit.naming import VisitPrefix, manifest_name, product_type_for
 from hapsvm.visit.vetting import is_grism, is_ramp
 
-__all__ = ["ExposureProduct", "FilterProduct", "TotalProduct", "ProductTree",
+__all__ = ["ExposureProduct", "FilterProduct", "TotalProduct", "ProductTree", "UnknownUnitError",
            "build_product_tree", "sort_exposures", "nexp_bin"]
 
 log = logging.getLogger(__name__)
+
+
+class UnknownUnitError(HapsvmError, LookupError):
+    """A work unit name that the product tree does not define (or not of the kind asked)."""
 
 
 @dataclass
@@ -41,6 +45,8 @@ class FilterProduct:
     product_type: str
     exposures: list[ExposureProduct]
     nexp_bin: str
+    unit: str
+    """Name of the work unit that makes this product: ``<detector key>_<filter>``."""
 
     @property
     def drizzle(self) -> str:
@@ -66,6 +72,11 @@ class TotalProduct:
     ramp_exposures: list[ExposureProduct] = field(default_factory=list)
     unpaired_exposures: list[ExposureProduct] = field(default_factory=list)
     nexp_bin: str = "n1"
+
+    @property
+    def unit(self) -> str:
+        """Name of the work unit that makes this product: the detector key."""
+        return self.detector_key
 
     @property
     def drizzle(self) -> str:
@@ -98,6 +109,39 @@ class ProductTree:
 
     manifest: str
     totals: list[TotalProduct]
+
+    def total(self, unit: str) -> TotalProduct:
+        """The total product of a detector unit, or of the detector a filter unit belongs to.
+
+        Raises
+        ------
+        UnknownUnitError
+            If no product of the tree is made by ``unit``.
+        """
+        for total in self.totals:
+            if unit == total.unit or any(unit == f.unit for f in total.filters):
+                return total
+        raise UnknownUnitError(f"unit {unit!r} makes no product of this visit; its units are "
+                               f"{', '.join(self.unit_names()) or 'none'}")
+
+    def filter_product(self, unit: str) -> FilterProduct:
+        """The filter product a filter unit makes.
+
+        Raises
+        ------
+        UnknownUnitError
+            If ``unit`` is a detector unit (is the step registered with ``scope="filter"``?)
+            or no unit of the tree.
+        """
+        for f in self.total(unit).filters:
+            if f.unit == unit:
+                return f
+        raise UnknownUnitError(f"unit {unit!r} is a detector, not a filter product: a step "
+                               "asking for its filter product runs with scope 'filter'")
+
+    def unit_names(self) -> list[str]:
+        """Every unit's name: each detector, followed by its filter products."""
+        return [name for t in self.totals for name in (t.unit, *(f.unit for f in t.filters))]
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, shaped as ``schemas/product_tree.schema.json``."""
@@ -250,7 +294,7 @@ def _build_total(key: str, members: list[ExposureInfo],
             continue
         filters.append(FilterProduct(
             filter_name=fname, base=prefix.filter_base(fname, direct[0].rootname),
-            product_type=ptype, nexp_bin=nexp_bin(len(direct), bounds),
+            product_type=ptype, nexp_bin=nexp_bin(len(direct), bounds), unit=f"{key}_{fname}",
             exposures=[_exposure_product(e, prefix, "imaging") for e in direct]))
     n_direct = sum(len(f.exposures) for f in filters)
     direct_first = next((e for e in members if not is_grism(e.filter_name)), first)

@@ -9,7 +9,7 @@ import pytest
 from hapsvm.core.schema import load_schema
 from hapsvm.errors import NoViableDataError
 from hapsvm.paths import project_paths
-from hapsvm.visit import InputRow, build_product_tree, read_exposure
+from hapsvm.visit import InputRow, UnknownUnitError, build_product_tree, read_exposure
 from tests.visit.synthetic import write_exposure
 
 BINS = {"wfc3_ir": [1, 2, 4], "wfc3_uvis": [1, 2, 6]}
@@ -83,3 +83,22 @@ def test_tree_dict_matches_its_schema(tmp_path: Path) -> None:
                             dict(rootname="ib6o21a3q", FILTER="FQ232N")])
     data = build_product_tree(exps, nexp_bins=BINS).as_dict()
     jsonschema.validate(data, load_schema(project_paths().schemas / "product_tree.schema.json"))
+
+
+def test_tree_names_the_products_of_each_unit(tmp_path: Path) -> None:
+    specs = [dict(rootname="ib6o21b1q"), dict(rootname="ib6o21c1q", FILTER="F110W")]
+    tree = build_product_tree(_exps(tmp_path, specs), nexp_bins=BINS)
+    total = tree.totals[0]
+    assert tree.unit_names() == ["wfc3_ir", "wfc3_ir_f160w", "wfc3_ir_f110w"]
+    assert tree.total("wfc3_ir") is total and tree.total("wfc3_ir_f110w") is total
+    assert tree.filter_product("wfc3_ir_f110w").filter_name == "f110w"
+
+
+def test_tree_refuses_units_it_does_not_define(tmp_path: Path) -> None:
+    tree = build_product_tree(_exps(tmp_path, [dict(rootname="ib6o21b1q")]), nexp_bins=BINS)
+    with pytest.raises(UnknownUnitError, match="'wfc3_uvis' makes no product.*wfc3_ir_f160w"):
+        tree.total("wfc3_uvis")
+    with pytest.raises(UnknownUnitError, match="'wfc3_ir' is a detector.*scope 'filter'"):
+        tree.filter_product("wfc3_ir")
+    with pytest.raises(UnknownUnitError, match="'wfc3_ir/f160w' makes no product"):
+        tree.filter_product("wfc3_ir/f160w")
