@@ -1,7 +1,8 @@
 """Fixed facts of the HST instruments and detectors hapsvm handles: the one table of them.
 
-The intake (header keywords, vetting rules), the simulator and the config's ``detector``
-section (``hapsvm.detector_facts``) all read these values; step tunings live in ``conf/``.
+The intake (header keywords, vetting rules), the simulator, the steps that pass facts to
+domain code and the config's ``detector`` section (``hapsvm.steps._detector_facts``) read these
+values; step tunings live in ``conf/``.
 """
 from __future__ import annotations
 
