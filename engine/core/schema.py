@@ -1,7 +1,8 @@
 """JSON Schemas generated from step config dataclasses, and validation of composed configs.
 
 A config field's schema comes from its type, its attribute docstring (the ``description``) and
-the constraints given with :func:`constrained` (``minimum``, ``enum``, ...). The files in
+the constraints given with :func:`hapsvm.bounds.constrained` (``minimum``, ``enum``, ...), which
+domain parameter dataclasses declare with their fields (a step config extends them). The files in
 ``schemas/`` are written from the registry by ``svm-schemas`` and a contract test keeps them
 in step with the code; validation always uses the files, so a schema can also be read by users.
 """
@@ -14,12 +15,12 @@ import json
 import textwrap
 import types
 import typing
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from hapsvm.bounds import constrained, constraints_of
 from hapsvm.errors import ConfigError
 
 __all__ = ["constrained", "config_schema", "field_docs", "validate_against", "load_schema"]
@@ -30,18 +31,6 @@ _SCALARS: dict[Any, dict[str, Any]] = {
     float: {"type": "number"},
     str: {"type": "string"},
 }
-
-
-def constrained(default: Any = dataclasses.MISSING, **schema: Any) -> Any:
-    """Declare a config field with JSON-Schema constraints (``minimum=0``, ``enum=[...]``).
-
-    Lists and dicts are given as ``default`` and copied per instance.
-    """
-    meta = {"schema": schema}
-    if isinstance(default, (list, dict)):
-        value = default
-        return field(default_factory=lambda: type(value)(value), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 def field_docs(cls: type) -> dict[str, str]:
@@ -93,7 +82,7 @@ def config_schema(cls: type) -> dict[str, Any]:
     required: list[str] = []
     for f in dataclasses.fields(cls):
         prop = _type_schema(hints[f.name])
-        prop.update(f.metadata.get("schema", {}))
+        prop.update(constraints_of(f))
         if f.name in docs:
             prop["description"] = docs[f.name]
         props[f.name] = prop

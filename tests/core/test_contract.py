@@ -117,7 +117,8 @@ def test_core_imports_no_astronomy() -> None:
                 import sys
                 assert top in sys.stdlib_module_names, f"{path.name} imports {name}"
             if top == "hapsvm":
-                assert name.startswith(("hapsvm.core", "hapsvm.errors")), f"{path.name}: {name}"
+                assert name.startswith(("hapsvm.core", "hapsvm.errors", "hapsvm.bounds")), \
+                    f"{path.name}: {name}"
 
 
 def test_domain_packages_import_no_engine_machinery() -> None:
@@ -133,6 +134,13 @@ def test_domain_packages_import_no_engine_machinery() -> None:
 def test_errors_module_imports_nothing() -> None:
     names = _imports(REPO_ROOT / "engine" / "errors.py")
     assert names <= {"__future__"}
+
+
+def test_bounds_module_imports_only_the_standard_library() -> None:
+    import sys
+
+    names = _imports(REPO_ROOT / "engine" / "bounds.py")
+    assert all(n.split(".")[0] in sys.stdlib_module_names for n in names), names
 
 
 def test_schemas_are_valid_json_schema() -> None:
