@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from hapsvm.core.provenance import RunProvenance
 from hapsvm.core.trail import TrailLog
 
-__all__ = ["VisitContext", "WorkUnit", "WiringError", "SCRATCH_SUFFIX", "remove_scratch"]
+__all__ = ["VisitContext", "WorkUnit", "WiringError", "remove_scratch"]
 
-#: Suffix of scratch directories steps make inside the output directory (hidden: ``.<name>``).
+#: Suffix of the scratch directories :meth:`VisitContext.scratch_dir` makes in the output
+#: directory (hidden: ``.<name>_<random>.tmp``); :func:`remove_scratch` deletes leftovers.
 SCRATCH_SUFFIX = ".tmp"
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,22 @@ class VisitContext:
         return self.trail.for_units(set(units))
 
     # -- products ------------------------------------------------------------------------
+    @contextmanager
+    def scratch_dir(self, name: str) -> Iterator[Path]:
+        """A new hidden directory in the output directory for a step's intermediate files.
+
+        It is deleted when the block ends; one an interrupted run leaves behind is deleted by
+        the next run into the same directory (:func:`remove_scratch`).
+
+        Parameters
+        ----------
+        name
+            Short label of the work (``drizzle``): the directory is ``.<name>_<random>.tmp``.
+        """
+        with tempfile.TemporaryDirectory(prefix=f".{name}_", suffix=SCRATCH_SUFFIX,
+                                         dir=self.output_dir) as tmp:
+            yield Path(tmp)
+
     def product_path(self, name: str) -> Path:
         """Return the final path of a product file in the output directory."""
         return self.output_dir / name

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hapsvm.parallel import run_beside, run_tasks
 
-__all__ = ["PARALLEL_MIN_PIXELS", "product_bytes", "run_beside", "run_tasks", "save_array",
-           "workers_within"]
+if TYPE_CHECKING:
+    from hapsvm.mosaic.chips import Exposure
+
+__all__ = ["PARALLEL_MIN_PIXELS", "WorkBudget", "product_bytes", "run_beside", "run_tasks",
+           "save_array", "workers_within"]
 
 #: Below this many input pixels a product is processed in one process (start-up dominates).
 PARALLEL_MIN_PIXELS = 3_000_000
@@ -48,3 +54,52 @@ def workers_within(max_workers: int, n_tasks: int, task_bytes: int, budget_bytes
     """
     fit = int((budget_bytes - reserved_bytes) // max(task_bytes, 1))
     return max(1, min(max_workers, n_tasks, fit))
+
+
+
+@dataclass(frozen=True)
+class WorkBudget:
+    """The processes and memory the drizzle of one product may use.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Fake
+    >>> ir = [Fake(chips=[Fake(shape=(1014, 1014))])] * 4
+    >>> budget = WorkBudget(max_workers=2, max_memory_gib=2.0)
+    >>> budget.workers(ir), budget.workers(ir[:2])
+    (2, 1)
+    >>> budget.splits((2000, 2000), ir), budget.splits((10000, 10000), ir)
+    (True, False)
+    >>> budget.product_workers(4, (6000, 5600), ir), budget.product_workers(4, (10000, 10000), ir)
+    (2, 1)
+    """
+
+    max_workers: int = 1
+    """Processes for per-exposure work."""
+    max_memory_gib: float = 2.0
+    """Memory budget of the processes running at once, GiB."""
+    min_parallel_pixels: int = PARALLEL_MIN_PIXELS
+    """Fewer input pixels than this: one process (start-up would dominate)."""
+
+    def workers(self, exposures: Sequence[Exposure]) -> int:
+        """Processes for the per-exposure work (sky, single drizzles, blot) of ``exposures``."""
+        pixels = sum(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)
+        return self.max_workers if pixels >= self.min_parallel_pixels else 1
+
+    def splits(self, grid_shape: tuple[int, int], exposures: Sequence[Exposure]) -> bool:
+        """Whether the final drizzle of ``exposures`` runs as two halves in two processes."""
+        return self.workers(exposures) > 1 and \
+            2 * product_bytes(grid_shape, _largest_chip(exposures)) <= self.max_memory_gib * 2**30
+
+    def product_workers(self, n_products: int, grid_shape: tuple[int, int],
+                        exposures: Sequence[Exposure]) -> int:
+        """Products drizzled and written at once, one process each (exposure products)."""
+        if self.workers(exposures) == 1:
+            return 1
+        return workers_within(self.max_workers, n_products,
+                              product_bytes(grid_shape, _largest_chip(exposures)),
+                              self.max_memory_gib * 2**30)
+
+
+def _largest_chip(exposures: Sequence[Exposure]) -> int:
+    return max(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)

@@ -13,7 +13,7 @@ from hapsvm.mosaic.combine import SingleDrizzle, combine_singles
 from hapsvm.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
 from hapsvm.mosaic.footprints import FootprintMasks
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS, run_tasks, save_array
+from hapsvm.mosaic.parallel import WorkBudget, run_tasks, save_array
 from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
 from hapsvm.mosaic.pixmaps import PixmapCache
 from hapsvm.mosaic.sky import solve_sky
@@ -78,11 +78,6 @@ def footprint_masks(exposures: list[Exposure], cache: PixmapCache) -> FootprintM
     return masks
 
 
-def _workers(exposures: list[Exposure], max_workers: int, min_pixels: int) -> int:
-    pixels = sum(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)
-    return max_workers if pixels >= min_pixels else 1
-
-
 def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: CosmicRayParams,
             good_bits: int, reset_bits: int, workdir: Path, workers: int
             ) -> tuple[dict[str, float], dict[tuple[int, tuple[int, ...]], Path]]:
@@ -111,8 +106,7 @@ def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: C
 
 def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCache, *,
                     sky: SkyParams, cr: CosmicRayParams, final: DrizzleParams, workdir: Path,
-                    max_workers: int = 1, min_parallel_pixels: int = PARALLEL_MIN_PIXELS,
-                    max_memory_gib: float = 2.0) -> ProductDrizzle:
+                    budget: WorkBudget = WorkBudget()) -> ProductDrizzle:
     """Run static mask, sky, (single drizzles, median, blot, driz_cr) and the final drizzle.
 
     Cosmic-ray rejection runs when ``cr.enabled`` and there are at least two exposures; it
@@ -128,16 +122,13 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
         Parameters of the sky, static-mask/cosmic-ray and final-drizzle steps.
     workdir
         Existing directory for intermediate files (single drizzles, median, masks).
-    max_workers
-        Processes for per-exposure work (used when the inputs have enough pixels).
-    min_parallel_pixels
-        Fewer input pixels than this: one process (start-up would dominate).
-    max_memory_gib
-        Memory budget: the final drizzle is split over two processes only if both fit.
+    budget
+        Processes for per-exposure work (when the inputs have enough pixels); the final
+        drizzle is split over two processes only if both fit its memory budget.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    workers = _workers(exposures, max_workers, min_parallel_pixels)
+    workers = budget.workers(exposures)
     do_cr = cr.enabled and len(exposures) >= 2
     reset = cr.resetbits if do_cr else 0
     if sky.subtract or cr.static_mask:
@@ -186,10 +177,8 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
                        single_kernel=sep_kernel)
     t4 = time.perf_counter()
     all_jobs = [j for e in exposures for j in jobs(e, cr_masks)]
-    chip_px = max(c.shape[0] * c.shape[1] for e in exposures for c in e.chips)
-    part_bytes = 12 * grid.shape[0] * grid.shape[1] + 40 * chip_px    # SCI, WHT, CTX + a chip
-    split = workers > 1 and 2 * part_bytes <= max_memory_gib * 2**30
-    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir, parallel=split)
+    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir,
+                           parallel=budget.splits(grid.shape, exposures))
     timings["final_drizzle"] = time.perf_counter() - t4
     timings["final_kernel"] = arrays.kernel_seconds
     timings["kernel"] = arrays.kernel_seconds + sep_kernel

@@ -114,3 +114,19 @@ def test_rerun_removes_what_an_interrupted_run_left(visit: Path, tmp_path: Path)
     assert not list(out.glob(".*.part")) and not scratch.exists()
     assert keep.read_text() == "mine"
 
+
+
+def test_scratch_dir_is_hidden_removed_and_found_by_the_cleanup(tmp_path: Path) -> None:
+    """``ctx.scratch_dir(name)`` makes ``.<name>_<random>.tmp`` in the output directory and
+    deletes it after the block; a leftover of a killed run is what ``remove_scratch`` deletes."""
+    from hapsvm.core.context import VisitContext, remove_scratch
+    from hapsvm.core.provenance import RunProvenance
+
+    ctx = VisitContext(tmp_path, RunProvenance.__new__(RunProvenance))
+    with ctx.scratch_dir("drizzle") as work:
+        assert work.parent == tmp_path and work.is_dir()
+        assert work.name.startswith(".drizzle_")
+        (work / "median.npy").write_bytes(b"x")
+    assert not work.exists()
+    work.mkdir()                                    # as a killed run leaves it
+    assert remove_scratch(tmp_path) == [work] and not work.exists()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hapsvm.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
+from hapsvm.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams, WorkBudget,
                            build_output_grid, chip_outline_sky, drizzle_product,
                            read_exposure_chips)
 from hapsvm.mosaic.chips import Exposure
@@ -67,7 +67,8 @@ def drizzle_sim(sim_visit_factory: Callable[..., Any],
                                      pixel_scale_arcsec=chips[0].pixel_scale_arcsec)
             work = tmp_path_factory.mktemp(f"drizzle_{detector}")
             pixmaps = PixmapCache(work / "pixmaps", grid)
-            result = drizzle_product(exposures, grid, pixmaps, workdir=work, max_workers=2,
+            result = drizzle_product(exposures, grid, pixmaps, workdir=work,
+                                     budget=WorkBudget(max_workers=2),
                                      **SETTINGS[detector])  # type: ignore[arg-type]
             cache[detector] = Drizzled(detector, visit, exposures, grid, pixmaps, result, work)
         return cache[detector]
