@@ -1,12 +1,15 @@
 """Parameters of catalogue generation (spec §6.4, §9): one flat, documented dataclass.
 
 The step ``make_catalogs`` extends this class as its config, so every field here is a recipe
-key (``make_catalogs.aperture_2_arcsec``) and its docstring is the schema description.
+key (``make_catalogs.aperture_2_arcsec``), its docstring the schema description and its
+:func:`~hapsvm.bounds.constrained` bounds the schema's limits.
 Per-detector values live in ``conf/detector/<det>.yaml``; the defaults are ACS/WFC's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from hapsvm.bounds import constrained
 
 __all__ = ["CatalogParameters"]
 
@@ -15,19 +18,19 @@ __all__ = ["CatalogParameters"]
 class CatalogParameters:
     """Point and segment catalogue parameters of one detector (spec §9)."""
 
-    aperture_1_arcsec: float = 0.05
+    aperture_1_arcsec: float = constrained(0.05, exclusiveMinimum=0)
     """Radius of the small photometric aperture (``aperture_1``), arcsec."""
-    aperture_2_arcsec: float = 0.15
+    aperture_2_arcsec: float = constrained(0.15, exclusiveMinimum=0)
     """Radius of the large photometric aperture (``aperture_2``), arcsec."""
     sky_annulus_arcsec: float = 0.25
     """Inner radius of the local sky annulus (``skyannulus_arcsec``), arcsec."""
     sky_annulus_width_arcsec: float = 0.25
     """Width of the local sky annulus (``dskyannulus_arcsec``), arcsec."""
-    sky_statistic: str = "mode"
+    sky_statistic: str = constrained("mode", enum=["mode", "median", "mean"])
     """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``): mode (3·median − 2·mean), median or mean."""
-    fwhmpsf_arcsec: float = 0.076
+    fwhmpsf_arcsec: float = constrained(0.076, exclusiveMinimum=0)
     """PSF FWHM used for the detection kernels (``TWEAK_FWHMPSF``), arcsec."""
-    nsigma: float = 5.0
+    nsigma: float = constrained(5.0, exclusiveMinimum=0)
     """Point-source detection threshold in units of the per-pixel noise (``nsigma``)."""
     sharpness_range: list[float] = field(default_factory=lambda: [0.2, 1.0])
     """DAOStarFinder sharpness bounds [low, high]."""
@@ -51,9 +54,9 @@ class CatalogParameters:
     """Sigma-clipping limit of the background statistics (``nsigma_clip``)."""
     maxiters: int = 3
     """Sigma-clipping iterations of the background statistics (``maxiters``)."""
-    segm_nsigma: float = 3.0
+    segm_nsigma: float = constrained(3.0, exclusiveMinimum=0)
     """Segmentation threshold in units of the per-pixel noise (``sourcex.segm_nsigma``)."""
-    source_box: int = 6
+    source_box: int = constrained(6, minimum=1)
     """Fewest connected pixels of a segment (``sourcex.source_box``)."""
     nlevels: int = 64
     """Multi-threshold levels of deblending (``sourcex.nlevels``)."""
@@ -93,11 +96,11 @@ class CatalogParameters:
     """DQ bits of the input exposures that mark saturated pixels."""
     detect_saturated: bool = True
     """Add one point source per saturated region (input DQ saturation bits mapped into the total product) and drop detections in its bleed trail and wings."""
-    saturated_min_pixels: int = 3
+    saturated_min_pixels: int = constrained(3, minimum=1)
     """Fewest product pixels of a saturated region that make a saturated star."""
-    saturated_dilation_px: int = 3
+    saturated_dilation_px: int = constrained(3, minimum=0)
     """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
-    saturated_radius_factor: float = 4.0
+    saturated_radius_factor: float = constrained(4.0, minimum=0)
     """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
     saturated_keep_nsigma: float = 10.0
     """A detection in a saturated star's wings is kept when its peak exceeds the wing median at its radius by this many robust sigmas."""
@@ -105,15 +108,15 @@ class CatalogParameters:
     """Flag 64 only where no exposure covers the aperture (IR, SBC); else 1.5 or 2.5 exposures."""
     apcorr_radius_arcsec: float = 1.0
     """Radius of the large aperture the aperture correction is measured to, arcsec."""
-    apcorr_large_ee: float = 1.0
+    apcorr_large_ee: float = constrained(1.0, exclusiveMinimum=0, maximum=1)
     """Encircled energy of the PSF within ``apcorr_radius_arcsec`` (1: treat it as infinite)."""
     apcorr_min_snr: float = 50.0
     """Smallest FluxAp2 S/N of a star used to measure the aperture correction."""
-    apcorr_min_stars: int = 5
+    apcorr_min_stars: int = constrained(5, minimum=1)
     """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
     apcorr_default_mag: float = -0.25
     """Aperture-2 to infinity correction used when too few stars are measured, mag."""
-    max_flagged_fraction: float = 0.9
+    max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
     """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
     cr_rejection: bool = False
     """Apply the spec's cosmic-ray rejection rule (empties catalogues of single-exposure visits)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hapsvm import catalogs
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)
@@ -17,33 +17,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class MakeCatalogsConfig(CatalogParameters):
     """Catalogue parameters; per-detector values in conf/detector/<det>.yaml."""
-
-    aperture_1_arcsec: float = constrained(0.05, exclusiveMinimum=0)
-    """Radius of the small photometric aperture (``aperture_1``), arcsec."""
-    aperture_2_arcsec: float = constrained(0.15, exclusiveMinimum=0)
-    """Radius of the large photometric aperture (``aperture_2``), arcsec."""
-    sky_statistic: str = constrained("mode", enum=["mode", "median", "mean"])
-    """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``)."""
-    fwhmpsf_arcsec: float = constrained(0.076, exclusiveMinimum=0)
-    """PSF FWHM used for the detection kernels (``TWEAK_FWHMPSF``), arcsec."""
-    nsigma: float = constrained(5.0, exclusiveMinimum=0)
-    """Point-source detection threshold in units of the per-pixel noise (``nsigma``)."""
-    segm_nsigma: float = constrained(3.0, exclusiveMinimum=0)
-    """Segmentation threshold in units of the per-pixel noise (``sourcex.segm_nsigma``)."""
-    source_box: int = constrained(6, minimum=1)
-    """Fewest connected pixels of a segment (``sourcex.source_box``)."""
-    apcorr_large_ee: float = constrained(1.0, exclusiveMinimum=0, maximum=1)
-    """Encircled energy of the PSF within ``apcorr_radius_arcsec`` (1: treat it as infinite)."""
-    apcorr_min_stars: int = constrained(5, minimum=1)
-    """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
-    max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
-    """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
-    saturated_min_pixels: int = constrained(3, minimum=1)
-    """Fewest product pixels of a saturated region that make a saturated star."""
-    saturated_dilation_px: int = constrained(3, minimum=0)
-    """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
-    saturated_radius_factor: float = constrained(4.0, minimum=0)
-    """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
 
 
 def _inputs(ctx: VisitContext, rootnames: list[str]) -> list[Path]:
