@@ -16,6 +16,7 @@ from pathlib import Path
 import hydra
 import yaml
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
 from omegaconf import DictConfig, OmegaConf
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
@@ -62,6 +63,20 @@ OmegaConf.register_new_resolver("svm_version", lambda: hapsvm.__version__, repla
 OmegaConf.register_new_resolver("svm_tuned_recipes_dir", tuned_recipes_dir, replace=True)
 store_step_configs()
 register_recipes(project_paths())
+
+
+def register_sweeper() -> None:
+    """Make ``hydra/sweeper=svm`` known to Hydra in any install.
+
+    Hydra finds installed plugins by scanning the ``hydra_plugins`` namespace; an editable
+    install maps the package elsewhere, so the sweeper is also registered by hand (Hydra's
+    documented ``Plugins.register``). The scan runs first: it re-executes Hydra's own plugin
+    modules, whose classes the sweeper subclasses.
+    """
+    plugins = Plugins.instance()
+    from hydra_plugins.hapsvm_sweeper.svm_sweeper import SvmSweeper
+
+    plugins.register(SvmSweeper)
 
 
 def replay_settings(recipe_file: Path) -> tuple[str, str, list[str]]:
@@ -212,6 +227,7 @@ def main() -> None:
     except (InputError, ConfigError) as err:
         print(f"svm: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
+    register_sweeper()
     svm_app()
     worst = worst_exit_code()
     code = worst if worst is not None else max(_EXIT_CODES, default=0)

@@ -32,11 +32,13 @@ def _pyproject() -> dict:
 def test_every_source_package_is_shipped() -> None:
     """The explicit package list of pyproject.toml names every sub-package of engine/."""
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    plugins_dir = SOURCE_DIR / "hydra_plugins"       # installed as hydra_plugins.<name>
     found = {"hapsvm." + ".".join(p.parent.relative_to(SOURCE_DIR).parts)
-             for p in SOURCE_DIR.rglob("__init__.py") if p.parent != SOURCE_DIR}
-    assert found | {"hapsvm"} <= listed
+             for p in SOURCE_DIR.rglob("__init__.py")
+             if p.parent != SOURCE_DIR and plugins_dir not in p.parents}
+    plugins = {f"hydra_plugins.{p.parent.name}" for p in plugins_dir.glob("*/__init__.py")}
     data = {"hapsvm.conf", "hapsvm.svm_recipes", "hapsvm.schemas"}
-    assert listed - found - {"hapsvm"} == data
+    assert plugins and listed == {"hapsvm"} | found | plugins | data
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -57,12 +59,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_carries_the_package_and_its_data_and_no_engine(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    assert not [n for n in names if n.startswith("engine/")]
+    assert not [n for n in names if n.startswith("engine/") or "/hydra_plugins/" in n]
     for needed in ("hapsvm/__init__.py", "hapsvm/api.py", "hapsvm/conf/config.yaml",
                    "hapsvm/conf/step/drizzle_filter_products.yaml",
                    "hapsvm/conf/header_rules/wfc3.rules", "hapsvm/svm_recipes/v1.yaml",
                    "hapsvm/schemas/run.schema.json",
-                   "hapsvm/schemas/step/make_catalogs.schema.json", "hapsvm/py.typed"):
+                   "hapsvm/schemas/step/make_catalogs.schema.json", "hapsvm/py.typed",
+                   "hapsvm/conf/hydra/sweeper/svm.yaml",
+                   "hydra_plugins/hapsvm_sweeper/svm_sweeper.py"):
         assert needed in names, needed
     conf = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "conf").rglob("*")
             if p.is_file()}
