@@ -1,10 +1,13 @@
 # hapsvm: `make demo` runs a simulated visit end to end; `make test` runs the test suite.
-# Both create .venv and install the package (editable) when needed.
+# Both create .venv and install the package (editable) when needed. `make test-cluster` (root,
+# Debian) brings up SLURM and Ray on this host and writes benchmarks/results/cluster.md.
 PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.hapsvm-installed
 
-.PHONY: demo test test-all install clean-outputs
+RAY_STAMP := $(VENV)/.hapsvm-ray-installed
+
+.PHONY: demo test test-all test-cluster install clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +25,13 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m ""
+
+$(RAY_STAMP): $(STAMP)
+	$(VENV)/bin/python -m pip install -q -e '.[test,ray]'
+	touch $(RAY_STAMP)
+
+test-cluster: $(RAY_STAMP)
+	VENV=$(VENV) CLUSTER_COMMAND="make test-cluster" benchmarks/cluster/run_all.sh
 
 clean-outputs:
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
