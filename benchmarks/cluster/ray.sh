@@ -8,8 +8,9 @@
 #
 # Ray comes from the project's `ray` extra (pip install -e '.[ray]'); $VENV (default .venv of
 # the checkout) names the virtualenv whose `ray` is used. Each node runs `ray start --block` in
-# its own process group; `down` sends that group SIGTERM, which stops the node's processes, so
-# other Ray clusters on the host are left alone (unlike `ray stop`). The workers inherit this
+# its own process group; `down` sends it SIGTERM, on which it stops its node's processes, then
+# SIGKILL to whatever is left in that group, so other Ray clusters on the host are left alone
+# (unlike `ray stop`). The workers inherit this
 # shell's environment (e.g. ASTROMETRIC_CATALOG_URL). State and logs: $HAPSVM_RAY_STATE
 # (default /var/tmp/hapsvm-ray).
 #
@@ -67,7 +68,7 @@ down() {
   for name in worker head; do
     alive "$name" || continue
     pid="$(cat "$STATE/$name.pid")"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null || true   # `ray start --block` stops its node's processes
     for _ in $(seq 60); do group_alive "$pid" || break; sleep 0.5; done
     if group_alive "$pid"; then say "$name: SIGKILL to what remains"; kill -KILL -- "-$pid" 2>/dev/null || true; fi
     rm -f "$STATE/$name.pid"
