@@ -34,6 +34,8 @@ def _tsv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         return []
     lines = path.read_text().splitlines()
+    if not lines:
+        return []
     head = lines[0].split("\t")
     return [dict(zip(head, ln.split("\t"))) for ln in lines[1:] if ln.strip()]
 

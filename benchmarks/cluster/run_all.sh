@@ -117,8 +117,10 @@ sacct_lines() {
 }
 
 no_daemons() {
-  local left
-  left="$(pgrep -a -x 'slurmctld|slurmd|slurmdbd|munged|mariadbd' || true)"
+  local left="" d
+  for d in slurmctld slurmd slurmstepd slurmdbd munged mariadbd; do
+    left+="$(pgrep -a -x "$d" || true)"
+  done
   echo "${left:-no SLURM, munge or MariaDB daemon running}"
   [ -z "$left" ]
 }
@@ -133,7 +135,7 @@ ray_nodes() {  # on which Ray node each hapsvm task ran (Ray's state API)
   "$PY" - "$HAPSVM_RAY_DASHBOARD_PORT" >"$WORK/ray_tasks.tsv" <<'EOF'
 import sys
 from ray.util.state import list_nodes, list_tasks
-address = f"127.0.0.1:{sys.argv[1]}"
+address = f"http://127.0.0.1:{sys.argv[1]}"   # the dashboard serves the state API
 nodes = {n.node_id: ("head" if n.is_head_node else "worker") for n in list_nodes(address=address)}
 print("task\tstate\tnode\tnode_id")
 for t in list_tasks(address=address, detail=True, limit=1000):
