@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/cluster/compare_runs.py <reference run dir> <other run dir>
-    python benchmarks/cluster/compare_runs.py --by-visit <reference root> <sweep dir> [--json out.json]
+    python benchmarks/cluster/compare_runs.py --by-visit <reference root> <sweep dir> \
+        [--json out.json]
 
 ``--by-visit`` pairs ``<reference root>/<visit>/`` with the sweep's job directory
 ``<n>_<visit>/`` (Hydra's ``<job number>_<visit name>``). Two runs are equal when they wrote the
@@ -39,7 +40,7 @@ from astropy.io.fits import FITSDiff
 from astropy.table import Table
 from PIL import Image
 
-__all__ = ["VisitComparison", "compare_runs", "compare_by_visit", "IGNORED_KEYWORDS"]
+__all__ = ["IGNORED_KEYWORDS", "VisitComparison", "compare_by_visit", "compare_runs"]
 
 #: FITS keywords holding the date or time a file was written (never part of the comparison).
 IGNORED_KEYWORDS = ["DATE", "IRAF-TLM", "FITSDATE", "DATE-HDR", "PROCTIME", "CHECKSUM", "DATASUM"]
@@ -76,9 +77,10 @@ def _fits_diff(a: Path, b: Path) -> str:
                     rtol=0.0, atol=0.0)
     if diff.identical:
         return ""
+    skip = (" a:", " b:", " fitsdiff", " Keyword(s) not", " Keyword(s) to", " Maximum",
+            " Relative", " Absolute")
     lines = [ln.strip() for ln in diff.report().splitlines()
-             if ln.strip() and not ln.startswith((" a:", " b:", " fitsdiff", " Keyword(s) not",
-                                                  " Keyword(s) to", " Maximum", " Relative", " Absolute"))]
+             if ln.strip() and not ln.startswith(skip)]
     return "; ".join(lines[2:8])
 
 

@@ -23,8 +23,9 @@ prediction of a planner; visits it does not list start in ``--default-class``.
 Written to the sweep directory:
 
 - ``multirun_summary.tsv``: one row per job: visit, round, class, SLURM job, sacct state of
-  the job and of its steps, elapsed, MaxRSS, the visit's exit code and status from its ``svm_summary.json``, its job
-  directory, and why it was retried (``OUT_OF_MEMORY at 512M (MaxRSS ...): resubmitted at 1G``);
+  the job and of its steps, elapsed, MaxRSS, the visit's exit code and status from its
+  ``svm_summary.json``, its job directory, and why it was retried
+  (``OUT_OF_MEMORY at 512M (MaxRSS ...): resubmitted at 1G``);
 - ``memory_classes.tsv``: the class each visit finished in (a ``--visit-classes`` for next time);
 - each round's own Hydra files (``multirun.yaml``, ``.submitit/``, job directories, and the
   round's ``multirun_summary.tsv`` when Hydra reached the end of the multirun).
@@ -46,7 +47,7 @@ from hapsvm.api import visit_name
 from hapsvm.cli import expand_visit_arguments
 from hapsvm.core.multirun import SUMMARY_FILE
 
-__all__ = ["parse_mem", "read_visit_classes", "JobOutcome", "run_rounds", "main"]
+__all__ = ["JobOutcome", "main", "parse_mem", "read_visit_classes", "run_rounds"]
 
 FINAL_STATES = {"COMPLETED", "FAILED", "OUT_OF_MEMORY", "TIMEOUT", "CANCELLED", "NODE_FAIL",
                 "PREEMPTED", "BOOT_FAIL", "DEADLINE"}
@@ -185,8 +186,8 @@ def _launch(inputs: list[str], mem_mib: int, sweep: Path, overrides: list[str],
            "hydra.launcher.mem_gb=null", f"++hydra.launcher.additional_parameters.mem={mem_mib}M",
            f"hydra.sweep.dir={sweep}", "input=" + ",".join(inputs)]
     (sweep / "command.txt").write_text(" ".join(cmd) + "\n")
-    log = open(sweep / "svm_multirun.log", "wb")
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    with open(sweep / "svm_multirun.log", "wb") as log:   # the child keeps its own copy
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _outcomes(sweep: Path, round_no: int, mem_mib: int, names: dict[str, str], *,
@@ -248,8 +249,8 @@ def write_tables(history: list[JobOutcome], sweep_dir: Path) -> None:
     lines = ["\t".join(head)]
     for j in history:
         lines.append("\t".join([j.visit, str(j.round), mem_label(j.mem_mib), j.job_id, j.state,
-                                j.steps, j.elapsed, j.max_rss, str(j.exit_code), j.status, j.job_dir,
-                                j.note]))
+                                j.steps, j.elapsed, j.max_rss, str(j.exit_code), j.status,
+                                j.job_dir, j.note]))
     (sweep_dir / "multirun_summary.tsv").write_text("\n".join(lines) + "\n")
     last = {j.visit: j for j in history}
     classes = ["visit\tclass"] + [f"{v}\t{mem_label(j.mem_mib)}" for v, j in sorted(last.items())]
