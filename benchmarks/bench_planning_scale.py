@@ -32,7 +32,8 @@ def make_pollers(n: int) -> Path:
     """N poller files (absolute paths) naming one small simulated visit."""
     from hapsvm.simulate import simulate_visit
 
-    visit = simulate_visit(WORK / "visit", detector="wfc3_ir", n_exposures=2, size=128, seed=5)
+    visit = simulate_visit(WORK / "visit", detector="wfc3_ir", n_exposures=2, size=128, seed=5,
+                           overwrite=True)
     rows = []
     for line in visit.poller_path.read_text().splitlines():
         cols = line.split(",")
