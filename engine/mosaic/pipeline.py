@@ -105,7 +105,7 @@ def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: C
 
 
 def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCache, *,
-                    sky: SkyParams, cr: CosmicRayParams, final: DrizzleParams, workdir: Path,
+                    sky: SkyParams, cr: CosmicRayParams, drizzle: DrizzleParams, workdir: Path,
                     budget: WorkBudget = WorkBudget()) -> ProductDrizzle:
     """Run static mask, sky, (single drizzles, median, blot, driz_cr) and the final drizzle.
 
@@ -118,7 +118,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
         The product's exposures (tree order; their chips give the context-bit order).
     grid, cache
         Output grid and pixel maps.
-    sky, cr, final
+    sky, cr, drizzle
         Parameters of the sky, static-mask/cosmic-ray and final-drizzle steps.
     workdir
         Existing directory for intermediate files (single drizzles, median, masks).
@@ -132,7 +132,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
     do_cr = cr.enabled and len(exposures) >= 2
     reset = cr.resetbits if do_cr else 0
     if sky.subtract or cr.static_mask:
-        sky_rates, statics = _survey(exposures, cache, sky, cr, final.final_bits, reset, workdir,
+        sky_rates, statics = _survey(exposures, cache, sky, cr, drizzle.final_bits, reset, workdir,
                                      workers)
     else:
         sky_rates, statics = {e.rootname: 0.0 for e in exposures}, {}
@@ -140,7 +140,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
 
     def jobs(exp: Exposure, crs: dict[tuple[str, int], Path]) -> tuple[ChipJob, ...]:
         return tuple(ChipJob(chip=c, sky_rate=sky_rates.get(exp.rootname, 0.0),
-                             good_bits=final.final_bits, reset_bits=reset,
+                             good_bits=drizzle.final_bits, reset_bits=reset,
                              static_mask=statics.get((c.extver, c.shape)),
                              cr_mask=crs.get((exp.rootname, c.extver)))
                      for c in sorted(exp.chips, key=lambda c: c.extver))
@@ -151,7 +151,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
     if do_cr:
         t1 = time.perf_counter()
         sep = DrizzleParams(kernel=cr.driz_sep_kernel, pixfrac=cr.driz_sep_pixfrac,
-                            final_bits=final.final_bits)
+                            final_bits=drizzle.final_bits)
         sep_tasks = [SepTask(e.rootname, jobs(e, {}), grid, cache, sep,
                              workdir / f"sep_{e.rootname}_sci.npy",
                              workdir / f"sep_{e.rootname}_wht.npy") for e in exposures]
@@ -177,7 +177,7 @@ def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCa
                        single_kernel=sep_kernel)
     t4 = time.perf_counter()
     all_jobs = [j for e in exposures for j in jobs(e, cr_masks)]
-    arrays = drizzle_chips(all_jobs, grid, cache, final, workdir=workdir,
+    arrays = drizzle_chips(all_jobs, grid, cache, drizzle, workdir=workdir,
                            parallel=budget.splits(grid.shape, exposures))
     timings["final_drizzle"] = time.perf_counter() - t4
     timings["final_kernel"] = arrays.kernel_seconds

@@ -78,7 +78,7 @@ def _filter_drizzle(product: FilterProduct, inputs: Mapping[str, Path], cache: P
     """The filter drizzle and the CR flags of its inputs (its arrays are freed on return)."""
     exposures = _read(product.exposures, inputs)
     result = drizzle_product(exposures, cache.grid, cache, sky=params.sky,
-                             cr=params.cosmic_rays, final=params, workdir=workdir,
+                             cr=params.cosmic_rays, drizzle=params, workdir=workdir,
                              budget=_budget(params))
     for member in product.exposures:
         root = member.exposure.rootname
@@ -143,7 +143,7 @@ def drizzle_total_product(total: TotalProduct, inputs: Mapping[str, Path], cache
     exposures = dict(zip((e.exposure.rootname for e in members), _read(members, inputs)))
     drizzled = [exposures[e.exposure.rootname] for e in used]
     result = drizzle_product(drizzled, cache.grid, cache, sky=params.sky,
-                             cr=params.static_mask_params(), final=params, workdir=workdir,
+                             cr=params.static_mask_params(), drizzle=params, workdir=workdir,
                              budget=_budget(params))
     stats = footprint_statistics(footprint_masks(list(exposures.values()), cache),
                                  result.arrays.wht)

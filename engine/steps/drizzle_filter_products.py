@@ -1,15 +1,12 @@
 """Drizzle a filter product (with cosmic-ray rejection) and each of its exposure products."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from hapsvm import mosaic
 from hapsvm.core import VisitContext, register_step
 from hapsvm.mosaic.params import FilterProductParams
 from hapsvm.paths import project_paths
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Drizzle a detector's total (detection) product from its filter products' exposures."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from hapsvm import mosaic
@@ -9,8 +8,6 @@ from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
 from hapsvm.mosaic.params import TotalProductParams
 from hapsvm.paths import project_paths
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

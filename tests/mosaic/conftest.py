@@ -43,10 +43,10 @@ SETTINGS = {
     "acs_wfc": {"sky": SkyParams(stat="median"),
                 "cr": CosmicRayParams(combine_type="minmed", driz_cr_snr=(3.5, 3.0),
                                       driz_cr_scale=(1.5, 1.2)),
-                "final": DrizzleParams(final_bits=336)},
+                "drizzle": DrizzleParams(final_bits=336)},
     "wfc3_ir": {"sky": SkyParams(stat="median"),
                 "cr": CosmicRayParams(combine_type="median"),
-                "final": DrizzleParams(final_bits=528)},
+                "drizzle": DrizzleParams(final_bits=528)},
 }
 
 

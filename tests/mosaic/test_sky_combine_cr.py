@@ -23,7 +23,7 @@ def tiny_drizzle(tiny_visit, tmp_path_factory):
     work = tmp_path_factory.mktemp("tiny_work")
     cache = PixmapCache(work / "maps", grid)
     result = drizzle_product(exposures, grid, cache, sky=SkyParams(method="match", stat="median"),
-                             cr=CosmicRayParams(), final=DrizzleParams(final_bits=0),
+                             cr=CosmicRayParams(), drizzle=DrizzleParams(final_bits=0),
                              workdir=work)
     return exposures, grid, cache, result
 
