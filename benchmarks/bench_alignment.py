@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
 from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
-from hapsvm.align.solve import AlignmentSettings  # noqa: E402
+from hapsvm.align.params import AlignmentSettings  # noqa: E402
 from hapsvm.cli import run_visit  # noqa: E402
 from hapsvm.paths import project_paths  # noqa: E402
 from hapsvm.simulate import VisitTruth, simulate_visit  # noqa: E402

@@ -14,30 +14,16 @@ from tweakwcs.correctors import FITSWCSCorrector
 from tweakwcs.imalign import NotEnoughCatalogs
 
 from hapsvm.align.chip_wcs import TangentPlane
+from hapsvm.align.params import MatchSettings
 from hapsvm.align.sources import ExposureSources
 
-__all__ = ["ChipKey", "MatchSettings", "GroupFit", "FitRun", "fit_groups", "chip_keys",
+__all__ = ["ChipKey", "GroupFit", "FitRun", "fit_groups", "chip_keys",
            "quiet_tweakwcs", "quiet_loggers"]
 
 log = logging.getLogger(__name__)
 
 #: (rootname, SCI extver) of one chip.
 ChipKey = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """tweakwcs XY-XY matcher parameters, in detector pixels (the fit plane's unit)."""
-
-    search_radius_px: float = 250.0
-    separation_px: float = 4.0
-    tolerance_px: float = 2.0
-    use_2dhist: bool = True
-
-    def matcher(self) -> XYXYMatch:
-        """The tweakwcs matcher."""
-        return XYXYMatch(searchrad=self.search_radius_px, separation=self.separation_px,
-                         tolerance=self.tolerance_px, use2dhist=self.use_2dhist)
 
 
 @dataclass
@@ -77,6 +63,12 @@ class FitRun:
     def ok(self) -> bool:
         """Every group fitted."""
         return bool(self.groups) and all(g.ok for g in self.groups.values())
+
+
+def _matcher(match: MatchSettings) -> XYXYMatch:
+    """The tweakwcs matcher."""
+    return XYXYMatch(searchrad=match.search_radius_px, separation=match.separation_px,
+                     tolerance=match.tolerance_px, use2dhist=match.use_2dhist)
 
 
 def chip_keys(exposures: list[ExposureSources]) -> list[ChipKey]:
@@ -157,7 +149,7 @@ def fit_groups(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS], *,
         with quiet_tweakwcs():
             eff_ref = align_wcs(list(correctors.values()), refcat=reference, ref_tpwcs=ref_plane,
                                 enforce_user_order=True, expand_refcat=reference is None,
-                                minobj=min_matches, match=match.matcher(), fitgeom=geometry,
+                                minobj=min_matches, match=_matcher(match), fitgeom=geometry,
                                 nclip=n_clip, sigma=clip_sigma, group_bb_policy=1)
     except (NotEnoughCatalogs, ValueError) as err:
         groups = {("all" if one_group else e.rootname): GroupFit("all", f"FAILED: {err}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import os
 import socket
 import time
 import urllib.error
@@ -13,6 +14,7 @@ from typing import Protocol
 
 from hapsvm.align.catalog_cache import CachedReply, CatalogCache
 from hapsvm.align.exceptions import CatalogUnavailableError
+from hapsvm.align.params import AlignmentSettings
 from hapsvm.align.refcat import (CatalogRequest, ReferenceCatalog, read_catalog_file,
                                  read_service_csv)
 from hapsvm.align.service_http import (UNREACHABLE_HOSTS, HostUnreachableError, UnreachableHosts,
@@ -20,7 +22,7 @@ from hapsvm.align.service_http import (UNREACHABLE_HOSTS, HostUnreachableError, 
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",
-           "ServiceSettings", "service_query_url", "make_providers"]
+           "ServiceSettings", "catalog_providers", "service_query_url", "make_providers"]
 
 log = logging.getLogger(__name__)
 
@@ -245,3 +247,24 @@ def make_providers(order: list[str], *, catalog_file: Path | None, catalog_name:
         elif kind == "service" and service_url:
             out.append(ServiceCatalogProvider(service_url, cache=cache, settings=service))
     return out
+
+
+def catalog_providers(settings: AlignmentSettings) -> list[CatalogProvider]:
+    """The catalogue providers ``settings`` configure, in its ``providers`` order.
+
+    The reply cache is ``catalog_cache_dir``, by default ``$XDG_CACHE_HOME/hapsvm/catalogs``
+    (``~/.cache`` without ``XDG_CACHE_HOME``); ``''`` turns it off.
+    """
+    cache_dir = settings.catalog_cache_dir if settings.catalog_cache_dir is not None else str(
+        Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "hapsvm" / "catalogs")
+    catalog_file = Path(settings.catalog_file) if settings.catalog_file else None
+    return make_providers(
+        list(settings.providers), catalog_file=catalog_file,
+        catalog_name=settings.catalog_file_name, service_url=settings.catalog_url or "",
+        cache=CatalogCache(Path(cache_dir)) if cache_dir else None,
+        service=ServiceSettings(
+            timeout_s=settings.catalog_timeout_s, retries=settings.catalog_retries,
+            retry_wait_s=settings.catalog_retry_wait_s,
+            max_reply_bytes=settings.max_catalog_reply_bytes,
+            connect_timeout_s=settings.catalog_connect_timeout_s,
+            unreachable_hold_s=settings.catalog_unreachable_hold_s))

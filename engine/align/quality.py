@@ -7,31 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hapsvm.align.fitting import GroupFit
+from hapsvm.align.params import QualitySettings
 
-__all__ = ["QualitySettings", "QualityVerdict", "evaluate_fit", "magnitudes_correlate",
+__all__ = ["QualityVerdict", "evaluate_fit", "magnitudes_correlate",
            "radial_offset_ok", "REJECTED"]
 
 log = logging.getLogger(__name__)
 
 #: Quality code of a rejected fit.
 REJECTED = 5
-
-
-@dataclass(frozen=True)
-class QualitySettings:
-    """Thresholds of spec §5.4 (drizzlepac names in brackets)."""
-
-    min_fit_matches: int = 4
-    """Fewest matches kept by a fit [MIN_FIT_MATCHES]."""
-    good_fit_rms_mas: float = 20.0
-    """TOTAL_RMS below which a fit is of quality 1 or 2 [MAX_FIT_RMS], mas."""
-    max_fit_rms_mas: float = 150.0
-    """Largest accepted FIT_RMS and TOTAL_RMS [MAX_FIT_LIMIT], mas."""
-    min_mag_correlation: float = 0.5
-    """Smallest |Pearson r| of image vs catalogue magnitudes for a sparse fit not to be
-    'compromised'."""
-    accepted_codes: tuple[int, ...] = (1, 2, 3, 4)
-    """Quality codes that end the search [GOOD_FIT_QUALITY_VALUES]."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +30,7 @@ class QualityVerdict:
 
     def accepted(self, settings: QualitySettings) -> bool:
         """Valid and of an accepted quality code."""
-        return self.valid and self.code in settings.accepted_codes
+        return self.valid and self.code in settings.accepted_quality_codes
 
 
 def magnitudes_correlate(image_mag: np.ndarray, ref_mag: np.ndarray, *, minimum: float) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
 from astropy.wcs import WCS
@@ -10,40 +9,21 @@ from astropy.wcs import WCS
 from hapsvm.align.chip_wcs import TangentPlane, plane_for
 from hapsvm.align.corrections import SkyCorrection, measure_correction
 from hapsvm.align.exceptions import CatalogUnavailableError
-from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, MatchSettings, fit_groups
+from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, fit_groups
+from hapsvm.align.params import AlignmentSettings
 from hapsvm.align.providers import CatalogProvider
-from hapsvm.align.quality import QualitySettings, QualityVerdict, evaluate_fit
+from hapsvm.align.quality import QualityVerdict, evaluate_fit
 from hapsvm.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
 from hapsvm.align.refine import refine_groups
 from hapsvm.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
                                   ExposureSolution, FitAttempt, RelativeFit, catalog_outcome)
 from hapsvm.align.sources import ExposureSources
 
-__all__ = ["AlignmentSettings", "align_detector", "catalog_request", "nearest_in_time"]
+__all__ = ["align_detector", "catalog_request", "nearest_in_time"]
 
 log = logging.getLogger(__name__)
 
 _CONE_MARGIN_DEG = 5.0 / 3600.0
-
-
-@dataclass(frozen=True)
-class AlignmentSettings:
-    """Fit chain of one detector (see ``align_to_catalog`` config for the meanings)."""
-
-    catalogs: tuple[str, ...] = ("GAIAeDR3", "GSC242", "2MASS")
-    methods: tuple[str, ...] = ("relative", "image")
-    fit_geometries: tuple[str, ...] = ("rscale", "rshift", "shift")
-    relative_geometries: tuple[str, ...] = ("rscale", "rshift", "shift")
-    min_matches: dict[str, int] = field(default_factory=lambda: {
-        "general": 25, "rscale": 6, "rshift": 4, "shift": 4})
-    relative_match: MatchSettings = MatchSettings(125.0, 4.0, 2.0, True)
-    catalog_match: MatchSettings = MatchSettings(250.0, 4.0, 2.0, True)
-    n_clip: int = 1
-    clip_sigma: float = 3.0
-    max_relative_rotation_deg: float = 0.1
-    min_sources_per_exposure: int = 1
-    keep_relative_fit: bool = True
-    quality: QualitySettings = QualitySettings()
 
 
 def catalog_request(name: str, wcs: list[WCS], plane: TangentPlane,
@@ -79,7 +59,8 @@ def _fit_relative(exps: list[ExposureSources], wcs: dict[ChipKey, WCS], plane: T
     reason = ""
     for geom in s.relative_geometries:
         run = fit_groups(exps, wcs, plane=plane, geometry=geom, min_matches=s.min_matches[geom],
-                         match=s.relative_match, n_clip=s.n_clip, clip_sigma=s.clip_sigma)
+                         match=s.relative_match, n_clip=s.n_clip_iterations,
+                         clip_sigma=s.clip_sigma)
         bad = {g: f.status for g, f in run.groups.items() if not f.ok}
         rots = [f.rotation_deg for f in run.groups.values() if f.status == "SUCCESS"]
         if bad:
@@ -126,18 +107,19 @@ def _try_catalog(ref: ReferenceCatalog, exps: list[ExposureSources],
                 continue
             run = fit_groups(exps, base, plane=plane, geometry=geom, min_matches=need,
                              match=s.catalog_match, reference=table,
-                             one_group=method == "relative", n_clip=s.n_clip,
+                             one_group=method == "relative", n_clip=s.n_clip_iterations,
                              clip_sigma=s.clip_sigma)
             if run.ok:
                 run = refine_groups(exps, run.wcs, ref, plane, geometry=geom,
                                     one_group=method == "relative", start=base,
                                     radius_arcsec=s.catalog_match.tolerance_px * plane.scale_arcsec,
-                                    min_matches=need, n_clip=s.n_clip, clip_sigma=s.clip_sigma)
+                                    min_matches=need, n_clip=s.n_clip_iterations,
+                                    clip_sigma=s.clip_sigma)
             verdict = evaluate_fit(list(run.groups.values()), n_ref=len(ref),
                                    required_matches=need, pixel_scale_arcsec=plane.scale_arcsec,
-                                   settings=s.quality)
+                                   settings=s)
             n = sum(g.n_matches for g in run.groups.values())
-            ok = verdict.accepted(s.quality)
+            ok = verdict.accepted(s)
             attempts.append(FitAttempt(ref.name, method, geom, len(ref), n, verdict.total_rms_mas,
                                        verdict.code, ok, "; ".join(verdict.reasons)))
             log.info("%s %s/%s: %d matches, rms %.1f mas, quality %d%s", ref.name, method, geom,
@@ -194,14 +176,14 @@ def align_detector(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
     """
     priors = priors or {}
     plane = plane_for(list(wcs.values()))
-    fitted = [e for e in exposures if e.n_sources >= max(1, settings.min_sources_per_exposure)]
+    fitted = [e for e in exposures if e.n_sources >= 1]
     attempts: list[FitAttempt] = []
     if not fitted:
         rel = RelativeFit(False, "", "", reason="no exposure has sources")
         return DetectorAlignment(detector, FAILED, rel.reason, plane, rel, {}, attempts)
     relative, rel_wcs = _fit_relative(fitted, wcs, plane, settings)
     bases: dict[str, dict[ChipKey, WCS]] = {}
-    for method in settings.methods:
+    for method in settings.fit_methods:
         if method == "relative" and relative.ok:
             bases["relative"] = rel_wcs
         elif method == "image" and (len(fitted) > 1 or "relative" not in bases):
@@ -271,7 +253,7 @@ def _unaligned(exps: list[ExposureSources], fitted: list[ExposureSources],
     n_ref = max((a.n_reference for a in attempts), default=0)
     rel_rms = max(relative.rms_mas.values(), default=float("inf"))
     if s.keep_relative_fit and relative.ok and len(fitted) > 1 and \
-            rel_rms <= s.quality.max_fit_rms_mas:
+            rel_rms <= s.max_fit_rms_mas:
         sols = _solutions(exps, fitted, wcs, rel_wcs, plane, priors)
         log.warning("%s: %s; keeping the relative alignment to %s", detector, why,
                     relative.reference)

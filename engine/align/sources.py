@@ -15,33 +15,15 @@ from photutils.background import (Background2D, MedianBackground, SExtractorBack
 from scipy import ndimage
 
 from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
+from hapsvm.align.params import SourceFindingSettings
 
-__all__ = ["SourceFindingSettings", "ChipSources", "ExposureSources", "find_chip_sources",
+__all__ = ["ChipSources", "ExposureSources", "find_chip_sources",
            "find_exposure_sources"]
 
 log = logging.getLogger(__name__)
 
 _ESTIMATORS = {"sextractor": SExtractorBackground, "median": MedianBackground}
 _EXCLUDE_PERCENTILES = (10.0, 25.0, 50.0, 75.0)
-
-
-@dataclass(frozen=True)
-class SourceFindingSettings:
-    """How sources are found on one chip (spec §5.1, simplified; see the module notes)."""
-
-    box_size_px: int = 27
-    filter_size_px: int = 3
-    bkg_estimator: str = "sextractor"
-    nsigma: float = 3.0
-    threshold_factor: float = 1.1
-    kernel_fwhm_px: float = 2.0
-    min_pixels: int = 7
-    max_sources_per_chip: int = 250
-    saturation_dq_bits: tuple[int, ...] = (256, 2048)
-    exclude_saturated: bool = False
-    max_peak_fraction: float = 1.0
-    border_px: int = 3
-    window_fwhm_px: float = 2.5
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from hapsvm.preview.images import DrizzleImage, pivot_wavelength
-from hapsvm.preview.levels import StretchSettings, display_levels
+from hapsvm.preview.levels import display_levels
+from hapsvm.preview.params import StretchSettings
 from hapsvm.preview.stretch import row_blocks, stretch_block, to_uint8
 
 __all__ = ["order_by_wavelength", "color_composite"]

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StretchSettings", "DisplayLevels", "sample_valid", "sky_and_noise", "display_levels"]
+from hapsvm.preview.params import StretchSettings
+
+__all__ = ["DisplayLevels", "sample_valid", "sky_and_noise", "display_levels"]
 
 log = logging.getLogger(__name__)
 
@@ -25,28 +27,6 @@ _MAX_ROUNDS = 8
 _SOURCE_SIGMA = 5.0
 #: σ of a normal distribution per median absolute deviation.
 _MAD_TO_SIGMA = 1.4826
-
-
-@dataclass(frozen=True)
-class StretchSettings:
-    """How a SCI array becomes display values in [0, 1], in units of the sky noise σ.
-
-    Attributes
-    ----------
-    black_sigma
-        Black is this many σ below the sky level (the sky is a dark, non-zero grey).
-    softening_sigma
-        Asinh softening, in σ: linear below it (the noise stays visible), logarithmic above.
-    white_percentile
-        Percentile of the source pixels (more than 5 σ above the sky) shown white.
-    min_white_sigma
-        White is at least this many σ above the sky (an image of pure noise stays dark).
-    """
-
-    black_sigma: float = 2.0
-    softening_sigma: float = 2.0
-    white_percentile: float = 99.0
-    min_white_sigma: float = 50.0
 
 
 @dataclass(frozen=True)

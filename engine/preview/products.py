@@ -2,43 +2,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hapsvm.preview.color import color_composite
 from hapsvm.preview.images import read_drizzle
-from hapsvm.preview.levels import StretchSettings
+from hapsvm.preview.params import PreviewSettings
 from hapsvm.preview.stretch import stretch_to_uint8
 from hapsvm.visit.product_tree import TotalProduct
 
-__all__ = ["PreviewSettings", "PreviewJob", "ColorJob", "preview_jobs", "color_job",
+__all__ = ["PreviewJob", "ColorJob", "preview_jobs", "color_job",
            "grey_pixels", "color_pixels"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PreviewSettings:
-    """How previews look.
-
-    Attributes
-    ----------
-    stretch
-        Black, softening and white levels in units of the sky noise.
-    quality
-        JPEG quality (1-95).
-    thumbnail_px
-        Long side of thumbnails, pixels.
-    max_preview_px
-        Long side above which full previews are shrunk, pixels.
-    """
-
-    stretch: StretchSettings = field(default_factory=StretchSettings)
-    quality: int = 90
-    thumbnail_px: int = 256
-    max_preview_px: int = 8192
 
 
 @dataclass(frozen=True)
@@ -95,11 +73,11 @@ def grey_pixels(drizzle: Path, settings: PreviewSettings) -> np.ndarray:
     Pixels with WHT = 0 are black and excluded from the sky, noise and white levels.
     """
     image = read_drizzle(drizzle)
-    return stretch_to_uint8(image.sci, image.valid, settings.stretch)
+    return stretch_to_uint8(image.sci, image.valid, settings)
 
 
 def color_pixels(drizzles: list[Path], filters: list[str],
                  settings: PreviewSettings) -> np.ndarray:
     """RGB uint8 composite of two or three filter drizzles of one grid (blue → red)."""
     images = [read_drizzle(p) for p in drizzles]
-    return color_composite(images, settings.stretch, filter_names=filters)
+    return color_composite(images, settings, filter_names=filters)

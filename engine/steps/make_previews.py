@@ -8,30 +8,17 @@ from pathlib import Path
 import numpy as np
 
 from hapsvm import preview, visit
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core import VisitContext, register_step
 from hapsvm.errors import NoWorkFound
+from hapsvm.preview.params import PreviewSettings
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class MakePreviewsConfig:
+class MakePreviewsConfig(PreviewSettings):
     """Display stretch (levels in units of the sky noise σ of the pixels with data) and JPEGs."""
 
-    black_sigma: float = constrained(2.0, minimum=0, maximum=20)
-    """Black level below the sky (sigma-clipped median), in units of the sky noise σ."""
-    softening_sigma: float = constrained(2.0, exclusiveMinimum=0, maximum=100)
-    """Asinh softening in σ: the stretch is linear below it (noise visible), logarithmic above."""
-    white_percentile: float = constrained(99.0, exclusiveMinimum=0, maximum=100)
-    """Percentile of the source pixels (more than 5 σ above the sky) shown white."""
-    min_white_sigma: float = constrained(50.0, exclusiveMinimum=0)
-    """Lowest white level above the sky, in σ (keeps an image of pure noise dark)."""
-    quality: int = constrained(90, minimum=1, maximum=95)
-    """JPEG quality."""
-    thumbnail_px: int = constrained(256, minimum=16, maximum=256)
-    """Long side of the thumbnails, pixels."""
-    max_preview_px: int = constrained(8192, minimum=256)
-    """Previews of larger products are shrunk to this long side, pixels."""
     color: bool = True
     """Write the colour composite of the first three filters (blue to red) and its thumbnail."""
 
@@ -50,10 +37,6 @@ def _save_jpeg(ctx: VisitContext, name: str, pixels: np.ndarray, *, quality: int
 def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
     """Write ``<product>.jpg`` and ``<product>_thumb.jpg`` for each drizzle product on disk."""
     total = ctx.read("product_tree").total(ctx.unit)
-    settings = preview.PreviewSettings(
-        stretch=preview.StretchSettings(cfg.black_sigma, cfg.softening_sigma,
-                                        cfg.white_percentile, cfg.min_white_sigma),
-        quality=cfg.quality, thumbnail_px=cfg.thumbnail_px, max_preview_px=cfg.max_preview_px)
     jobs = preview.preview_jobs(total)
     if not jobs:
         raise NoWorkFound(f"{total.detector_key} has no direct-image products")
@@ -64,7 +47,7 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
             log.info("%d/%d %s: not on disk, no preview", i, len(jobs), job.drizzle)
             continue
         try:
-            pixels = preview.grey_pixels(drizzle, settings)
+            pixels = preview.grey_pixels(drizzle, cfg)
         except (OSError, KeyError, ValueError) as err:
             log.warning("%d/%d %s: unreadable (%s), no preview", i, len(jobs), job.drizzle, err)
             continue
@@ -75,7 +58,7 @@ def make_previews(ctx: VisitContext, cfg: MakePreviewsConfig) -> None:
         log.info("%d/%d %s preview %s (%d x %d px) and thumbnail", i, len(jobs), job.level,
                  job.preview, pixels.shape[1], pixels.shape[0])
     if cfg.color:
-        done += _color_preview(ctx, total, settings)
+        done += _color_preview(ctx, total, cfg)
     if not done:
         raise NoWorkFound(f"no drizzle product of {total.detector_key} is on disk")
 

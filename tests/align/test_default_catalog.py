@@ -18,11 +18,10 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.align import (CatalogRequest, CatalogUnavailableError, ServiceCatalogProvider,
-                          ServiceSettings, UnreachableHosts)
+                          ServiceSettings, UnreachableHosts, catalog_providers)
 from hapsvm.align.headers import mark_outcome
 from hapsvm.cli import run_visit
 from hapsvm.core import RecipeComposer, registered_steps
-from hapsvm.steps.align_to_catalog import providers_from
 from tests.align.test_catalog_service import CatalogServer
 
 #: The base URL runsinglehap uses when ASTROMETRIC_CATALOG_URL is unset (spec §1.4).
@@ -66,7 +65,7 @@ def test_default_catalog_url_is_the_spec_service(compose_recipe: Callable,
     cfg = _step_config(compose_recipe())
     assert cfg.catalog_url == SPEC_DEFAULT_URL
     assert cfg.providers == ["file", "service"]
-    providers = providers_from(cfg)
+    providers = catalog_providers(cfg)
     assert [type(p) for p in providers] == [ServiceCatalogProvider]
     assert providers[0].base_url == SPEC_DEFAULT_URL
     assert providers[0].label == f"service {SPEC_DEFAULT_URL}"
@@ -80,7 +79,7 @@ def test_catalog_url_precedence_and_switching_the_service_off(
     assert _step_config(compose_recipe(override)).catalog_url == "http://127.0.0.1:9/from-config"
     for off in ("align_to_catalog.providers=[file]", "align_to_catalog.catalog_url=''",
                 "align_to_catalog.catalog_url=null"):
-        assert providers_from(_step_config(compose_recipe(off))) == [], off
+        assert catalog_providers(_step_config(compose_recipe(off))) == [], off
 
 
 def test_default_provider_sends_the_spec_query(server: CatalogServer, small_visit: object,

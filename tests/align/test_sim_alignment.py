@@ -10,8 +10,6 @@ from omegaconf import OmegaConf
 from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
 from hapsvm.align.chip_wcs import read_exposure_wcs
 from hapsvm.align.results import ALIGNED
-from hapsvm.steps.align_to_catalog import settings_from as align_settings
-from hapsvm.steps.find_alignment_sources import settings_from as source_settings
 from tests.align.helpers import rms, wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}
@@ -21,8 +19,8 @@ TARGET = {"wfc3_ir": 5.0, "wfc3_uvis": 1.5, "acs_wfc": 1.5}
 
 
 def _align(visit, cfg):  # type: ignore[no-untyped-def]
-    fs = source_settings(OmegaConf.to_object(cfg.find_alignment_sources))
-    ac = align_settings(OmegaConf.to_object(cfg.align_to_catalog))
+    fs = OmegaConf.to_object(cfg.find_alignment_sources)   # the step configs are the settings
+    ac = OmegaConf.to_object(cfg.align_to_catalog)
     exps, wcs, priors = [], {}, {}
     for path in visit.imaging_paths:
         root = path.name.split("_")[0]

@@ -42,7 +42,7 @@ def test_align_detector_image_method_alone() -> None:
     stars = star_field(60)
     exps, apriori, true = synthetic_visit(stars, seed=5)
     result = align_detector(exps, apriori, [MemoryProvider({"GAIAeDR3": stars})],
-                            replace(SETTINGS, methods=("image",)), detector="wfc3_ir")
+                            replace(SETTINGS, fit_methods=["image"]), detector="wfc3_ir")
     assert result.method == "image" and result.status == ALIGNED
     assert rms(_errors(result, apriori, true)) < 3.0
 
