@@ -24,6 +24,10 @@ True
 Traceback (most recent call last):
 ...
 AttributeError: module 'hapsvm.mosaic' has no attribute 'no_such_name'
+
+Editors, type checkers and call-graph tools do not run ``__getattr__``: each such package has
+an ``__init__.pyi`` stub re-exporting the names from their submodules, written by
+``python -m hapsvm.stubs`` from the same table (:func:`exports_of`; a test keeps them equal).
 """
 from __future__ import annotations
 
@@ -32,7 +36,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["exports_of", "lazy_exports"]
+
+#: package → (submodule → names), as declared by each package's call of :func:`lazy_exports`.
+_EXPORTS: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
 def lazy_exports(package: str, exports: Mapping[str, Sequence[str]], *,
@@ -60,6 +67,7 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]], *,
                 raise ValueError(f"{package}: {name!r} is exported by both "
                                  f"{where[name]!r} and {submodule!r}")
             where[name] = submodule
+    _EXPORTS[package] = {sub: tuple(names) for sub, names in exports.items()}
 
     def __getattr__(name: str) -> Any:
         if name in submodules:
@@ -75,3 +83,11 @@ def lazy_exports(package: str, exports: Mapping[str, Sequence[str]], *,
         return sorted(set(where) | set(submodules) | set(vars(sys.modules[package])))
 
     return __getattr__, __dir__, sorted(where)
+
+
+def exports_of(package: str) -> dict[str, tuple[str, ...]]:
+    """Submodule → the names ``package`` exports lazily (imports the package, not its
+    submodules)."""
+    importlib.import_module(package)
+    return dict(_EXPORTS[package])
+

@@ -6,13 +6,16 @@ drizzle; and every name a package exports still resolves.
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hapsvm.lazy import lazy_exports
+from hapsvm.stubs import lazy_packages, stub_text
 
 DOMAIN_PACKAGES = ["hapsvm.align", "hapsvm.catalogs", "hapsvm.mosaic", "hapsvm.preview",
                    "hapsvm.preview.report", "hapsvm.simulate", "hapsvm.visit"]
@@ -57,3 +60,24 @@ def test_unknown_name_is_an_attribute_error():
 def test_a_name_exported_twice_is_refused():
     with pytest.raises(ValueError, match="'X' is exported by both 'a' and 'b'"):
         lazy_exports("hapsvm.example", {"a": ["X"], "b": ["X"]})
+
+
+def test_every_lazy_package_is_listed_here():
+    assert lazy_packages() == sorted(DOMAIN_PACKAGES)
+
+
+@pytest.mark.parametrize("name", DOMAIN_PACKAGES)
+def test_every_stub_names_exactly_the_lazy_exports(name):
+    """``__init__.pyi`` re-exports each exported name from the submodule that defines it."""
+    package = importlib.import_module(name)
+    stub = Path(package.__file__).with_name("__init__.pyi")
+    assert stub.read_text() == stub_text(name), f"{stub} is stale: run python -m hapsvm.stubs"
+    body = ast.parse(stub.read_text()).body
+    imported = {a.name: (node.module, a.asname) for node in body
+                if isinstance(node, ast.ImportFrom) for a in node.names}
+    declared = next(ast.literal_eval(node.value) for node in body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == "__all__")
+    assert sorted(imported) == declared == package.__all__
+    for attr, (module, alias) in imported.items():
+        assert alias == attr, f"{stub}: {attr} is not re-exported as itself"
+        assert getattr(importlib.import_module(module), attr) is getattr(package, attr)
