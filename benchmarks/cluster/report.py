@@ -132,7 +132,8 @@ def render(work: Path, *, start: str, end: str, command: str) -> str:
     lines += _table(tasks, ["task", "state", "node", "node_id"]) if tasks else ["(not recorded)"]
     commands = work / "commands.txt"
     lines += ["", "## Commands (as run, per stage)", "", "```",
-              commands.read_text().rstrip().replace(str(work), "$WORK") if commands.is_file()
+              commands.read_text().rstrip().replace(str(work), "$WORK").replace(f"{ROOT}/", "")
+              if commands.is_file()
               else "(none)", "```", "", f"`$WORK` = `{work}`"]
     return "\n".join(lines) + "\n"
 

@@ -51,8 +51,16 @@ stage() {  # stage <name> <command...>: run, time, log to logs/<name>.log, recor
   return $rc
 }
 
+quoted() {  # the arguments as one shell line, single-quoting those that need it
+  local a out=()
+  for a in "$@"; do
+    if [[ "$a" =~ ^[][A-Za-z0-9_./:=,+@%-]+$ ]]; then out+=("$a"); else out+=("'${a//\'/\'\\\'\'}'"); fi
+  done
+  echo "${out[*]}"
+}
+
 record() {  # record <command...>: note the command (commands.txt, for the report), then run it
-  printf '%s\n' "$(printf '%q ' "$@")" >>"$WORK/commands.txt"
+  quoted "$@" >>"$WORK/commands.txt"
   "$@"
 }
 
