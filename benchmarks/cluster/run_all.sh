@@ -153,6 +153,8 @@ EOF
 }
 
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+DIRTY="$(git -C "$ROOT" status --short 2>/dev/null | awk '{print $NF}' | paste -sd, -)"
 stage simulate simulate
 stage local_runs local_runs
 stage slurm_purge "$HERE/slurm.sh" purge
@@ -174,6 +176,7 @@ stage ray_down "$HERE/ray.sh" down
 END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 "$PY" "$HERE/report.py" --work "$WORK" --out "$RESULTS" --start "$START" --end "$END" \
-  --command "${CLUSTER_COMMAND:-benchmarks/cluster/run_all.sh}" || FAILED=1
+  --command "${CLUSTER_COMMAND:-benchmarks/cluster/run_all.sh}" --commit "$COMMIT" \
+  --dirty "$DIRTY" || FAILED=1
 echo "results: $RESULTS"
 exit $FAILED
