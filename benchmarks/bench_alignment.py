@@ -40,6 +40,7 @@ from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
 from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
 from hapsvm.align.params import AlignmentSettings  # noqa: E402
 from hapsvm.cli import run_visit  # noqa: E402
+from hapsvm.core import Recipe  # noqa: E402
 from hapsvm.paths import project_paths  # noqa: E402
 from hapsvm.simulate import VisitTruth, simulate_visit  # noqa: E402
 
@@ -95,10 +96,12 @@ def add_offset(paths: list[Path], arcsec: float, seed: int) -> None:
 
 def recipe_file(work: Path) -> str:
     """Recipe v1 cut after the alignment steps."""
-    data = yaml.safe_load((project_paths().recipes / "v1.yaml").read_text())
+    steps = Recipe.load("v1", project_paths()).steps
     keep = {"read_visit", "filter_exposures", "define_products", "write_visit_plan",
             "copy_inputs", *ALIGN_STEPS, "reconcile_grism_wcs", "write_manifest"}
-    data.update(name="align_bench", steps=[s for s in data["steps"] if s in keep])
+    data = {"defaults": ["v1", "_self_"],
+            "recipe": {"name": "align_bench", "version": "1",
+                       "steps": [s for s in steps if s in keep]}}
     path = work / "align_bench.yaml"
     path.write_text(yaml.safe_dump(data))
     return str(path)

@@ -13,6 +13,7 @@ from astropy.table import Table
 
 from hapsvm.align.chip_wcs import read_exposure_wcs
 from hapsvm.cli import run_visit
+from hapsvm.core import Recipe
 from hapsvm.paths import project_paths
 from hapsvm.simulate import VisitTruth
 from tests.align.helpers import rms, wcs_error_mas
@@ -24,8 +25,10 @@ ALIGN_STEPS = ["read_visit", "filter_exposures", "define_products", "write_visit
 
 def alignment_recipe(tmp_path: Path) -> str:
     """Recipe v1 cut after the alignment steps (fast runs for the failure cases)."""
-    data = yaml.safe_load((project_paths().recipes / "v1.yaml").read_text())
-    data.update(name="align_only", steps=[s for s in ALIGN_STEPS if s in data["steps"]])
+    steps = Recipe.load("v1", project_paths()).steps
+    data = {"defaults": ["v1", "_self_"],
+            "recipe": {"name": "align_only", "version": "1",
+                       "steps": [s for s in ALIGN_STEPS if s in steps]}}
     path = tmp_path / "align_only.yaml"
     path.write_text(yaml.safe_dump(data))
     return str(path)

@@ -50,6 +50,9 @@ def test_the_step_order_is_written_once_in_the_base_recipe() -> None:
     assert not [d for d in cfg["defaults"] if isinstance(d, dict) and "step" in d]
     from hydra.core.config_store import ConfigStore
 
+    from hapsvm.core import store_step_configs
+
+    store_step_configs()
     node = ConfigStore.instance().load("steps.yaml").node
     assert sorted(node.defaults[0]["step"]) == sorted(registered_steps())
     for path in PATHS.recipes.glob("*.yaml"):
