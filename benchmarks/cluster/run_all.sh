@@ -179,4 +179,6 @@ END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   --command "${CLUSTER_COMMAND:-benchmarks/cluster/run_all.sh}" --commit "$COMMIT" \
   --dirty "$DIRTY" || FAILED=1
 echo "results: $RESULTS"
+# one closing line in the plain form CI reads: stages passed and failed
+awk -F'\t' 'NR > 1 {if ($2 == "ok") p++; else f++} END {printf "cluster: %d passed, %d failed\n", p, f}' "$STAGES"
 exit $FAILED
