@@ -103,7 +103,7 @@ class ReferenceCatalog:
 
 
 def _separation_deg(ra: np.ndarray, dec: np.ndarray, ra0: float, dec0: float) -> np.ndarray:
-    r1, d1, r0, d0 = map(np.radians, (ra, dec, ra0, dec0))
+    r1, d1, r0, d0 = (np.radians(v) for v in (ra, dec, ra0, dec0))
     hav = np.sin((d1 - d0) / 2) ** 2 + np.cos(d1) * np.cos(d0) * np.sin((r1 - r0) / 2) ** 2
     return np.degrees(2 * np.arcsin(np.sqrt(np.clip(hav, 0, 1))))
 

@@ -136,7 +136,7 @@ def build_opener(*, connect_timeout_s: float) -> urllib.request.OpenerDirector:
     A connection-level failure surfaces as ``urllib.error.URLError`` whose ``reason`` is a
     ``HostUnreachableError``.
     """
-    handlers = [_HTTPHandler(), _HTTPSHandler()]
+    handlers: list[_HTTPHandler | _HTTPSHandler] = [_HTTPHandler(), _HTTPSHandler()]
     for handler in handlers:
         handler.connect_timeout_s = connect_timeout_s
     return urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirect(),

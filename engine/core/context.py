@@ -220,7 +220,7 @@ def remove_scratch(output_dir: Path) -> list[Path]:
     """Delete what an interrupted run left in ``output_dir``: hidden ``.*.part`` files of
     :func:`atomic_write` and hidden ``.*.tmp`` scratch directories. Call with the output lock
     held (no other run is writing there). Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     if not output_dir.is_dir():
         return removed
     for entry in output_dir.iterdir():
@@ -236,7 +236,7 @@ def remove_scratch(output_dir: Path) -> list[Path]:
     return removed
 
 
-def atomic_write(final: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(final: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` then rename ``tmp`` to ``final``; never leave a partial ``final``."""
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix="." + final.name + ".", suffix=".part",

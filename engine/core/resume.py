@@ -109,7 +109,7 @@ class StateStore:
                 "files": {f.name: sha256_of(f) for f in files if f.is_file()},
                 "log": [line.text for line in (log or [])], "metrics": metrics or {}}
         latest = self._latest()
-        latest.update(meta["files"])
+        latest.update({f.name: sha256_of(f) for f in files if f.is_file()})
         atomic_write(self.root / "files.json",
                      lambda p: p.write_text(json.dumps(latest, indent=1, sort_keys=True)))
         atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))

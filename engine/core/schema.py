@@ -57,7 +57,7 @@ def _type_schema(tp: Any) -> dict[str, Any]:
     args = typing.get_args(tp)
     if tp in _SCALARS:
         return dict(_SCALARS[tp])
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return config_schema(tp)
     if origin in (list, tuple):
         return {"type": "array", "items": _type_schema(args[0]) if args else {}}
