@@ -5,8 +5,8 @@ import os
 import shutil
 import socket
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 

@@ -11,12 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from tests.repo import REPO_ROOT, SOURCE_DIR
 

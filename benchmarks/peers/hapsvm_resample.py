@@ -52,6 +52,7 @@ def grid_of(path: Path):
 
 def one_pass(paths: list[Path], grid, kernel: str, pixfrac: float, outdir: Path) -> dict:
     from drizzle.resample import Drizzle
+
     from hapsvm.mosaic.chips import read_chip_arrays, read_exposure_chips
     from hapsvm.mosaic.pixmaps import compute_pixmap
 

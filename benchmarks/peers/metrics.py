@@ -75,6 +75,7 @@ def _sep_mas(w1, w0, x, y) -> np.ndarray:
 
 def _chip_wcs(path: Path, ext):
     import warnings
+
     from astropy.io import fits
     from astropy.wcs import WCS
     with fits.open(path) as hdul, warnings.catch_warnings():

@@ -51,7 +51,7 @@ class SkyCorrection:
         """(ΔRA·cosδ, ΔDec) of the tangent point, arcsec."""
         return -self.shift_arcsec[0], self.shift_arcsec[1]
 
-    def then(self, other: "SkyCorrection") -> "SkyCorrection":
+    def then(self, other: SkyCorrection) -> SkyCorrection:
         """This correction followed by ``other`` (both in this plane)."""
         m1, m2 = np.asarray(self.matrix), np.asarray(other.matrix)
         matrix = m2 @ m1

@@ -27,8 +27,13 @@ from stwcs.wcsutil import altwcs
 
 from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
 from hapsvm.align.corrections import SkyCorrection, measure_correction
-from hapsvm.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
-                                  wcsname_for)
+from hapsvm.align.headers import (
+    FitKeywords,
+    apply_correction,
+    mark_outcome,
+    prior_wcsname,
+    wcsname_for,
+)
 from hapsvm.align.results import DetectorAlignment
 from hapsvm.align.solve import nearest_in_time
 

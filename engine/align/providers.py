@@ -4,7 +4,6 @@ from __future__ import annotations
 import http.client
 import logging
 import os
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -15,10 +14,18 @@ from typing import Protocol
 from hapsvm.align.catalog_cache import CachedReply, CatalogCache
 from hapsvm.align.exceptions import CatalogUnavailableError
 from hapsvm.align.params import AlignmentSettings
-from hapsvm.align.refcat import (CatalogRequest, ReferenceCatalog, read_catalog_file,
-                                 read_service_csv)
-from hapsvm.align.service_http import (UNREACHABLE_HOSTS, HostUnreachableError, UnreachableHosts,
-                                       build_opener)
+from hapsvm.align.refcat import (
+    CatalogRequest,
+    ReferenceCatalog,
+    read_catalog_file,
+    read_service_csv,
+)
+from hapsvm.align.service_http import (
+    UNREACHABLE_HOSTS,
+    HostUnreachableError,
+    UnreachableHosts,
+    build_opener,
+)
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",
@@ -207,8 +214,7 @@ class ServiceCatalogProvider:
                 if isinstance(err.reason, HostUnreachableError):
                     self._unreachable(err.reason)
                 last = f"{type(err).__name__}: {err.reason}"
-            except (socket.timeout, TimeoutError, ConnectionError,
-                    http.client.HTTPException) as err:
+            except (TimeoutError, ConnectionError, http.client.HTTPException) as err:
                 last = f"{type(err).__name__}: {err}"
             log.warning("%s attempt %d/%d failed: %s", self.label, attempt, s.retries + 1, last)
             if attempt <= s.retries:

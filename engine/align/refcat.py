@@ -95,7 +95,7 @@ class ReferenceCatalog:
         table.meta["name"] = self.name
         return table
 
-    def within(self, ra_deg: float, dec_deg: float, radius_deg: float) -> "ReferenceCatalog":
+    def within(self, ra_deg: float, dec_deg: float, radius_deg: float) -> ReferenceCatalog:
         """The rows within ``radius_deg`` of a centre (great-circle distance)."""
         keep = _separation_deg(self.ra, self.dec, ra_deg, dec_deg) <= radius_deg
         return ReferenceCatalog(self.name, self.ra[keep], self.dec[keep], self.mag[keep],

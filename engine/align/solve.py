@@ -15,8 +15,16 @@ from hapsvm.align.providers import CatalogProvider
 from hapsvm.align.quality import QualityVerdict, evaluate_fit
 from hapsvm.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
 from hapsvm.align.refine import refine_groups
-from hapsvm.align.results import (ALIGNED, FAILED, RELATIVE_ONLY, DetectorAlignment,
-                                  ExposureSolution, FitAttempt, RelativeFit, catalog_outcome)
+from hapsvm.align.results import (
+    ALIGNED,
+    FAILED,
+    RELATIVE_ONLY,
+    DetectorAlignment,
+    ExposureSolution,
+    FitAttempt,
+    RelativeFit,
+    catalog_outcome,
+)
 from hapsvm.align.sources import ExposureSources
 
 __all__ = ["align_detector", "catalog_request", "nearest_in_time"]

@@ -10,8 +10,12 @@ import numpy as np
 from astropy.io import fits
 from astropy.stats import sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning, AstropyWarning
-from photutils.background import (Background2D, MedianBackground, SExtractorBackground,
-                                  StdBackgroundRMS)
+from photutils.background import (
+    Background2D,
+    MedianBackground,
+    SExtractorBackground,
+    StdBackgroundRMS,
+)
 from scipy import ndimage
 
 from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers

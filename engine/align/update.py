@@ -10,8 +10,13 @@ from astropy.io import fits
 
 from hapsvm.align.corrections import SkyCorrection
 from hapsvm.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
-from hapsvm.align.headers import (FitKeywords, apply_correction, mark_outcome, prior_wcsname,
-                                  wcsname_for)
+from hapsvm.align.headers import (
+    FitKeywords,
+    apply_correction,
+    mark_outcome,
+    prior_wcsname,
+    wcsname_for,
+)
 from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution
 
 __all__ = ["fit_keywords", "update_exposure", "mark_unaligned"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from astropy.table import Table, vstack

@@ -19,8 +19,14 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from hapsvm.core.recipes import (RECIPE_GROUP, ProjectPaths, check_data_overrides,
-                                 read_recipe_file, register_recipes, split_recipe_argument)
+from hapsvm.core.recipes import (
+    RECIPE_GROUP,
+    ProjectPaths,
+    check_data_overrides,
+    read_recipe_file,
+    register_recipes,
+    split_recipe_argument,
+)
 from hapsvm.core.registry import StepSpec, registered_steps
 from hapsvm.core.schema import load_schema, validate_against
 from hapsvm.errors import ConfigError
@@ -64,7 +70,7 @@ class Recipe:
     description: str = ""
 
     @classmethod
-    def load(cls, name_or_path: str, paths: ProjectPaths) -> "Recipe":
+    def load(cls, name_or_path: str, paths: ProjectPaths) -> Recipe:
         """Find, register and compose a recipe; check its name, version and steps.
 
         ``name_or_path`` is a recipe name (the user recipe directory, then the shipped

@@ -5,10 +5,11 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
-from contextlib import contextmanager
+from typing import Any
 
 from hapsvm.core.provenance import RunProvenance
 from hapsvm.core.trail import TrailLog
@@ -42,7 +43,7 @@ class WorkUnit:
 
     name: str
     groups: dict[str, str]
-    children: list["WorkUnit"] = field(default_factory=list)
+    children: list[WorkUnit] = field(default_factory=list)
 
 
 class VisitContext:

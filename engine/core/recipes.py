@@ -43,11 +43,11 @@ class ProjectPaths:
     user_recipes: Path | None = None
 
     @classmethod
-    def from_root(cls, root: Path, *, user_recipes: Path | None = None) -> "ProjectPaths":
+    def from_root(cls, root: Path, *, user_recipes: Path | None = None) -> ProjectPaths:
         """Paths of a checkout or installed tree rooted at ``root``."""
         return cls(root / "conf", root / "svm_recipes", root / "schemas", user_recipes)
 
-    def with_user_recipes(self, directory: Path | str | None) -> "ProjectPaths":
+    def with_user_recipes(self, directory: Path | str | None) -> ProjectPaths:
         """A copy whose user recipe directory is ``directory`` (unchanged when None)."""
         if directory is None or str(directory) == "":
             return self

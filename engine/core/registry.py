@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["StepSpec", "SCOPES", "register_step", "get_step", "registered_steps", "StepFunction"]
 

@@ -17,8 +17,14 @@ from hapsvm.mosaic.parallel import WorkBudget, run_tasks, save_array
 from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
 from hapsvm.mosaic.pixmaps import PixmapCache
 from hapsvm.mosaic.sky import solve_sky
-from hapsvm.mosaic.workers import (BlotTask, SepTask, SurveyTask, blot_and_flag, drizzle_single,
-                                   survey_exposure)
+from hapsvm.mosaic.workers import (
+    BlotTask,
+    SepTask,
+    SurveyTask,
+    blot_and_flag,
+    drizzle_single,
+    survey_exposure,
+)
 
 __all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_footprints",
            "footprint_masks"]

@@ -17,8 +17,8 @@ from astropy.io import fits
 from astropy.table import Table
 
 import hapsvm
-from hapsvm.simulate.detectors import DetectorSpec, get_detector
 from hapsvm.simulate.builtin import builtin_template
+from hapsvm.simulate.detectors import DetectorSpec, get_detector
 from hapsvm.simulate.geometry import ChipGeometry, orientat
 from hapsvm.simulate.template_types import ChipTemplate, DetectorTemplate
 

@@ -8,20 +8,35 @@ process, which only compose configs, start in about 0.4 s instead of 2.2 s.
 """
 from __future__ import annotations
 
-from hapsvm.steps import (copy_inputs, define_products, filter_exposures, read_visit,
-                          write_manifest, write_trailers, write_visit_plan)
+from hapsvm.steps import (
+                          copy_inputs,
+                          define_products,
+                          filter_exposures,
+                          read_visit,
+                          write_manifest,
+                          write_trailers,
+                          write_visit_plan,
+)
 
 __all__ = ["copy_inputs", "define_products", "filter_exposures", "read_visit", "write_manifest",
            "write_trailers", "write_visit_plan"]
 
-from hapsvm.steps import (add_skycells, define_output_grid,  # noqa: E402  (drizzle products)
-                          drizzle_filter_products, drizzle_total_product)
+from hapsvm.steps import (  # noqa: E402  (drizzle products)
+                          add_skycells,
+                          define_output_grid,
+                          drizzle_filter_products,
+                          drizzle_total_product,
+)
 
 __all__ += ["add_skycells", "define_output_grid", "drizzle_filter_products",
             "drizzle_total_product"]
 
-from hapsvm.steps import (align_to_catalog, apply_alignment,  # noqa: E402  (alignment)
-                          find_alignment_sources, reconcile_grism_wcs)
+from hapsvm.steps import (  # noqa: E402  (alignment)
+                          align_to_catalog,
+                          apply_alignment,
+                          find_alignment_sources,
+                          reconcile_grism_wcs,
+)
 
 __all__ += ["align_to_catalog", "apply_alignment", "find_alignment_sources",
             "reconcile_grism_wcs"]

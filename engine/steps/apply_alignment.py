@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from hapsvm import align, visit
 from hapsvm.core import VisitContext, register_step

@@ -4,16 +4,21 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import (CatalogCache, CatalogRequest, CatalogUnavailableError,
-                          ServiceCatalogProvider, ServiceSettings)
+from hapsvm.align import (
+    CatalogCache,
+    CatalogRequest,
+    CatalogUnavailableError,
+    ServiceCatalogProvider,
+    ServiceSettings,
+)
 from hapsvm.cli import run_visit
 from hapsvm.errors import InputError
 from tests.align.test_pipeline import alignment_recipe

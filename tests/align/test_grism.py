@@ -9,8 +9,15 @@ import pytest
 from astropy.io import fits
 from stwcs.wcsutil import altwcs
 
-from hapsvm.align import (SkyCorrection, assign_grism_solution, fit_keywords, plane_for,
-                          read_chip_wcs, update_grism, wcs_names)
+from hapsvm.align import (
+    SkyCorrection,
+    assign_grism_solution,
+    fit_keywords,
+    plane_for,
+    read_chip_wcs,
+    update_grism,
+    wcs_names,
+)
 from hapsvm.align.grism import choose_common_name
 from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution, RelativeFit
 from tests.align.helpers import rms, wcs_error_mas

@@ -9,12 +9,22 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import (FitKeywords, HeaderletInfo, SkyCorrection, TangentPlane,
-                          apply_correction, headerlet_name, make_headerlet, measure_correction,
-                          plane_for, read_chip_wcs, wcsname_for, wcstype_for)
-from hapsvm.align.results import (ALIGNED, FAILED, DetectorAlignment, ExposureSolution,
-                                  RelativeFit)
+from hapsvm.align import (
+    FitKeywords,
+    HeaderletInfo,
+    SkyCorrection,
+    TangentPlane,
+    apply_correction,
+    headerlet_name,
+    make_headerlet,
+    measure_correction,
+    plane_for,
+    read_chip_wcs,
+    wcsname_for,
+    wcstype_for,
+)
 from hapsvm.align.grism import assign_grism_solution, update_grism
+from hapsvm.align.results import ALIGNED, FAILED, DetectorAlignment, ExposureSolution, RelativeFit
 from hapsvm.align.update import fit_keywords, mark_unaligned, update_exposure
 from tests.align.helpers import rms, wcs_error_mas
 from tests.conftest import REALDATA

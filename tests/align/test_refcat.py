@@ -7,11 +7,19 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from hapsvm.align import (CatalogRequest, CatalogUnavailableError, FileCatalogProvider,
-                          ServiceSettings)
+from hapsvm.align import (
+    CatalogRequest,
+    CatalogUnavailableError,
+    FileCatalogProvider,
+    ServiceSettings,
+)
 from hapsvm.align.providers import make_providers
-from hapsvm.align.refcat import (catalog_from_table, decimal_year, read_catalog_file,
-                                 read_service_csv)
+from hapsvm.align.refcat import (
+    catalog_from_table,
+    decimal_year,
+    read_catalog_file,
+    read_service_csv,
+)
 from hapsvm.errors import InputError
 
 

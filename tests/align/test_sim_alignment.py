@@ -1,7 +1,7 @@
 """Alignment of simulated visits against their true WCS, with the shipped per-detector config."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest

@@ -8,8 +8,7 @@ import pytest
 
 from hapsvm.align import AlignmentSettings, CatalogUnavailableError, align_detector
 from hapsvm.align.results import ALIGNED, FAILED, RELATIVE_ONLY
-from tests.align.helpers import (MemoryProvider, rms, star_field, synthetic_visit,
-                                 wcs_error_mas)
+from tests.align.helpers import MemoryProvider, rms, star_field, synthetic_visit, wcs_error_mas
 
 SETTINGS = AlignmentSettings()
 

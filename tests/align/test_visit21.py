@@ -8,8 +8,8 @@ SIP distortion of the full-float G102 file is grafted onto the eight old plain-T
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest

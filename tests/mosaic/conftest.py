@@ -8,9 +8,17 @@ from typing import Any
 
 import pytest
 
-from hapsvm.mosaic import (CosmicRayParams, DrizzleParams, PixmapCache, SkyParams, WorkBudget,
-                           build_output_grid, chip_outline_sky, drizzle_product,
-                           read_exposure_chips)
+from hapsvm.mosaic import (
+    CosmicRayParams,
+    DrizzleParams,
+    PixmapCache,
+    SkyParams,
+    WorkBudget,
+    build_output_grid,
+    chip_outline_sky,
+    drizzle_product,
+    read_exposure_chips,
+)
 from hapsvm.mosaic.chips import Exposure
 from hapsvm.mosaic.grid import OutputGrid
 from hapsvm.mosaic.pipeline import ProductDrizzle

@@ -8,9 +8,20 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.errors import InputError
-from hapsvm.mosaic import (ChipJob, DrizzleParams, PixmapCache, ProductSpec, build_output_grid,
-                           build_product, chip_outline_sky, drizzle_chips, footprint_masks,
-                           footprint_statistics, read_exposure_chips, read_rules)
+from hapsvm.mosaic import (
+    ChipJob,
+    DrizzleParams,
+    PixmapCache,
+    ProductSpec,
+    build_output_grid,
+    build_product,
+    chip_outline_sky,
+    drizzle_chips,
+    footprint_masks,
+    footprint_statistics,
+    read_exposure_chips,
+    read_rules,
+)
 from hapsvm.mosaic.header_rules import merge_values
 from hapsvm.paths import project_paths
 from hapsvm.visit import instrument_facts

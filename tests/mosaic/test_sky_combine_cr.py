@@ -6,9 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hapsvm.mosaic import (ChipJob, CosmicRayParams, DrizzleParams, PixmapCache, SkyParams,
-                           build_output_grid, chip_outline_sky, drizzle_chips, drizzle_product,
-                           read_exposure_chips)
+from hapsvm.mosaic import (
+    ChipJob,
+    CosmicRayParams,
+    DrizzleParams,
+    PixmapCache,
+    SkyParams,
+    build_output_grid,
+    chip_outline_sky,
+    drizzle_chips,
+    drizzle_product,
+    read_exposure_chips,
+)
 from hapsvm.mosaic.combine import SingleDrizzle, combine_singles, minmed_combine, trimmed_combine
 from hapsvm.mosaic.cosmic_rays import driz_cr_mask, quick_derivative
 from hapsvm.mosaic.sky import SkySample, clipped_statistic, solve_sky

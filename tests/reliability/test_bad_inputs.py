@@ -2,8 +2,8 @@
 rest of the visit is processed where it can go on without the bad file (issue 9)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest

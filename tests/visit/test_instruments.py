@@ -8,8 +8,13 @@ import pytest
 from hapsvm.errors import ConfigError, InputError
 from hapsvm.simulate.detectors import DETECTORS as SIMULATED
 from hapsvm.visit import InputRow, read_exposure
-from hapsvm.visit.instruments import (DETECTORS, INSTRUMENTS, detector_facts, find_detector,
-                                      instrument_facts)
+from hapsvm.visit.instruments import (
+    DETECTORS,
+    INSTRUMENTS,
+    detector_facts,
+    find_detector,
+    instrument_facts,
+)
 from tests.visit.synthetic import write_exposure
 
 

@@ -11,10 +11,20 @@ from PIL import Image
 
 from hapsvm.preview.report.catalogs import summarize_catalog
 from hapsvm.preview.report.files import detector_rows, link, recipe_file_for
-from hapsvm.preview.report.headers import (alignment_row, copy_footprint, product_footprint,
-                                           svm_keywords)
-from hapsvm.preview.report.model import (DecisionRow, DetectorReport, FileLink, Footprint,
-                                         ReportData, StepOutcome)
+from hapsvm.preview.report.headers import (
+    alignment_row,
+    copy_footprint,
+    product_footprint,
+    svm_keywords,
+)
+from hapsvm.preview.report.model import (
+    DecisionRow,
+    DetectorReport,
+    FileLink,
+    Footprint,
+    ReportData,
+    StepOutcome,
+)
 from hapsvm.visit.product_tree import ProductTree, TotalProduct
 
 __all__ = ["ReportRequest", "gather_detector", "gather_report", "report_name"]

@@ -4,8 +4,14 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-from hapsvm.preview.report.model import (AlignmentRow, CatalogSummary, DetectorReport, FileLink,
-                                         KeywordTable, ProductRow)
+from hapsvm.preview.report.model import (
+    AlignmentRow,
+    CatalogSummary,
+    DetectorReport,
+    FileLink,
+    KeywordTable,
+    ProductRow,
+)
 from hapsvm.preview.report.svg import footprint_svg, histogram_svg, overlay_svg, shift_svg
 
 __all__ = ["detector_section", "file_item", "href"]
