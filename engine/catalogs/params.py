@@ -27,7 +27,8 @@ class CatalogParameters:
     sky_annulus_width_arcsec: float = 0.25
     """Width of the local sky annulus (``dskyannulus_arcsec``), arcsec."""
     sky_statistic: str = constrained("mode", enum=["mode", "median", "mean"])
-    """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``): mode (3·median − 2·mean), median or mean."""
+    """Sky statistic of the 3-sigma-clipped annulus (``salgorithm``): mode (3·median − 2·mean),
+    median or mean."""
     fwhmpsf_arcsec: float = constrained(0.076, exclusiveMinimum=0)
     """PSF FWHM used for the detection kernels (``TWEAK_FWHMPSF``), arcsec."""
     nsigma: float = constrained(5.0, exclusiveMinimum=0)
@@ -45,11 +46,14 @@ class CatalogParameters:
     simple_bkg: bool = False
     """Always use the sigma-clipped scalar background (``simple_bkg``)."""
     bkg_skew_threshold: float = 0.5
-    """Skew |3(mean − median)/rms| above which a 2-D background is tried (``bkg_skew_threshold``)."""
+    """Skew |3(mean − median)/rms| above which a 2-D background is tried
+    (``bkg_skew_threshold``)."""
     zero_percent: float = 25.0
-    """Percentage of exactly-zero illuminated pixels above which the background is 0 (``zero_percent``)."""
+    """Percentage of exactly-zero illuminated pixels above which the background is 0
+    (``zero_percent``)."""
     negative_percent: float = 15.0
-    """The 2-D background is rejected if more than this % of pixels fall below −1 rms (``negative_percent``)."""
+    """The 2-D background is rejected if more than this % of pixels fall below −1 rms
+    (``negative_percent``)."""
     nsigma_clip: float = 3.0
     """Sigma-clipping limit of the background statistics (``nsigma_clip``)."""
     maxiters: int = 3
@@ -67,7 +71,8 @@ class CatalogParameters:
     kron_minimum_radius: float = 3.5
     """Smallest Kron radius, pixels (``sourcex.kron_minimum_radius``)."""
     rw2d_size: int = 15
-    """Size of the Ricker-wavelet kernel of the crowded-field pass, pixels (``sourcex.rw2d_size``)."""
+    """Size of the Ricker-wavelet kernel of the crowded-field pass, pixels
+    (``sourcex.rw2d_size``)."""
     rw2d_nsigma: float = 2.0
     """Threshold of the Ricker-wavelet pass, noise units (``sourcex.rw2d_nsigma``)."""
     rw2d_biggest_pixels: int = 25000
@@ -75,7 +80,8 @@ class CatalogParameters:
     rw2d_biggest_source: float = 0.015
     """A segmentation whose largest segment exceeds this fraction of the data pixels is crowded."""
     rw2d_source_fraction: float = 0.075
-    """A Gaussian-pass segmentation covering more than this fraction of the data pixels is crowded."""
+    """A Gaussian-pass segmentation covering more than this fraction of the data pixels is
+    crowded."""
     biggest_source_deblend_limit: float = 0.15
     """Largest-segment fraction allowed in the last wavelet pass."""
     ratio_bigsource_limit: float = 2.0
@@ -95,15 +101,19 @@ class CatalogParameters:
     saturation_dq_bits: list[int] = field(default_factory=lambda: [256])
     """DQ bits of the input exposures that mark saturated pixels."""
     detect_saturated: bool = True
-    """Add one point source per saturated region (input DQ saturation bits mapped into the total product) and drop detections in its bleed trail and wings."""
+    """Add one point source per saturated region (input DQ saturation bits mapped into the total
+    product) and drop detections in its bleed trail and wings."""
     saturated_min_pixels: int = constrained(3, minimum=1)
     """Fewest product pixels of a saturated region that make a saturated star."""
     saturated_dilation_px: int = constrained(3, minimum=0)
-    """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped, pixels."""
+    """Dilation of a saturated region (bleed trail, core edge) inside which detections are dropped,
+    pixels."""
     saturated_radius_factor: float = constrained(4.0, minimum=0)
-    """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings unless significant."""
+    """Detections within this many (saturated-core radius + 1 px) of a saturated star are its wings
+    unless significant."""
     saturated_keep_nsigma: float = 10.0
-    """A detection in a saturated star's wings is kept when its peak exceeds the wing median at its radius by this many robust sigmas."""
+    """A detection in a saturated star's wings is kept when its peak exceeds the wing median at its
+    radius by this many robust sigmas."""
     edge_any_coverage: bool = False
     """Flag 64 only where no exposure covers the aperture (IR, SBC); else 1.5 or 2.5 exposures."""
     apcorr_radius_arcsec: float = 1.0
@@ -117,7 +127,8 @@ class CatalogParameters:
     apcorr_default_mag: float = -0.25
     """Aperture-2 to infinity correction used when too few stars are measured, mag."""
     max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
-    """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is marked."""
+    """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is
+    marked."""
     cr_rejection: bool = False
     """Apply the spec's cosmic-ray rejection rule (empties catalogues of single-exposure visits)."""
     crfactor_point: float = 300.0

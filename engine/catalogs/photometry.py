@@ -95,7 +95,8 @@ def annulus_stats(data: np.ndarray, mask: np.ndarray, x: np.ndarray, y: np.ndarr
     off = np.arange(-h, h + 1)
     out = [np.full(len(x), np.nan) for _ in range(3)]
     for start in range(0, len(x), chunk):
-        xs, ys = np.asarray(x[start:start + chunk], float), np.asarray(y[start:start + chunk], float)
+        xs = np.asarray(x[start:start + chunk], float)
+        ys = np.asarray(y[start:start + chunk], float)
         ix, iy = np.rint(xs).astype(int), np.rint(ys).astype(int)
         px = ix[:, None, None] + off[None, None, :]
         py = iy[:, None, None] + off[None, :, None]

@@ -96,7 +96,7 @@ def sky_cells_for(ra: np.ndarray, dec: np.ndarray) -> list[str]:
     """
     ra, dec = np.asarray(ra, float) % 360.0, np.asarray(dec, float)
     names: set[str] = set()
-    for zone, (zdec, dmin, dmax, n, _) in enumerate(zone_table()):
+    for zone, (_zdec, dmin, dmax, n, _) in enumerate(zone_table()):
         near = (dec >= dmin - 1.5) & (dec <= dmax + 1.5)
         if not near.any():
             continue

@@ -105,9 +105,11 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
         method, p = e.get("method"), e.get("params", {})
         if method == "Runtime.exceptionThrown":
             details = p.get("exceptionDetails", {})
-            out.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
+            text = details.get("exception", {}).get("description") or details.get("text")
+            out.append(f"exception: {text}")
         elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-            args = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+            args = " ".join(str(a.get("value", a.get("description", "")))
+                            for a in p.get("args", []))
             out.append(f"console.{p.get('type')}: {args}")
         elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
             entry = p["entry"]

@@ -1,4 +1,4 @@
-"""Which previews a detector gets, and the pixels of each (grey per product, colour per detector)."""
+"""Which previews a detector gets, and their pixels (grey per product, colour per detector)."""
 from __future__ import annotations
 
 import logging

@@ -56,7 +56,8 @@ def filter_exposures(ctx: VisitContext, cfg: FilterExposuresConfig) -> None:
     kept = [e for e, d in decisions if d.keep]
     if not ctx.read("exposures"):
         raise InputError("no readable exposure in the input: " +
-                         "; ".join(f"{b.path.name}: {b.reason}" for b in ctx.read("unusable_inputs")),
+                         "; ".join(f"{b.path.name}: {b.reason}"
+                                   for b in ctx.read("unusable_inputs")),
                          file=ctx.read("input"))
     n_grism = sum(d.kind == "grism" for _, d in decisions)
     log.info("%d of %d exposures kept (%d grism/prism)", len(kept), len(decisions), n_grism)

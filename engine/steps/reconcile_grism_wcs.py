@@ -47,7 +47,8 @@ def reconcile_grism_wcs(ctx: VisitContext, cfg: ReconcileGrismWcsConfig) -> None
         assignment = align.assign_grism_solution(root, ep.exposure.expstart, offered,
                                                  alignment, direct_names, direct)
 
-        def write(tmp: Path, s: Path = src) -> None:
+        def write(tmp: Path, s: Path = src, root: str = root,
+                  assignment: align.GrismAssignment = assignment) -> None:
             shutil.copyfile(s, tmp)
             keywords = align.fit_keywords(alignment, assignment.source)
             names[root] = align.update_grism(tmp, assignment, alignment, keywords=keywords)

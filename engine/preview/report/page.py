@@ -74,7 +74,8 @@ table.align td { white-space: nowrap; }
 table.align td.outcome { white-space: normal; }
 pre.recipe { background: var(--bg); border: 1px solid var(--line); padding: 10px;
              max-height: 520px; overflow: auto; font-size: 12px; }
-footer { color: var(--muted); font-size: 12px; padding: 12px 28px; border-top: 1px solid var(--line); }
+footer { color: var(--muted); font-size: 12px; padding: 12px 28px;
+         border-top: 1px solid var(--line); }
 """
 
 
