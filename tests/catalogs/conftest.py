@@ -1,4 +1,4 @@
-"""Fixtures of the catalogue tests: synthetic drizzle-like products with truth, and their catalogues."""
+"""Fixtures of the catalogue tests: synthetic drizzle-like products with truth, their catalogues."""
 from __future__ import annotations
 
 from collections.abc import Callable

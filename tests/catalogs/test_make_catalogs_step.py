@@ -61,7 +61,8 @@ def test_make_catalogs_matches_the_simulated_truth(sim_run) -> None:
         others = cKDTree(np.column_stack([tx, ty])).query(np.column_stack([tx, ty]), k=2)[0][:, 1]
         snr = np.asarray(tab["FluxAp2"] / tab["FluxErrAp2"])[row]
         sel = star & (dist < 1) & (snr >= 50) & (others > 4)
-        rel = np.asarray(tab["FluxAp2Cor"])[row[sel]] / np.asarray(truth[f"flux_{filt.lower()}"])[sel] - 1
+        rel = (np.asarray(tab["FluxAp2Cor"])[row[sel]]
+               / np.asarray(truth[f"flux_{filt.lower()}"])[sel] - 1)
         print(f"{filt}: {sel.sum()} S/N>=50 stars: position error median "
               f"{np.median(dist[sel]):.4f} px; FluxAp2Cor error median {np.median(rel):+.4f}, "
               f"median |.| {np.median(np.abs(rel)):.4f}; aperture correction "

@@ -32,7 +32,7 @@ def test_every_product_has_a_trailer_with_its_steps(visit: Path, tmp_path: Path)
         f"{base}_g141_ib6o21g1_trl.txt": "wfc3_ir",
     }
     manifest = (out / "wfc3_b6o_21_manifest.txt").read_text().split()
-    for name, unit in trailers.items():
+    for name, _unit in trailers.items():
         text = (out / name).read_text()
         assert text.startswith("# hapsvm ") and "recipe v1" in text
         for step in ("read_visit", "filter_exposures", "define_products", "copy_inputs"):

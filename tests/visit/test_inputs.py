@@ -43,7 +43,8 @@ def test_poller_falls_back_to_pathname(two_files: Path) -> None:
 
 
 def test_list_and_directory_inputs(two_files: Path) -> None:
-    lst = _write(two_files / "v.lst", "ib6o21a1q_flt.fits\n\n# comment\nib6o21a2q_flt.fits, PC1-FIX\n")
+    lst = _write(two_files / "v.lst",
+                 "ib6o21a1q_flt.fits\n\n# comment\nib6o21a2q_flt.fits, PC1-FIX\n")
     rows = read_input(lst)
     assert [r.aperture for r in rows] == ["empty_aperture", "PC1-FIX"]
     assert [r.path.name for r in read_input(two_files)] == ["ib6o21a1q_flt.fits",

@@ -61,7 +61,8 @@ def test_names_acs_two_filter_case(tmp_path: Path) -> None:
 
 
 SPEC_PATTERNS = {
-    "input_copy": r"hst_\d+_[0-9a-z]{2}_(acs|wfc3)_(wfc|hrc|sbc|uvis|ir)_[a-z0-9-]+_[0-9a-z]{8}_fl[tc]\.fits",
+    "input_copy": (r"hst_\d+_[0-9a-z]{2}_(acs|wfc3)_(wfc|hrc|sbc|uvis|ir)_[a-z0-9-]+_[0-9a-z]{8}"
+                   r"_fl[tc]\.fits"),
     "drizzle": r"hst_\d+_[0-9a-z]{2}_(acs|wfc3)_[a-z]+_[a-z0-9-]+_[0-9a-z]{8}_dr[zc]\.fits",
     "headerlet": r"hst_\d+_[0-9a-z]{2}_(acs|wfc3)_[a-z]+_[a-z0-9-]+_[0-9a-z]{8}_hlet\.fits",
     "trailer": r"hst_\d+_[0-9a-z]{2}_(acs|wfc3)_[a-z]+_[a-z0-9-]+_[0-9a-z]{8}_trl\.txt",
@@ -83,6 +84,6 @@ def test_names_of_every_kind_match_spec_patterns(tmp_path: Path) -> None:
     assert total.base == "hst_11359_21_wfc3_ir_total_ib6o21"
     assert total.names()["color_preview"] == "hst_11359_21_wfc3_ir_total_ib6o21_f110w-f160w_drz.jpg"
     for f in total.filters:
-        for kind, name in f.names().items():
+        for _kind, name in f.names().items():
             assert re.fullmatch(r"hst_11359_21_wfc3_ir_f1[16]0w_ib6o21_(drz\.fits|point-cat\.ecsv|"
                                 r"segment-cat\.ecsv|trl\.txt|drz\.jpg|drz_thumb\.jpg)", name), name
