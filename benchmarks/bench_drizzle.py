@@ -199,7 +199,8 @@ def write_report(args: argparse.Namespace, data: dict, peaks: tuple[int, int, in
     lines = [
         "# Drizzle stage benchmark (`benchmarks/bench_drizzle.py`)", "",
         f"Command: `.venv/bin/python benchmarks/bench_drizzle.py --detector {args.detector}"
-        + (f" --size {args.size}" if args.size else "") + f" --workers {args.workers} --memory {args.memory}`", "",
+        + (f" --size {args.size}" if args.size else "")
+        + f" --workers {args.workers} --memory {args.memory}`", "",
         f"- visit: {args.detector}, 4 exposures of {len(shapes)} × {shapes[0][1]}×{shapes[0][0]}"
         f" pixels, simulated in {sim_s:.1f} s (seed 1, no pointing error)",
         f"- output grid: {data['grid'][1]} × {data['grid'][0]} pixels; products: 1 filter, "

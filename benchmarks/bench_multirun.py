@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_multirun.py workers  [--visits 8] [--size 256] [--repeat 1]
-    .venv/bin/python benchmarks/bench_multirun.py growth   [--exposures 2,4,8,16] [--sizes 256,512,1014]
+    .venv/bin/python benchmarks/bench_multirun.py growth   [--exposures 2,4,8,16]
+                                                           [--sizes 256,512,1014]
 
 ``workers`` simulates the visits once, then times ``svm -m input=<all> hydra.launcher.n_jobs=k``
 for k = 1 and 2 (wall clock of the whole command), ``--repeat`` pairs back to back, and prints

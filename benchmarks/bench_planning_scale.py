@@ -99,7 +99,7 @@ def report(n: int, runs: dict[str, dict], duration: float) -> str:
     for name, r in runs.items():
         s = r["samples"]
 
-        def at(t: float) -> str:
+        def at(t: float, s: list = s) -> str:
             near = [x for x in s if x[0] >= t]
             return f"{near[0][1]:.0f}" if near else "-"
         first = f"{r['first_job_s']:.1f} s" if r["first_job_s"] else f"> {duration:g} s"

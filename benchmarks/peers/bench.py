@@ -180,7 +180,8 @@ def run_runsinglehap(info: dict, repeat: int, timeout: float) -> dict:
             slog = base / "catalog_server.log"
             slog.unlink(missing_ok=True)
             server = subprocess.Popen([str(peer_py), str(PEER_SCRIPTS / "serve_local_catalog.py"),
-                                       info["reference_csv"], "--port", str(port), "--log", str(slog)])
+                                       info["reference_csv"], "--port", str(port),
+                                       "--log", str(slog)])
             for _ in range(100):
                 if slog.exists() and "serving" in slog.read_text():
                     break
@@ -305,7 +306,9 @@ def git_state() -> str:
     def g(*a: str) -> str:
         return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()
     dirty = g("status", "--porcelain", "--", "engine", "conf", "svm_recipes")
-    return g("rev-parse", "--short", "HEAD") + (f" + {len(dirty.splitlines())} uncommitted files in engine/conf/svm_recipes" if dirty else "")
+    return g("rev-parse", "--short", "HEAD") + (
+        f" + {len(dirty.splitlines())} uncommitted files in engine/conf/svm_recipes"
+        if dirty else "")
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -333,12 +336,14 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("--visits", default=",".join(VISITS))
     r.add_argument("--pipelines", default="runsinglehap,hapsvm,resample")
-    r.add_argument("--repeat", type=int, default=0, help="0: 3 for the IR visits, 1 for the big ones")
+    r.add_argument("--repeat", type=int, default=0,
+                   help="0: 3 for the IR visits, 1 for the big ones")
     r.add_argument("--timeout", type=float, default=3600)
     p = sub.add_parser("report")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "peers.md")

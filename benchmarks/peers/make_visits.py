@@ -51,7 +51,8 @@ def make(out: Path, name: str, overwrite: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--only", nargs="*", choices=sorted(VISITS), default=None)
     ap.add_argument("--overwrite", action="store_true")

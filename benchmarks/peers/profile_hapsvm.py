@@ -51,7 +51,8 @@ def aggregate(path: Path, top: int) -> dict:
         for f in set(frames):
             incl[f] += n
         excl[frames[-1]] += n
-        step = next((f.split(" (")[0] for f in frames if "engine/steps/" in f and not f.startswith("<module>")), None)
+        step = next((f.split(" (")[0] for f in frames
+                     if "engine/steps/" in f and not f.startswith("<module>")), None)
         steps[step or "(outside steps: start-up, imports, composition, runner)"] += n
     pct = lambda c: [(k, round(100 * v / total, 1)) for k, v in c.most_common(top)]  # noqa: E731
     return dict(samples=total, inclusive=pct(incl), exclusive=pct(excl), steps=pct(steps))
@@ -66,7 +67,8 @@ def memory_by_step(timeline: list, log: Path) -> dict:
             m = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+)\]\[hapsvm\.core\.runner\]"
                          r"\[INFO\] - (\w+) \[[\w]*\]: start", line)
             if m:
-                t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
+                t = (dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
+                     + int(m.group(2)) / 1000)
                 starts.append((t, m.group(3)))
     peaks: dict[str, float] = {}
     for _, wall, rss in timeline:
@@ -80,7 +82,8 @@ def memory_by_step(timeline: list, log: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("visit", choices=bench.VISITS)
     ap.add_argument("--rate", type=int, default=50)
     ap.add_argument("--top", type=int, default=25)

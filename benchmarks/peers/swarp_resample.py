@@ -13,7 +13,8 @@ usage: swarp_resample.py --grid DRZ.fits --work DIR [--resampling LANCZOS3] [--t
   = EXPTIME where DQ == 0, else 0 (``WEIGHT_TYPE MAP_WEIGHT``).
 * SWarp: ``-RESAMPLING_TYPE <type> -COMBINE_TYPE WEIGHTED -SUBTRACT_BACK N -FSCALASTRO_TYPE NONE
   -NTHREADS <threads>`` (the rest: SWarp defaults; resampled temporary images are written under
-  ``DIR/resamp`` and deleted, as SWarp does by default). Each run is timed with ``/usr/bin/time -v``.
+  ``DIR/resamp`` and deleted, as SWarp does by default). Each run is timed with
+  ``/usr/bin/time -v``.
 
 Writes ``DIR/swarp_<type>.json``: wall, user, sys, peak RSS per run (median quoted), input and
 output megapixels, throughput (Mpix/s of input and of output, from the median wall time), the
@@ -105,7 +106,8 @@ def parse_time(text: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("exposures", nargs="+", type=Path)
     ap.add_argument("--grid", required=True, type=Path)
     ap.add_argument("--work", required=True, type=Path)
@@ -139,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     with fits.open(out.with_suffix(".weight.fits")) as hdul:
         coverage = float(np.mean(hdul[0].data > 0))
     ver = subprocess.run([SWARP, "-v"], capture_output=True, text=True)
-    med = {k: statistics.median(r[k] for r in runs) for k in ("wall_s", "user_s", "sys_s", "peak_rss_mib")}
+    med = {k: statistics.median(r[k] for r in runs)
+           for k in ("wall_s", "user_s", "sys_s", "peak_rss_mib")}
     result = dict(resampling=a.resampling, threads=a.threads, runs=runs, median=med,
                   n_chips=len(files), input_mpix=in_pix / 1e6, output_mpix=nx * ny / 1e6,
                   output_shape=[ny, nx], output_coverage=coverage,
@@ -147,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                   mpix_per_s_output=nx * ny / 1e6 / med["wall_s"],
                   mpix_per_cpu_s_input=in_pix / 1e6 / (med["user_s"] + med["sys_s"]),
                   tpv_max_error_arcsec=worst, prepare_s_untimed=prep,
-                  version=(ver.stdout + ver.stderr).strip().splitlines()[0] if (ver.stdout + ver.stderr).strip() else "?",
+                  version=((ver.stdout + ver.stderr).strip().splitlines()[0]
+                           if (ver.stdout + ver.stderr).strip() else "?"),
                   command=" ".join(cmd))
     (work / f"swarp_{a.resampling.lower()}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k not in ("runs", "command")}, indent=1))
