@@ -8,27 +8,24 @@ changed upstream changes every later key, so those steps run again.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, IO
+from typing import Any
 
 from hapsvm.core.context import atomic_write
+from hapsvm.core.lock import OutputLock
 from hapsvm.core.provenance import sha256_of
 from hapsvm.core.trail import LogLine
-from hapsvm.errors import OutputLockedError
 
 __all__ = ["StateStore", "OutputLock", "chain_key", "StepState"]
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".svm_state"
-LOCK_FILE = ".svm.lock"
 
 
 def chain_key(previous: str, *parts: str) -> str:
@@ -113,36 +110,3 @@ class StateStore:
         atomic_write(self.root / "files.json",
                      lambda p: p.write_text(json.dumps(latest, indent=1, sort_keys=True)))
         atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
-
-
-class OutputLock:
-    """An exclusive, non-blocking lock on an output directory for the length of a run."""
-
-    def __init__(self, output_dir: Path) -> None:
-        self.path = Path(output_dir) / LOCK_FILE
-        self._fh: IO[str] | None = None
-
-    def __enter__(self) -> "OutputLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
-            raise OutputLockedError(f"{self.path.parent} is in use by a running svm "
-                                    f"({holder}); wait for it or choose another output_dir")
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}\n")
-        fh.flush()
-        self._fh = fh
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fh is not None:
-            self.path.unlink(missing_ok=True)
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
