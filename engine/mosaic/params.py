@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hapsvm.bounds import constrained
+from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS
 
 __all__ = ["CosmicRayParams", "DrizzleParams", "ExposureDrizzleParams", "FilterProductParams",
            "ProductParams", "SkyParams", "TotalProductParams", "good_pixel_mask"]
@@ -134,6 +135,9 @@ class ProductParams(DrizzleParams):
     the final drizzle's two halves."""
     max_memory_gib: float = constrained(2.0, exclusiveMinimum=0)
     """Memory budget, GiB: fewer processes run at once when their arrays would not fit."""
+    min_parallel_pixels: int = constrained(PARALLEL_MIN_PIXELS, minimum=0)
+    """Input pixels (all chips of the product's exposures) from which the per-exposure work
+    and the final drizzle run in worker processes; fewer: all in one (start-up would dominate)."""
 
 
 @dataclass(frozen=True)

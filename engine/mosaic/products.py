@@ -171,4 +171,5 @@ def _bases(members: list[ExposureProduct]) -> dict[str, str]:
 
 
 def _budget(params: ProductParams) -> WorkBudget:
-    return WorkBudget(max_workers=params.max_workers, max_memory_gib=params.max_memory_gib)
+    return WorkBudget(max_workers=params.max_workers, max_memory_gib=params.max_memory_gib,
+                      min_parallel_pixels=params.min_parallel_pixels)
