@@ -108,7 +108,8 @@ class _BoundedConnect:
         def connection(host: str, **conn_args: Any) -> http.client.HTTPConnection:
             conn = http_class(host, **conn_args)
             # http.client opens every socket through this attribute (HTTPS wraps it afterwards)
-            conn._create_connection = functools.partial(open_socket, connect_timeout_s=self.connect_timeout_s)
+            conn._create_connection = functools.partial(
+                open_socket, connect_timeout_s=self.connect_timeout_s)
             return conn
         return super().do_open(connection, req, **kwargs)  # type: ignore[misc]
 

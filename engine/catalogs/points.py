@@ -105,8 +105,9 @@ def fit_centroids(data: np.ndarray, x: np.ndarray, y: np.ndarray, *, fwhm_px: fl
     return xf, yf
 
 
-def _find_in_strips(finder: Callable[[np.ndarray], DAOStarFinder], resid: np.ndarray, noise: np.ndarray,
-                    footprint: np.ndarray, *, nsigma: float, halo: int, rows: int) -> Table | None:
+def _find_in_strips(finder: Callable[[np.ndarray], DAOStarFinder], resid: np.ndarray,
+                    noise: np.ndarray, footprint: np.ndarray, *, nsigma: float, halo: int,
+                    rows: int) -> Table | None:
     """DAOStarFinder over row strips (with halos) of the image; None when nothing is found."""
     ny = resid.shape[0]
     parts = []

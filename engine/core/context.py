@@ -73,7 +73,8 @@ class VisitContext:
     def running(self, step: str, *, requires: tuple[str, ...], provides: tuple[str, ...],
                 scope_chain: tuple[str, ...], recipe_yaml: str,
                 writes_allowed: bool) -> Iterator[None]:
-        """Enter a step: restrict keys, set the unit namespace and the recipe saved with products."""
+        """Enter a step: restrict keys, set the unit namespace and the recipe saved with
+        products."""
         self._step, self._scope_chain = step, scope_chain
         self._allowed_read = frozenset(requires) | frozenset(provides)
         self._allowed_write = frozenset(provides)

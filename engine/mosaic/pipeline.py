@@ -31,6 +31,10 @@ __all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_foot
 
 log = logging.getLogger(__name__)
 
+#: The default budget of :func:`drizzle_product` (WorkBudget is frozen: one instance serves all).
+_DEFAULT_BUDGET = WorkBudget()
+
+
 @dataclass
 class ProductDrizzle:
     """A drizzled product and what was measured on the way."""
@@ -112,7 +116,7 @@ def _survey(exposures: list[Exposure], cache: PixmapCache, sky: SkyParams, cr: C
 
 def drizzle_product(exposures: list[Exposure], grid: OutputGrid, cache: PixmapCache, *,
                     sky: SkyParams, cr: CosmicRayParams, drizzle: DrizzleParams, workdir: Path,
-                    budget: WorkBudget = WorkBudget()) -> ProductDrizzle:
+                    budget: WorkBudget = _DEFAULT_BUDGET) -> ProductDrizzle:
     """Run static mask, sky, (single drizzles, median, blot, driz_cr) and the final drizzle.
 
     Cosmic-ray rejection runs when ``cr.enabled`` and there are at least two exposures; it

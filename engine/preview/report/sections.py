@@ -1,4 +1,4 @@
-"""HTML of one detector's part of the QA report: previews, files, footprints, alignment, catalogues."""
+"""HTML of one detector's QA report section: previews, files, footprints, alignment, catalogues."""
 from __future__ import annotations
 
 from html import escape
