@@ -78,14 +78,17 @@ def one_pass(paths: list[Path], grid, kernel: str, pixfrac: float, outdir: Path)
             ratio = grid.pixel_scale_arcsec / chip.pixel_scale_arcsec
             s = time.perf_counter()
             driz.add_image(data, exptime=chip.exptime, pixmap=pixmap, weight_map=weight,
-                           wht_scale=chip.exptime, pixfrac=pixfrac if kernel in ("square", "turbo", "point", "gaussian") else 1.0,
+                           wht_scale=chip.exptime,
+                           pixfrac=(pixfrac if kernel in ("square", "turbo", "point", "gaussian")
+                                    else 1.0),
                            in_units=chip.in_units, iscale=ratio ** 2, pixel_scale_ratio=ratio)
             t["kernel"] += time.perf_counter() - s
             npix += data.size
     s = time.perf_counter()
     out = outdir / f"hapsvm_{kernel}.fits"
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(driz.out_img, grid.header(), name="SCI"),
-                  fits.ImageHDU(driz.out_wht, grid.header(), name="WHT")]).writeto(out, overwrite=True)
+                  fits.ImageHDU(driz.out_wht, grid.header(), name="WHT")]
+                 ).writeto(out, overwrite=True)
     t["write"] = time.perf_counter() - s
     t["total"] = sum(t.values())
     t["cpu"] = time.process_time() - c0
@@ -95,7 +98,8 @@ def one_pass(paths: list[Path], grid, kernel: str, pixfrac: float, outdir: Path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("exposures", nargs="+", type=Path)
     ap.add_argument("--grid", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
@@ -107,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     res = dict(grid_shape=list(grid.shape), grid_roundtrip_mas=err, pixfrac=a.pixfrac, kernels={})
     with tempfile.TemporaryDirectory(dir=a.out.parent) as tmp:
         for kernel in a.kernels.split(","):
-            runs = [one_pass(a.exposures, grid, kernel, a.pixfrac, Path(tmp)) for _ in range(a.repeat)]
+            runs = [one_pass(a.exposures, grid, kernel, a.pixfrac, Path(tmp))
+                    for _ in range(a.repeat)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             in_mpix, out_mpix = med["input_pix"] / 1e6, grid.shape[0] * grid.shape[1] / 1e6
             res["kernels"][kernel] = dict(median_s=med, runs=runs, input_mpix=in_mpix,

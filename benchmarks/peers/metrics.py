@@ -6,17 +6,17 @@
   ``truth.true_wcs(rootname, chip)`` on a 16x16 grid of pixels spanning the chip; RMS in mas over
   all grid points of the visit, the worst exposure's RMS, and the same for the a-priori input
   header (what alignment started from).
-* ``star_photometry``: each filter product's point catalogue (``*_<filter>_<ipppss>_point-cat.ecsv``)
-  matched to the truth stars (``truth.sources``, type == star, positions at the visit epoch) by
-  nearest neighbour within 0.1"; stars kept if no other truth source (star or galaxy) lies within
-  1" and the star's true count rate x the product's total exposure time is >= 2000 e- (S/N well
-  above 20) and its catalogue Flags has no saturation bit (4). Catalogue flux = the ABMAG
-  column MagAp2 converted with the truth's own AB scale, i.e. ratio = 10**(-0.4 (MagAp2 - mag_true));
-  (FluxAp2 / flux_true gives the same ratio when the catalogue's zero point matches the
-  simulator's). Reported: N, the median ratio - 1 (bias: includes any missing aperture
-  correction; runsinglehap's MagAp2 is *not* aperture-corrected) and the robust scatter
-  1.4826 x MAD of the ratio about its median, in % (the flux error once a single aperture
-  correction is applied).
+* ``star_photometry``: each filter product's point catalogue
+  (``*_<filter>_<ipppss>_point-cat.ecsv``) matched to the truth stars (``truth.sources``, type ==
+  star, positions at the visit epoch) by nearest neighbour within 0.1"; stars kept if no other truth
+  source (star or galaxy) lies within 1" and the star's true count rate x the product's total
+  exposure time is >= 2000 e- (S/N well above 20) and its catalogue Flags has no saturation bit (4).
+  Catalogue flux = the ABMAG column MagAp2 converted with the truth's own AB scale, i.e. ratio =
+  10**(-0.4 (MagAp2 - mag_true)); (FluxAp2 / flux_true gives the same ratio when the catalogue's
+  zero point matches the simulator's). Reported: N, the median ratio - 1 (bias: includes any missing
+  aperture correction; runsinglehap's MagAp2 is *not* aperture-corrected) and the robust scatter
+  1.4826 x MAD of the ratio about its median, in % (the flux error once a single aperture correction
+  is applied).
 * ``catalog_rows``: rows of every point and segment catalogue.
 * ``hapsvm_stages``: (step, unit, status, seconds) from the ``provenance.steps`` list of the
   hapsvm ``*_recipe.yaml`` that lists the most steps, summed per step; and ``svm_summary.json``'s
@@ -53,9 +53,11 @@ def time_v(path: Path) -> dict:
     sig = re.search(r"Command terminated by signal (\d+)", text)
     return dict(wall_s=round(secs, 2), user_s=float(grab("User time (seconds)")),
                 sys_s=float(grab("System time (seconds)")),
-                cpu_s=round(float(grab("User time (seconds)")) + float(grab("System time (seconds)")), 2),
+                cpu_s=round(float(grab("User time (seconds)"))
+                            + float(grab("System time (seconds)")), 2),
                 max_rss_mib=round(float(grab("Maximum resident set size (kbytes)")) / 1024, 1),
-                exit=int(status) if status.lstrip("-").isdigit() else (-int(sig.group(1)) if sig else None))
+                exit=(int(status) if status.lstrip("-").isdigit()
+                      else (-int(sig.group(1)) if sig else None)))
 
 
 def renamed_copies(run_dir: Path) -> list[Path]:
