@@ -13,6 +13,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from tests.reliability.test_bad_inputs import BAD_FILES, INPUT_LISTS
     from tests.reliability.test_catalog_faults import FAULT_PLANS
     from tests.reliability.test_kill_resume import _kill_points
+    from tests.reliability.test_main_process_death import WORKER_STEPS
 
     failed = sum(r.outcome == "failed" for r in reports)
     faults = sum(len(plan) for plan in FAULT_PLANS.values())
@@ -22,5 +23,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"({len(BAD_FILES)} bad files, {len(INPUT_LISTS)} bad input lists, 4 visit-level cases); "
         f"catalogue-service faults injected: {faults} in {len(FAULT_PLANS)} runs; "
         f"kill points (SIGKILL + resume): {len(_kill_points())} ({', '.join(_kill_points())}); "
+        f"steps whose workers must die with the main process: {len(WORKER_STEPS)} "
+        f"({', '.join(WORKER_STEPS)}); "
         f"reliability tests run: {len(reports)}, failed: {failed}; inputs' sha256 checked "
         "unchanged and resumed products compared with an uninterrupted run")
