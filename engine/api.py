@@ -24,8 +24,10 @@ from pathlib import Path
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult
 from hapsvm.core.compose import check_data_overrides
-from hapsvm.core.multirun import write_run_summary
+from hapsvm.core.multirun import Failure, failure_of, write_run_summary
+from hapsvm.core.usage import ResourceUsage, UsageMeter
 from hapsvm.errors import HapsvmError
+from hapsvm.outcome import unit_facts
 from hapsvm.paths import project_paths
 
 __all__ = ["StepOutcome", "VisitResult", "run_visit", "run_recipe", "visit_name",
@@ -113,6 +115,8 @@ class VisitResult:
     metrics: dict[str, float] = field(default_factory=dict)
     error: str = ""
     """The error message when the visit failed as a whole."""
+    resources: ResourceUsage | None = None
+    """Wall and CPU time and peak memory (summed over the run's processes) of the run."""
 
     @property
     def ok(self) -> bool:
@@ -207,40 +211,50 @@ def run_visit(input: str | Path, output_dir: str | Path | None = None,
         Path(default_output_dir(input, recipe, time.strftime("%Y%m%d_%H%M%S")))
     out = out.resolve()
     result: RunResult | None = None
-    error = ""
-    try:
-        check_data_overrides(list(overrides))
-        out.mkdir(parents=True, exist_ok=True)
-        with _run_log(out, log_level), tuned_collector():
-            try:
-                result = run_recipe(str(input), out, list(overrides), recipe=recipe,
-                                    resume=resume, recipes_dir=recipes_dir)
-                code = result.exit_code
-                log.info("products in %s (exit code %d)", out, code)
-            except HapsvmError as err:
-                log.error("%s", err)
-                code, error = err.exit_code, str(err)
-            except Exception as err:  # noqa: BLE001 - reported as exit code 1, like the CLI
-                log.exception("internal error")
-                code, error = 1, f"internal error: {type(err).__name__}: {err}"
-    except HapsvmError as err:
-        code, error = err.exit_code, str(err)
+    error, failure = "", None
+    with UsageMeter() as meter:
+        try:
+            check_data_overrides(list(overrides))
+            out.mkdir(parents=True, exist_ok=True)
+            with _run_log(out, log_level), tuned_collector():
+                try:
+                    result = run_recipe(str(input), out, list(overrides), recipe=recipe,
+                                        resume=resume, recipes_dir=recipes_dir)
+                    code = result.exit_code
+                    log.info("products in %s (exit code %d)", out, code)
+                except HapsvmError as err:
+                    log.error("%s", err)
+                    code, error, failure = err.exit_code, str(err), failure_of(err)
+                except Exception as err:  # noqa: BLE001 - reported as exit code 1, like the CLI
+                    log.exception("internal error")
+                    code, error = 1, f"internal error: {type(err).__name__}: {err}"
+                    failure = failure_of(err)
+        except HapsvmError as err:
+            code, error, failure = err.exit_code, str(err), failure_of(err)
     return finish_visit(out, input=str(input), recipe=recipe, code=code, result=result,
-                        error=error, seconds=time.perf_counter() - start)
+                        error=error, seconds=time.perf_counter() - start, failure=failure,
+                        resources=meter.usage())
 
 
 def finish_visit(out: Path, *, input: str, recipe: str, code: int, result: RunResult | None,
-                 error: str, seconds: float) -> VisitResult:
-    """Write ``svm_summary.json`` (when ``out`` exists) and build the :class:`VisitResult`."""
+                 error: str, seconds: float, failure: Failure | None = None,
+                 resources: ResourceUsage | None = None) -> VisitResult:
+    """Write ``svm_summary.json`` (when ``out`` exists) and build the :class:`VisitResult`.
+
+    ``failure`` is why the run ended early (an exception); ``resources`` its wall and CPU time
+    and peak memory; the facts per detector (alignment, catalogue rows) come from ``result``.
+    """
     summary = None
     if out.is_dir():
         summary = write_run_summary(out, input=input, recipe=recipe, exit_code=code,
-                                    seconds=seconds, result=result, error=error)
+                                    seconds=seconds, result=result, error=error,
+                                    failure=failure, resources=resources,
+                                    units=unit_facts(result))
     steps = tuple(StepOutcome(r.step, r.unit, r.status, r.seconds, r.cpu_seconds, r.message)
                   for r in (result.records if result else []))
     return VisitResult(exit_code=code, output_dir=out, summary_path=summary, steps=steps,
                        products=_products(result, out), error=error,
-                       metrics=dict(result.metrics) if result else {})
+                       metrics=dict(result.metrics) if result else {}, resources=resources)
 
 
 def _products(result: RunResult | None, out: Path) -> dict[str, dict[str, list[Path]]]:

@@ -22,7 +22,8 @@ from omegaconf import DictConfig, OmegaConf
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.api import RUN_ONLY_PREFIXES, finish_visit, run_recipe, tuned_collector, visit_name
 from hapsvm.core import register_recipes, split_recipe_argument, store_step_configs
-from hapsvm.core.multirun import worst_exit_code
+from hapsvm.core.multirun import failure_of, worst_exit_code
+from hapsvm.core.usage import UsageMeter
 from hapsvm.errors import EXIT_CODES, ConfigError, HapsvmError, InputError
 from hapsvm.paths import USER_RECIPES_ENV, is_installed_copy, project_paths
 from hapsvm.progress import enable_progress
@@ -122,29 +123,33 @@ def _run_task(cfg: DictConfig) -> float | int:
     start = time.perf_counter()
     result, error, input_path, recipe = None, "", str(cfg.get("input", "")), \
         str(hydra_cfg.runtime.choices.get("recipe") or cfg.recipe.name)
-    try:
-        if cfg.recipe_file:
-            input_path, recipe, replay = replay_settings(Path(cfg.recipe_file))
-            user = [o for o in overrides if not o.startswith("recipe_file=")]
-            overrides = replay + user
-            log.info("replaying %s: input %s, recipe %s, overrides %s", cfg.recipe_file,
-                     input_path, recipe, replay)
-        elif OmegaConf.is_missing(cfg, "input"):
-            raise ConfigError("no input given: use svm input=<poller file, list or "
-                              "directory>, or `svm demo`", key="input")
-        result = run_recipe(input_path, output_dir, overrides, recipe=recipe,
-                            resume=bool(cfg.resume), recipes_dir=cfg.recipes_dir)
-        code = result.exit_code
-        log.info("products in %s (exit code %d)", output_dir, code)
-    except HapsvmError as err:
-        log.error("%s", err)
-        code, error = err.exit_code, str(err)
-    except Exception as err:  # noqa: BLE001 - the CLI's last line of defence: report, exit 1
-        log.exception("internal error")
-        code, error = 1, f"internal error: {type(err).__name__}: {err}"
+    failure = None
+    with UsageMeter() as meter:
+        try:
+            if cfg.recipe_file:
+                input_path, recipe, replay = replay_settings(Path(cfg.recipe_file))
+                user = [o for o in overrides if not o.startswith("recipe_file=")]
+                overrides = replay + user
+                log.info("replaying %s: input %s, recipe %s, overrides %s", cfg.recipe_file,
+                         input_path, recipe, replay)
+            elif OmegaConf.is_missing(cfg, "input"):
+                raise ConfigError("no input given: use svm input=<poller file, list or "
+                                  "directory>, or `svm demo`", key="input")
+            result = run_recipe(input_path, output_dir, overrides, recipe=recipe,
+                                resume=bool(cfg.resume), recipes_dir=cfg.recipes_dir)
+            code = result.exit_code
+            log.info("products in %s (exit code %d)", output_dir, code)
+        except HapsvmError as err:
+            log.error("%s", err)
+            code, error, failure = err.exit_code, str(err), failure_of(err)
+        except Exception as err:  # noqa: BLE001 - the CLI's last line of defence: report, exit 1
+            log.exception("internal error")
+            code, error = 1, f"internal error: {type(err).__name__}: {err}"
+            failure = failure_of(err)
     _EXIT_CODES.append(code)
     finish_visit(output_dir, input=input_path, recipe=recipe, code=code, result=result,
-                 error=error, seconds=time.perf_counter() - start)
+                 error=error, seconds=time.perf_counter() - start, failure=failure,
+                 resources=meter.usage())
     if cfg.objective:
         value = (result.metrics.get(str(cfg.objective)) if result and code == 0 else None)
         if value is None:

@@ -1,15 +1,19 @@
 """Many runs at once: a per-run summary file, the multirun summary table, best-recipe export.
 
-Each run writes ``svm_summary.json`` in its output directory. After a Hydra multirun (any
+Each run writes ``svm_summary.json`` in its output directory (status, exit code, why it failed,
+wall and CPU time, peak memory, facts per unit, metrics, steps). After a Hydra multirun (any
 launcher: joblib, submitit, ray), :class:`MultirunSummary` gathers them into
-``multirun_summary.tsv`` in the sweep directory, prints the table and remembers the worst exit
-code; after an Optuna sweep it writes the best parameters as a new recipe file.
+``multirun_summary.tsv``, ``multirun_failures.tsv`` (failures grouped by reason) and
+``multirun_summary.html`` in the sweep directory, logs the table and the failure groups and
+remembers the worst exit code; after an Optuna sweep it writes the best parameters as a new
+recipe file.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +22,24 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from hapsvm.core.context import atomic_write
+from hapsvm.core.multirun_report import (
+    FAILURES_FILE,
+    HTML_FILE,
+    SummaryRow,
+    failure_reason,
+    failure_table,
+    group_failures,
+    render_html,
+    row_table,
+    summary_row,
+)
 from hapsvm.core.runner import RunResult
+from hapsvm.core.usage import ResourceUsage
+from hapsvm.errors import StepFailed
 
 __all__ = ["write_run_summary", "read_summaries", "MultirunSummary", "SUMMARY_FILE",
-           "worst_exit_code", "best_recipe"]
+           "worst_exit_code", "best_recipe", "Failure", "failure_of", "run_failures",
+           "write_multirun_reports"]
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +47,75 @@ SUMMARY_FILE = "svm_summary.json"
 _WORST: list[int] = []
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a run did not succeed: where, the exception type, its message, the group key."""
+
+    type: str
+    """Exception class (the cause's, for a step failure)."""
+    message: str
+    step: str = ""
+    unit: str = ""
+    reason: str = ""
+    """Normalised key (type and message without paths and numbers) grouping alike failures."""
+
+
+def failure_of(error: BaseException, *, step: str = "", unit: str = "") -> Failure:
+    """The :class:`Failure` of an exception (a ``StepFailed`` is unwrapped to its cause).
+
+    Examples
+    --------
+    >>> failure_of(ValueError("bad value 3 in /tmp/x.fits")).reason
+    'ValueError: bad value <n> in <path>'
+    """
+    if isinstance(error, StepFailed):
+        return failure_of(error.cause, step=error.step, unit=error.unit)
+    message = str(error)
+    return Failure(type=type(error).__name__, message=message, step=step, unit=unit,
+                   reason=failure_reason(type(error).__name__, message, step=step))
+
+
+def run_failures(result: RunResult | None) -> list[Failure]:
+    """A run's unit failures, then the problems it worked around (worst exit code first)."""
+    if result is None:
+        return []
+    found = [failure_of(f) for f in result.failures.values()]
+    problems = list(result.context.problems) if result.context is not None else []
+    problems.sort(key=lambda p: -int(getattr(p, "exit_code", 1)))
+    return found + [failure_of(p) for p in problems]
+
+
 def write_run_summary(output_dir: Path, *, input: str, recipe: str, exit_code: int,
-                      seconds: float, result: RunResult | None, error: str = "") -> Path:
-    """Write ``<output_dir>/svm_summary.json``: status, timings and metrics of one run."""
+                      seconds: float, result: RunResult | None, error: str = "",
+                      failure: Failure | None = None, resources: ResourceUsage | None = None,
+                      units: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write ``<output_dir>/svm_summary.json``: status, timings, resources, metrics of one run.
+
+    Parameters
+    ----------
+    failure
+        Why the run failed as a whole (an exception ended it). A run that ended with a
+        non-zero exit code by itself records its first unit failure, else its worst problem.
+    resources
+        Wall, CPU and peak memory of the run (:class:`~hapsvm.core.usage.UsageMeter`).
+    units
+        Facts per unit, ``{unit: {name: value}}`` (e.g. a detector's alignment catalogue):
+        columns of the multirun summary.
+    """
     steps = [] if result is None else [vars(r) for r in result.records]
+    failures = run_failures(result)
+    if failure is None and exit_code != 0 and failures:
+        failure = failures[0]
     data: dict[str, Any] = {
         "input": input, "recipe": recipe, "exit_code": exit_code,
         "status": "ok" if exit_code == 0 else ("failed" if result is None else "partial"),
-        "wall_seconds": round(seconds, 3), "error": error,
+        "wall_seconds": round(seconds, 3),
+        "error": error or (failure.message if failure is not None and exit_code else ""),
+        "failure": asdict(failure) if failure is not None and exit_code != 0 else None,
         "failed_units": sorted(result.failures) if result else [],
+        "failures": [asdict(f) for f in failures],
+        "resources": asdict(resources) if resources is not None else None,
+        "units": units or {},
         "metrics": dict(result.metrics) if result else {},
         "step_seconds": _seconds_by_step(steps), "steps": steps,
     }
@@ -66,14 +144,19 @@ def read_summaries(sweep_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def _table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    head = ["job", "status", "exit", "wall_s", "input", "metrics", "error"]
-    lines = ["\t".join(head)]
-    for job, s in rows:
-        metrics = ",".join(f"{k}={v:.4g}" for k, v in sorted(s.get("metrics", {}).items()))
-        lines.append("\t".join([job, s["status"], str(s["exit_code"]), f"{s['wall_seconds']:.1f}",
-                                s["input"], metrics or "-", s.get("error", "") or "-"]))
-    return "\n".join(lines) + "\n"
+def write_multirun_reports(sweep_dir: Path) -> list[SummaryRow]:
+    """Write ``multirun_summary.tsv``, ``multirun_failures.tsv`` and ``multirun_summary.html``
+    in ``sweep_dir`` from the summaries of its runs; return the rows."""
+    sweep_dir = Path(sweep_dir)
+    rows = [summary_row(job, s) for job, s in read_summaries(sweep_dir)]
+    table = row_table(rows)
+    atomic_write(sweep_dir / "multirun_summary.tsv", lambda p: p.write_text(table))
+    failures = failure_table(group_failures(rows))
+    atomic_write(sweep_dir / FAILURES_FILE, lambda p: p.write_text(failures))
+    page = render_html(rows, title=f"svm multirun {sweep_dir.name}",
+                       generated=f"{sweep_dir}, written {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    atomic_write(sweep_dir / HTML_FILE, lambda p: p.write_text(page, encoding="utf-8"))
+    return rows
 
 
 def worst_exit_code() -> int | None:
@@ -117,13 +200,16 @@ class MultirunSummary(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        rows = read_summaries(sweep_dir)
-        text = _table(rows)
-        atomic_write(sweep_dir / "multirun_summary.tsv", lambda p: p.write_text(text))
-        n_ok = sum(s["exit_code"] == 0 for _, s in rows)
-        log.info("multirun: %d of %d runs succeeded; summary in %s\n%s", n_ok, len(rows),
-                 sweep_dir / "multirun_summary.tsv", text)
-        _WORST.append(max((s["exit_code"] for _, s in rows), default=0))
+        rows = write_multirun_reports(sweep_dir)
+        groups = group_failures(rows)
+        failures = "".join(f"\n  {g.count} x {g.reason} (e.g. {', '.join(g.jobs[:3])})"
+                           for g in groups)
+        log.info("multirun: %d of %d runs succeeded; summary in %s and %s\n%s%s",
+                 sum(r.exit_code == 0 for r in rows), len(rows),
+                 sweep_dir / "multirun_summary.tsv", sweep_dir / HTML_FILE,
+                 (sweep_dir / "multirun_summary.tsv").read_text(),
+                 f"failures by reason:{failures}" if groups else "")
+        _WORST.append(max((r.exit_code for r in rows), default=0))
         self._export_best(config, sweep_dir)
 
     def _export_best(self, config: DictConfig, sweep_dir: Path) -> None:
