@@ -53,14 +53,15 @@ def test_override_reaches_every_resolved_recipe(ir_visit: Path, tmp_path: Path) 
 def test_processes_per_visit_sets_every_step_pool(ir_visit: Path, tmp_path: Path) -> None:
     """One run key bounds the processes of every step that starts workers; a step's own
     ``max_workers`` override still wins."""
-    steps = ("find_alignment_sources", "drizzle_filter_products", "drizzle_total_product")
+    steps = ("find_alignment_sources", "define_output_grid", "drizzle_filter_products",
+             "drizzle_total_product")
     default = run_visit(str(ir_visit), tmp_path / "a", [])
     assert all(default.unit_configs["wfc3_ir"][s].max_workers == 2 for s in steps)
     one = run_visit(str(ir_visit), tmp_path / "b", ["processes_per_visit=1",
                                                     "drizzle_total_product.max_workers=3"])
     assert one.exit_code == 0
     cfg = one.unit_configs["wfc3_ir"]
-    assert [cfg[s].max_workers for s in steps] == [1, 1, 3]
+    assert [cfg[s].max_workers for s in steps] == [1, 1, 1, 3]
     recipe = yaml.safe_load(next((tmp_path / "b").glob("*_drz_recipe.yaml")).read_text())
     assert recipe["config"]["drizzle_filter_products"]["max_workers"] == 1
     with pytest.raises(ConfigError, match="processes_per_visit"):
