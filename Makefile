@@ -1,5 +1,5 @@
-# hapsvm: `make demo` runs a simulated visit end to end; `make test` runs the test suite;
-# `make lint` runs ruff and mypy. All create .venv and install the package (editable) when
+# hapsvm: `make demo` runs a simulated visit end to end; `make test` runs ruff and mypy
+# (`make lint`), then the test suite. All create .venv and install the package (editable) when
 # needed. `make test-cluster` (root, Debian) brings up SLURM and Ray on this host and writes
 # benchmarks/results/cluster.md.
 PYTHON ?= python3
@@ -21,13 +21,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/svm demo
 
-# ruff (settings in pyproject.toml) and mypy; not yet a prerequisite of test (issue 17: until
-# every file passes ruff, make test runs pytest alone)
+# ruff (settings in pyproject.toml) and mypy; make test runs them first
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine tests benchmarks
 	$(VENV)/bin/mypy engine
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest -q
 
 test-all: $(STAMP)
