@@ -219,9 +219,24 @@ def prepare_recipes(argv: list[str]) -> list[str]:
     return out
 
 
+def _plan(argv: list[str]) -> None:
+    """``svm plan ...``: predict the visits' resources (no Hydra app, no run)."""
+    from hapsvm.plan.cli import plan_main
+
+    try:
+        code = plan_main(expand_visit_arguments(argv))
+    except HapsvmError as err:
+        print(f"svm plan: {err}", file=sys.stderr)
+        code = err.exit_code
+    sys.exit(code)
+
+
 def main() -> None:
-    """Console entry point of ``svm`` (``svm demo ...``: simulate a visit, then process it)."""
+    """Console entry point of ``svm`` (``svm demo ...``: simulate a visit, then process it;
+    ``svm plan ...``: predict each visit's peak memory, run time and memory class)."""
     demo_products = None
+    if len(sys.argv) > 1 and sys.argv[1] == "plan":
+        _plan(sys.argv[2:])
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
         from hapsvm.demo import prepare_demo
 

@@ -66,7 +66,7 @@ def test_wheel_carries_the_package_and_its_data_and_no_engine(wheel: Path) -> No
                    "hapsvm/schemas/run.schema.json",
                    "hapsvm/schemas/step/make_catalogs.schema.json", "hapsvm/py.typed",
                    "hapsvm/mosaic/__init__.pyi", "hapsvm/preview/report/__init__.pyi",
-                   "hapsvm/conf/hydra/sweeper/svm.yaml",
+                   "hapsvm/conf/hydra/sweeper/svm.yaml", "hapsvm/plan/resource_model.json",
                    "hydra_plugins/hapsvm_sweeper/svm_sweeper.py"):
         assert needed in names, needed
     conf = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "conf").rglob("*")

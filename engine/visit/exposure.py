@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
@@ -15,7 +17,7 @@ from hapsvm.visit.inputs import InputRow
 from hapsvm.visit.instruments import DETECTORS, INSTRUMENTS, DetectorFacts, find_detector
 from hapsvm.visit.naming import derive_filter_name
 
-__all__ = ["ExposureInfo", "UnusableInput", "read_exposure"]
+__all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "exposure_from_headers"]
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,16 @@ def _number(header: fits.Header, key: str, path: Path) -> float:
                          value=header[key]) from None
 
 
-def read_exposure(row: InputRow) -> ExposureInfo:
+def read_exposure(row: InputRow, *, check_data: bool = True) -> ExposureInfo:
     """Read an exposure's primary and SCI headers (opened read-only) into an ``ExposureInfo``.
+
+    Parameters
+    ----------
+    row
+        The input row naming the file.
+    check_data
+        Read the SCI pixels to tell an all-zero exposure (``ExposureInfo.all_zero``); False
+        reads headers only and reports ``all_zero=False`` (resource planning: ``svm plan``).
 
     Raises
     ------
@@ -98,7 +108,7 @@ def read_exposure(row: InputRow) -> ExposureInfo:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", AstropyWarning)
             with fits.open(path, mode="readonly", memmap=True, lazy_load_hdus=False) as hdul:
-                info = _from_hdul(hdul, row)
+                info = _from_hdul(hdul, row, check_data=check_data)
     except fits.VerifyError as err:
         raise InputError(f"has an invalid header card, e.g. a NaN value ({err})".replace(
             ", fix it first with .verify('fix')", ""), file=path) from err
@@ -110,6 +120,26 @@ def read_exposure(row: InputRow) -> ExposureInfo:
             raise InputError("file is truncated or corrupted (" +
                              " ".join(str(w.message).split()) + ")", file=path)
     return info
+
+
+def exposure_from_headers(hdus: Sequence[Any], row: InputRow) -> ExposureInfo:
+    """An ``ExposureInfo`` from headers already read, with the checks of :func:`read_exposure`
+    but no pixel (``all_zero`` is False).
+
+    Parameters
+    ----------
+    hdus
+        The file's HDUs in order: an ``HDUList``, or any objects with ``name``, ``ver`` and
+        ``header`` (a mapping of upper-case keywords to values), e.g. from a fast header scan.
+    row
+        The input row naming the file.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_exposure`, for a file that is not a usable FLT/FLC.
+    """
+    return _from_hdul(hdus, row, check_data=False)
 
 
 def _linear_matrix(header: fits.Header) -> np.ndarray | None:
@@ -155,7 +185,7 @@ def _detector_of(prim: fits.Header, path: Path) -> DetectorFacts:
     return facts
 
 
-def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
+def _from_hdul(hdul: Sequence[Any], row: InputRow, *, check_data: bool = True) -> ExposureInfo:
     path = row.path
     prim = hdul[0].header
     scis = [h for h in hdul if h.name == "SCI"]
@@ -177,8 +207,8 @@ def _from_hdul(hdul: fits.HDUList, row: InputRow) -> ExposureInfo:
     filters = ";".join(f for f in (_text(prim, k) for k in INSTRUMENTS[instrument].filter_keywords)
                        if f)
     photkey_hdr = prim if ("PHOTFLAM" in prim or facts.photometry_in_primary) else scis[0].header
-    all_zero = True
-    for h in scis:
+    all_zero = check_data
+    for h in scis if check_data else []:
         data = h.data
         if data is not None and np.any(data):
             all_zero = False
