@@ -8,7 +8,7 @@ a-priori WCS (the aligned one differs by the pointing correction) with its TAN-S
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ class _Read:
     chips with astropy)."""
 
     info: visit.ExposureInfo
-    chips: list[tuple[tuple[int, int], Mapping[str, Any]]] | None
+    chips: Sequence[tuple[tuple[int, int], Mapping[str, Any]]] | None
 
 
 def _read(row: visit.InputRow) -> _Read:
