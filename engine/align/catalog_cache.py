@@ -26,7 +26,8 @@ class CachedReply:
 
 
 def cache_key(service: str, request: CatalogRequest) -> str:
-    """File-name-safe key of a request: catalogue, centre, radius, epoch and service.
+    """File-name-safe key of a request: catalogue, centre, radius, epoch (and whether proper
+    motions are applied) and service.
 
     Examples
     --------
@@ -36,6 +37,8 @@ def cache_key(service: str, request: CatalogRequest) -> str:
     """
     canonical = (f"{request.catalog}|{request.ra_deg:.6f}|{request.dec_deg:.6f}|"
                  f"{request.radius_deg:.6f}|{request.epoch_year:.3f}|{service}")
+    if not request.apply_proper_motions:
+        canonical += "|no-epoch"
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.catalog)
     return (f"{safe}_{request.ra_deg:.6f}_{request.dec_deg:.6f}_{request.radius_deg:.6f}_"

@@ -45,6 +45,14 @@ class GroupFit:
     skew_deg: float = 0.0
     image_mag: np.ndarray = field(default_factory=lambda: np.empty(0))
     ref_mag: np.ndarray = field(default_factory=lambda: np.empty(0))
+    shift_error_mas: float = float("nan")
+    """Formal 1σ per-axis error of the fitted position at the weighted centroid of the stars
+    (mas; NaN: not estimated, e.g. a relative fit)."""
+    position_error_mas: dict[str, float] = field(default_factory=dict)
+    """Per exposure of the group: formal 1σ per-axis error of its fitted WCS, RMS over a
+    grid of its chips' pixels (mas)."""
+    weighted: bool = False
+    """Whether the fit weighted the stars by their errors."""
 
     @property
     def ok(self) -> bool:

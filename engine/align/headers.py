@@ -7,6 +7,10 @@ gets ``SVMALIGN``, a one-line outcome written by hapsvm (not by drizzlepac):
 Aligned and unaligned direct copies also get ``SVMCAT1``, ``SVMCAT2``, ... : one line per reference
 catalogue tried, in order (``'GAIAeDR3: service http://... unreachable (DNS: ...)'``,
 ``'GSC242: accepted relative/rscale, 38 matches, rms 4.1 mas, quality 1'``).
+Every SCI header of an aligned copy also gets ``SVMAERR`` (hapsvm's, beside the spec's fit
+keywords): the formal 1σ per-axis uncertainty of the new WCS in mas, RMS over the chip, from
+the catalogue fit's covariance (and the relative fit's, for the relative method); −1 when no
+catalogue fit was accepted.
 """
 from __future__ import annotations
 
@@ -89,6 +93,8 @@ class FitKeywords:
     rel_rms_ra_mas: float = 0.0
     rel_rms_dec_mas: float = 0.0
     rel_reference: str = "N/A"
+    position_error_mas: float = -1.0
+    """``SVMAERR``: formal 1σ per-axis uncertainty of the WCS (mas), −1 when unknown."""
 
 
 def _set(h: fits.Header, key: str, value: object, comment: str) -> None:
@@ -116,6 +122,8 @@ def _write_fit_keywords(h: fits.Header, k: FitKeywords) -> None:
     h["RELRMS_D"] = (_finite(k.rel_rms_dec_mas), "Dec RMS of the relative fit (mas)")
     h["RELRMS_R"] = (_finite(k.rel_rms_ra_mas), "RA RMS of the relative fit (mas)")
     _set(h, "RELREFIM", k.rel_reference, "reference image of the relative fit")
+    h["SVMAERR"] = (round(_finite(k.position_error_mas), 4),
+                    "1-sigma WCS uncertainty per axis (mas)")
 
 
 def _stamp_versions(prim: fits.Header) -> None:

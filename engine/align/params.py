@@ -51,6 +51,12 @@ class SourceFindingSettings:
     """Drop sources next to saturated pixels."""
     border_px: int = constrained(3, minimum=0)
     """Drop sources closer than this to the chip edge, in pixels."""
+    centroid_error_floor_px: float = constrained(0.01, minimum=0)
+    """Added in quadrature to each centroid's noise error (pixel-phase and PSF errors of the
+    windowed centroid), in pixels; the sources' errors weight the catalogue fit."""
+    saturated_centroid_error_px: float = constrained(0.05, minimum=0)
+    """Added in quadrature to the centroid error of a source with a saturated pixel within
+    3 pixels (a flat-topped core), in pixels."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,14 @@ class AlignmentSettings(QualitySettings):
     keep_relative_fit: bool = True
     """When no catalogue fit is accepted, still apply the relative alignment (FIT_REL_NONE) if
     its RMS is within max_fit_rms_mas."""
+    apply_proper_motions: bool = True
+    """Bring the catalogue to the exposures' epoch with its proper motions (the service is
+    asked for that EPOCH; files and cached replies are propagated here); false: catalogue
+    positions taken as listed (for comparisons)."""
+    weighted_fit: bool = True
+    """Weight each catalogue star by 1/σ², σ² = its catalogue error at the epoch
+    (σ_pos² + (Δt·σ_pm)²) + the error of its mean measured position; false: equal weights
+    (drizzlepac). Either way the fit reports a formal uncertainty (SVMAERR)."""
 
     @property
     def relative_match(self) -> MatchSettings:

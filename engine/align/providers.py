@@ -69,10 +69,12 @@ class FileCatalogProvider:
         return catalog.lower() == self.catalog.lower()
 
     def fetch(self, request: CatalogRequest) -> ReferenceCatalog:
-        """Read the file, propagate to the request epoch and cut the cone."""
+        """Read the file, propagate to the request epoch (unless the request says not to) and
+        cut the cone."""
         try:
             full = read_catalog_file(self.path, name=request.catalog,
-                                     epoch_year=request.epoch_year)
+                                     epoch_year=request.epoch_year,
+                                     propagate=request.apply_proper_motions)
         except InputError as err:
             raise CatalogUnavailableError(str(err)) from err
         return full.within(request.ra_deg, request.dec_deg, request.radius_deg)
@@ -158,7 +160,8 @@ class ServiceCatalogProvider:
         return True
 
     def fetch(self, request: CatalogRequest) -> ReferenceCatalog:
-        """Cached reply if valid, else query (retrying without EPOCH on an ``Error`` reply)."""
+        """Cached reply if valid, else query (retrying without EPOCH on an ``Error`` reply;
+        without EPOCH at once when the request applies no proper motions)."""
         reply = self.cache.get(self.base_url, request) if self.cache else None
         source = "cache"
         if reply is None:
@@ -167,7 +170,8 @@ class ServiceCatalogProvider:
             catalog = read_service_csv(reply.text, name=request.catalog,
                                        epoch_year=request.epoch_year,
                                        origin=f"{source} {reply.url}",
-                                       already_at_epoch=reply.epoch_applied)
+                                       already_at_epoch=reply.epoch_applied,
+                                       propagate=request.apply_proper_motions)
         except InputError as err:
             raise CatalogUnavailableError(str(err)) from err
         if source == "service" and self.cache is not None:
@@ -176,8 +180,14 @@ class ServiceCatalogProvider:
         return catalog
 
     def _query(self, request: CatalogRequest) -> CachedReply:
-        url = service_query_url(self.base_url, request, with_epoch=True)
+        url = service_query_url(self.base_url, request,
+                                with_epoch=request.apply_proper_motions)
         text = self._get(url)
+        if not request.apply_proper_motions:
+            if text.lstrip().startswith("Error"):
+                raise CatalogUnavailableError(
+                    f"{self.label} error: {text.strip().splitlines()[0][:200]}")
+            return CachedReply(text, False, url)
         if text.lstrip().startswith("Error"):
             log.info("%s: service refused EPOCH (%s); asking without it", request.catalog,
                      text.strip().splitlines()[0][:120])

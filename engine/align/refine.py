@@ -9,17 +9,18 @@ is repeated until it settles, which removes the bias and uses all measurements.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from astropy.wcs import WCS
 from scipy.spatial import cKDTree
-from tweakwcs.linearfit import iter_linear_fit
 
 from hapsvm.align.chip_wcs import TangentPlane
-from hapsvm.align.corrections import SkyCorrection, measure_correction
-from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, quiet_tweakwcs
+from hapsvm.align.corrections import SkyCorrection, measure_correction, wcs_grid_sky
+from hapsvm.align.fitting import ChipKey, FitRun, GroupFit
 from hapsvm.align.refcat import ReferenceCatalog
 from hapsvm.align.sources import ExposureSources
+from hapsvm.align.starfit import StarFit, fit_stars
 
 __all__ = ["refine_groups"]
 
@@ -28,11 +29,24 @@ log = logging.getLogger(__name__)
 _MIN_GEOMETRY_PAIRS = {"shift": 1, "rshift": 2, "rscale": 2, "general": 3}
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """Detections paired with their nearest reference source (many to one)."""
+
+    xy: np.ndarray
+    """(n, 2) image positions in the plane, arcsec."""
+    near: np.ndarray
+    """Index of the reference source of each detection."""
+    mag: np.ndarray
+    """Instrumental magnitudes."""
+    error: np.ndarray
+    """1σ centroid error per axis, arcsec (NaN where unknown)."""
+
+
 def _pairs(exps: list[ExposureSources], wcs: dict[ChipKey, WCS], tree: cKDTree,
-           plane: TangentPlane, radius_arcsec: float) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray]:
-    """Image positions (plane, arcsec), index of the nearest reference, image magnitudes."""
-    xy, idx, mag = [], [], []
+           plane: TangentPlane, radius_arcsec: float) -> _Pairs:
+    """Every detection within ``radius_arcsec`` of a reference source, with that source."""
+    xy, idx, mag, err = [], [], [], []
     for e in exps:
         for c in e.chips:
             if len(c) == 0:
@@ -44,45 +58,59 @@ def _pairs(exps: list[ExposureSources], wcs: dict[ChipKey, WCS], tree: cKDTree,
             xy.append(p[ok])
             idx.append(near[ok])
             mag.append(c.mag[ok])
+            sigma = c.position_error_px if c.position_error_px is not None else \
+                np.full(len(c), np.nan)
+            err.append(sigma[ok] * plane.scale_arcsec)
     if not xy:
-        return np.empty((0, 2)), np.empty(0, int), np.empty(0)
-    return np.vstack(xy), np.concatenate(idx), np.concatenate(mag)
+        return _Pairs(np.empty((0, 2)), np.empty(0, int), np.empty(0), np.empty(0))
+    return _Pairs(np.vstack(xy), np.concatenate(idx), np.concatenate(mag), np.concatenate(err))
 
 
 def _refine_one(exps: list[ExposureSources], wcs: dict[ChipKey, WCS], ref: ReferenceCatalog,
                 ref_xy: np.ndarray, plane: TangentPlane, *, geometry: str, radius_arcsec: float,
-                min_matches: int, n_iter: int, n_clip: int,
-                clip_sigma: float) -> tuple[dict[ChipKey, WCS], GroupFit | None]:
+                min_matches: int, n_iter: int, n_clip: int, clip_sigma: float,
+                weighted: bool) -> tuple[dict[ChipKey, WCS], GroupFit | None]:
     keys = [(e.rootname, c.chip) for e in exps for c in e.chips]
     current = {k: wcs[k] for k in keys}
     tree = cKDTree(ref_xy)
-    fit = None
+    ref_err = None if ref.position_error_mas is None else ref.position_error_mas / 1000.0
+    fit: StarFit | None = None
     for _ in range(n_iter):
-        img, near, mag = _pairs(exps, current, tree, plane, radius_arcsec)
-        if np.unique(near).size < max(min_matches, _MIN_GEOMETRY_PAIRS[geometry]):
+        pairs = _pairs(exps, current, tree, plane, radius_arcsec)
+        if np.unique(pairs.near).size < max(min_matches, _MIN_GEOMETRY_PAIRS[geometry]):
             return current, None
-        with quiet_tweakwcs():
-            fit = iter_linear_fit(ref_xy[near], img, fitgeom=geometry, nclip=n_clip,
-                                  sigma=(clip_sigma, "rmse"), center=(0.0, 0.0))
-        corr = SkyCorrection(plane, tuple(map(tuple, np.asarray(fit["matrix"], float))),
-                             tuple(np.asarray(fit["shift"], float)))  # type: ignore[arg-type]
+        fit = fit_stars(pairs.xy, pairs.near, ref_xy, geometry=geometry,
+                        image_error=pairs.error, ref_error=ref_err, weighted=weighted,
+                        n_clip=n_clip, clip_sigma=clip_sigma)
+        corr = SkyCorrection(plane, fit.matrix, fit.shift)
         current = {k: corr.apply(w) for k, w in current.items()}
     assert fit is not None
-    keep = np.asarray(fit["fitmask"], bool)
-    resid = (ref_xy[near] - (img @ np.asarray(fit["matrix"]).T + fit["shift"]))[keep] * 1000.0
+    keep = fit.detection_mask
+    resid = fit.detection_residuals[keep] * 1000.0
     group = GroupFit(
-        group="", status="SUCCESS", n_matches=int(np.unique(near[keep]).size),
+        group="", status="SUCCESS", n_matches=fit.n_stars,
         fit_rms_mas=float(np.sqrt(np.mean(np.sum(resid ** 2, axis=1)))),
         rms_ra_mas=float(np.sqrt(np.mean(resid[:, 0] ** 2))),
         rms_dec_mas=float(np.sqrt(np.mean(resid[:, 1] ** 2))),
-        image_mag=mag[keep], ref_mag=ref.mag[near[keep]])
+        image_mag=pairs.mag[keep], ref_mag=ref.mag[pairs.near[keep]],
+        shift_error_mas=fit.shift_error_arcsec * 1000.0,
+        position_error_mas={e.rootname: _field_error_mas(fit, [current[(e.rootname, c.chip)]
+                                                               for c in e.chips], plane)
+                            for e in exps}, weighted=fit.weighted)
     return current, group
+
+
+def _field_error_mas(fit: StarFit, chips: list[WCS], plane: TangentPlane) -> float:
+    """Formal 1σ per-axis error of the fitted WCS, RMS over a 9×9 grid of each chip (mas)."""
+    points = np.vstack([np.column_stack(plane.to_plane(*wcs_grid_sky(w))) for w in chips])
+    return float(np.sqrt(np.mean(fit.position_error(points) ** 2)) * 1000.0)
 
 
 def refine_groups(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
                   ref: ReferenceCatalog, plane: TangentPlane, *, geometry: str, one_group: bool,
                   radius_arcsec: float, min_matches: int, start: dict[ChipKey, WCS] | None = None,
-                  n_iter: int = 3, n_clip: int = 1, clip_sigma: float = 3.0) -> FitRun:
+                  n_iter: int = 3, n_clip: int = 1, clip_sigma: float = 3.0,
+                  weighted: bool = False) -> FitRun:
     """Refit each group (all exposures, or each exposure) with many-to-one nearest pairs.
 
     Parameters
@@ -107,6 +135,9 @@ def refine_groups(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
         A-priori WCSs, to report the total shift of each group (default: ``wcs``).
     n_iter, n_clip, clip_sigma
         Pair-and-fit iterations, clipping iterations per fit and clipping threshold.
+    weighted
+        Weight each reference source by its catalogue and measurement errors
+        (``starfit.fit_stars``); False: every detection counts the same.
 
     Returns
     -------
@@ -122,7 +153,8 @@ def refine_groups(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
         name = "all" if one_group else members[0].rootname
         refined, fit = _refine_one(members, wcs, ref, ref_xy, plane, geometry=geometry,
                                    radius_arcsec=radius_arcsec, min_matches=min_matches,
-                                   n_iter=n_iter, n_clip=n_clip, clip_sigma=clip_sigma)
+                                   n_iter=n_iter, n_clip=n_clip, clip_sigma=clip_sigma,
+                                   weighted=weighted)
         if fit is None:
             stats[name] = GroupFit(name, f"FAILED: fewer than {min_matches} paired sources")
             continue

@@ -85,6 +85,9 @@ class ExposureSolution:
     """EXPSTART (MJD)."""
     fitted: bool = True
     """False when the exposure had no usable sources and borrowed a neighbour's correction."""
+    position_error_mas: float = float("nan")
+    """Formal 1σ per-axis uncertainty of its aligned WCS from the catalogue fit, RMS over its
+    chips (mas; NaN: no catalogue fit of its own): ``SVMAERR``."""
 
     @property
     def offset_radec_arcsec(self) -> tuple[float, float]:
@@ -109,6 +112,11 @@ class DetectorAlignment:
         Matches kept by the accepted fit, and catalogue sources available.
     fit_rms_mas, rms_ra_mas, rms_dec_mas
         Residual RMS of the accepted fit on the sky (mas; NaN when none).
+    position_error_mas
+        Formal 1σ per-axis uncertainty of the aligned WCSs (mas): the quadratic mean of the
+        exposures' ``position_error_mas`` (NaN when no catalogue fit was accepted).
+    weighted
+        Whether the accepted fit weighted the stars by their errors.
     quality_code
         Spec §5.4 code 1-4 of the accepted fit; 5 when no catalogue fit was accepted.
     exposures
@@ -134,6 +142,8 @@ class DetectorAlignment:
     rms_dec_mas: float = float("nan")
     quality_code: int = 5
     compromised: bool = False
+    position_error_mas: float = float("nan")
+    weighted: bool = False
 
     @property
     def succeeded(self) -> bool:

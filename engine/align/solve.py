@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import replace
 
 import numpy as np
 from astropy.wcs import WCS
@@ -26,16 +28,17 @@ from hapsvm.align.results import (
     catalog_outcome,
 )
 from hapsvm.align.sources import ExposureSources
+from hapsvm.align.starfit import GEOMETRY_PARAMETERS
 
-__all__ = ["align_detector", "catalog_request", "nearest_in_time"]
+__all__ = ["align_detector", "catalog_request", "nearest_in_time", "relative_error_mas"]
 
 log = logging.getLogger(__name__)
 
 _CONE_MARGIN_DEG = 5.0 / 3600.0
 
 
-def catalog_request(name: str, wcs: list[WCS], plane: TangentPlane,
-                    mjd: float) -> CatalogRequest:
+def catalog_request(name: str, wcs: list[WCS], plane: TangentPlane, mjd: float, *,
+                    apply_proper_motions: bool = True) -> CatalogRequest:
     """Cone around the plane's tangent point that covers every chip, at the epoch of ``mjd``."""
     radius = 0.0
     for w in wcs:
@@ -44,7 +47,7 @@ def catalog_request(name: str, wcs: list[WCS], plane: TangentPlane,
         x, y = plane.to_plane(np.asarray(ra), np.asarray(dec))
         radius = max(radius, float(np.max(np.hypot(x, y))) / 3600.0)
     return CatalogRequest(name, plane.ra_deg, plane.dec_deg, radius + _CONE_MARGIN_DEG,
-                          decimal_year(mjd))
+                          decimal_year(mjd), apply_proper_motions)
 
 
 def nearest_in_time(mjd: float, candidates: dict[str, float]) -> str:
@@ -122,7 +125,7 @@ def _try_catalog(ref: ReferenceCatalog, exps: list[ExposureSources],
                                     one_group=method == "relative", start=base,
                                     radius_arcsec=s.catalog_match.tolerance_px * plane.scale_arcsec,
                                     min_matches=need, n_clip=s.n_clip_iterations,
-                                    clip_sigma=s.clip_sigma)
+                                    clip_sigma=s.clip_sigma, weighted=s.weighted_fit)
             verdict = evaluate_fit(list(run.groups.values()), n_ref=len(ref),
                                    required_matches=need, pixel_scale_arcsec=plane.scale_arcsec,
                                    settings=s)
@@ -140,8 +143,14 @@ def _try_catalog(ref: ReferenceCatalog, exps: list[ExposureSources],
 
 def _solutions(exps: list[ExposureSources], fitted: list[ExposureSources],
                before: dict[ChipKey, WCS], after: dict[ChipKey, WCS], plane: TangentPlane,
-               priors: dict[str, str]) -> dict[str, ExposureSolution]:
-    """Per-exposure corrections; exposures left out of the fit borrow the nearest one's."""
+               priors: dict[str, str],
+               groups: dict[str, GroupFit] | None = None) -> dict[str, ExposureSolution]:
+    """Per-exposure corrections; exposures left out of the fit borrow the nearest one's.
+
+    ``groups`` (a catalogue fit's, by group name: ``all`` or a rootname) give each fitted
+    exposure the formal error of its group.
+    """
+    groups = groups or {}
     corr: dict[str, SkyCorrection] = {}
     for e in fitted:
         keys = [(e.rootname, c.chip) for c in e.chips]
@@ -152,8 +161,11 @@ def _solutions(exps: list[ExposureSources], fitted: list[ExposureSources],
     for e in exps:
         own = e.rootname in corr
         c = corr[e.rootname] if own else corr[nearest_in_time(e.mjd, epochs)]
-        out[e.rootname] = ExposureSolution(e.rootname, e.kind, priors.get(e.rootname, "OPUS"),
-                                           c, e.n_sources, mjd=e.mjd, fitted=own)
+        g = groups.get("all", groups.get(e.rootname)) if own else None
+        out[e.rootname] = ExposureSolution(
+            e.rootname, e.kind, priors.get(e.rootname, "OPUS"), c, e.n_sources, mjd=e.mjd,
+            fitted=own,
+            position_error_mas=g.position_error_mas.get(e.rootname, math.nan) if g else math.nan)
     return out
 
 
@@ -196,10 +208,10 @@ def align_detector(exposures: list[ExposureSources], wcs: dict[ChipKey, WCS],
             bases["relative"] = rel_wcs
         elif method == "image" and (len(fitted) > 1 or "relative" not in bases):
             bases["image"] = dict(wcs)
-    request = catalog_request("", list(wcs.values()), plane, fitted[0].mjd)
+    request = catalog_request("", list(wcs.values()), plane, fitted[0].mjd,
+                              apply_proper_motions=settings.apply_proper_motions)
     for name in settings.catalogs:
-        req = CatalogRequest(name, request.ra_deg, request.dec_deg, request.radius_deg,
-                             request.epoch_year)
+        req = replace(request, catalog=name)
         ref, why = _fetch(name, providers, req)
         if ref is None or len(ref) == 0:
             why = why or "no reference sources in the field"
@@ -222,14 +234,47 @@ def _accepted(found: tuple[FitRun, str, str, QualityVerdict], ref: ReferenceCata
               priors: dict[str, str]) -> DetectorAlignment:
     run, method, geom, verdict = found
     groups: list[GroupFit] = list(run.groups.values())
-    sols = _solutions(exps, fitted, wcs, run.wcs, plane, priors)
+    sols = _solutions(exps, fitted, wcs, run.wcs, plane, priors, run.groups)
+    if method == "relative":
+        sols = {root: replace(sol, position_error_mas=math.hypot(
+            sol.position_error_mas, relative_error_mas(relative, root)))
+            for root, sol in sols.items()}
+    errors = [x.position_error_mas for x in sols.values() if math.isfinite(x.position_error_mas)]
     return DetectorAlignment(
         detector, ALIGNED, "", plane, relative, sols, attempts, catalog=ref.name, method=method,
         fit_geometry=geom, n_matches=sum(g.n_matches for g in groups), n_reference=len(ref),
         fit_rms_mas=verdict.total_rms_mas,
         rms_ra_mas=float(np.mean([g.rms_ra_mas for g in groups])),
         rms_dec_mas=float(np.mean([g.rms_dec_mas for g in groups])),
-        quality_code=verdict.code, compromised=verdict.compromised)
+        quality_code=verdict.code, compromised=verdict.compromised,
+        position_error_mas=float(np.sqrt(np.mean(np.square(errors)))) if errors else math.nan,
+        weighted=all(g.weighted for g in groups))
+
+
+def relative_error_mas(relative: RelativeFit, rootname: str) -> float:
+    """Formal 1σ per-axis error of an exposure's relative alignment about the mean frame of
+    the exposures (which the catalogue fit then places), averaged over the field, mas.
+
+    Exposure j's fit to the reference exposure has variance v_j = (RMS residual per axis)² ·
+    parameters / (2 · matches); the mean frame moves by ē = Σ e_j / N (the reference's e is 0),
+    so exposure i is off by e_i − ē: v_i (1 − 1/N)² + Σ_(j≠i) v_j / N², and the reference
+    exposure by Σ v_j / N².
+
+    Examples
+    --------
+    >>> rel = RelativeFit(True, "rscale", "a", {"b": 50, "c": 8}, {"b": 2.0, "c": 2.0})
+    >>> round(relative_error_mas(rel, "b"), 3), round(relative_error_mas(rel, "a"), 3)
+    (0.302, 0.254)
+    """
+    n_par = GEOMETRY_PARAMETERS.get(relative.geometry)
+    if not relative.ok or n_par is None:
+        return 0.0
+    var = {root: rms ** 2 / 2 * n_par / (2 * relative.n_matches[root])
+           for root, rms in relative.rms_mas.items()
+           if relative.n_matches.get(root, 0) > 0 and math.isfinite(rms)}
+    n = len(var) + 1
+    own = var.get(rootname, 0.0)
+    return math.sqrt(own * (1 - 1 / n) ** 2 + (sum(var.values()) - own) / n ** 2)
 
 
 def _reasons_by_catalog(attempts: list[FitAttempt]) -> str:

@@ -39,6 +39,9 @@ class ChipSources:
     x: np.ndarray
     y: np.ndarray
     flux: np.ndarray
+    position_error_px: np.ndarray | None = None
+    """1σ centroid error per axis, pixels (pixel noise, the settings' floor and the
+    saturated-core term); None when unknown."""
 
     @property
     def mag(self) -> np.ndarray:
@@ -90,7 +93,8 @@ def _background(data: np.ndarray, mask: np.ndarray,
 
 
 def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
-                      settings: SourceFindingSettings) -> ChipSources:
+                      settings: SourceFindingSettings,
+                      err: np.ndarray | None = None) -> ChipSources:
     """Find point-like sources on one chip, brightest first.
 
     Peaks of the kernel-smoothed, background-subtracted image above the threshold image (in
@@ -107,11 +111,14 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
         SCI EXTVER, stored with the result.
     settings
         Background, threshold, kernel, centroid and selection parameters.
+    err
+        ERR array (1σ per pixel, SCI units) for the centroid errors; ``None``: the background
+        RMS (no source photon noise).
 
     Returns
     -------
     ChipSources
-        At most ``max_sources_per_chip`` sources with positive flux.
+        At most ``max_sources_per_chip`` sources with positive flux, with centroid errors.
     """
     s = settings
     data = np.asarray(data, dtype=np.float32)
@@ -125,7 +132,7 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
                                      truncate=2.5)
     above = smooth > s.threshold_factor * s.nsigma * rms
     labels, n = ndimage.label(above)
-    empty = ChipSources(chip, data.shape, np.empty(0), np.empty(0), np.empty(0))
+    empty = ChipSources(chip, data.shape, np.empty(0), np.empty(0), np.empty(0), np.empty(0))
     if n == 0:
         return empty
     area = np.bincount(labels.ravel())
@@ -135,18 +142,23 @@ def find_chip_sources(data: np.ndarray, dq: np.ndarray | None, *, chip: int,
     py, px = np.nonzero(peak)
     order = np.argsort(-smooth[py, px])[: 3 * s.max_sources_per_chip]
     py, px = py[order], px[order]
-    x, y, flux, frac = _windowed(sub, px, py, fwhm=s.window_fwhm_px)
+    noise = rms if err is None else np.where(np.isfinite(err) & (err > 0), err, rms)
+    variance = np.where(mask, 0.0, np.square(noise, dtype=np.float32))
+    x, y, flux, frac, sigma = _windowed(sub, px, py, fwhm=s.window_fwhm_px, variance=variance)
     keep = np.isfinite(x) & np.isfinite(y) & (flux > 0)
     keep &= (x >= s.border_px) & (y >= s.border_px)
     keep &= (x <= data.shape[1] - 1 - s.border_px) & (y <= data.shape[0] - 1 - s.border_px)
     if s.max_peak_fraction < 1.0:
         keep &= frac <= s.max_peak_fraction
+    saturated = (dq_arr & sat_bits) != 0
     if s.exclude_saturated:
-        near_sat = ndimage.maximum_filter((dq_arr & sat_bits) != 0, size=2 * size + 1)
-        keep &= ~near_sat[py, px]
+        keep &= ~ndimage.maximum_filter(saturated, size=2 * size + 1)[py, px]
     idx = np.nonzero(keep)[0]
     idx = idx[np.argsort(-flux[idx], kind="stable")][: s.max_sources_per_chip]
-    return ChipSources(chip, data.shape, x[idx], y[idx], flux[idx])
+    core_saturated = ndimage.maximum_filter(saturated, size=7)[py[idx], px[idx]]
+    sigma = np.sqrt(sigma[idx] ** 2 + s.centroid_error_floor_px ** 2 +
+                    np.where(core_saturated, s.saturated_centroid_error_px ** 2, 0.0))
+    return ChipSources(chip, data.shape, x[idx], y[idx], flux[idx], sigma)
 
 
 def _upsample(mesh: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -192,11 +204,13 @@ def _rms_floor(values: np.ndarray) -> float:
 
 
 def _windowed(sub: np.ndarray, px: np.ndarray, py: np.ndarray, *, fwhm: float,
-              n_iter: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Gaussian-windowed centroids, aperture fluxes and peak-pixel fractions of peaks.
+              variance: np.ndarray, n_iter: int = 16
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gaussian-windowed centroids, aperture fluxes, peak-pixel fractions and centroid errors.
 
-    Returns x, y (0-based pixels), the flux within a radius of 2·FWHM + 1 and the fraction
-    of the 3×3 flux in the brightest pixel (cosmic rays have most of it in one pixel).
+    Returns x, y (0-based pixels), the flux within a radius of 2·FWHM + 1, the fraction
+    of the 3×3 flux in the brightest pixel (cosmic rays have most of it in one pixel) and the
+    1σ centroid error per axis from the pixel ``variance`` (``_centroid_error``).
     """
     half = int(np.ceil(2 * fwhm)) + 1
     pad = np.pad(sub, half, mode="constant")
@@ -217,13 +231,36 @@ def _windowed(sub: np.ndarray, px: np.ndarray, py: np.ndarray, *, fwhm: float,
         dy = np.clip(dy + step_y, -1.5, 1.5)
     aperture = (gx ** 2 + gy ** 2) <= half ** 2
     flux = (stamps * aperture[None]).sum(axis=(1, 2))
+    sigma = _centroid_error(np.pad(variance, half, mode="constant")[
+        (py + half)[:, None, None] + gy, (px + half)[:, None, None] + gx], stamps, gx, gy, dx, dy,
+        sigma2)
     core = stamps[:, half - 1:half + 2, half - 1:half + 2]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = stamps[:, half, half] / core.sum(axis=(1, 2))
     bad = ~np.isfinite(dx) | ~np.isfinite(dy) | (norm <= 0)
     x = np.where(bad, np.nan, px + dx)
     y = np.where(bad, np.nan, py + dy)
-    return x, y, flux, np.where(np.isfinite(frac), frac, 1.0)
+    return x, y, flux, np.where(np.isfinite(frac), frac, 1.0), np.where(bad, np.nan, sigma)
+
+
+def _centroid_error(var: np.ndarray, stamps: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                    dx: np.ndarray, dy: np.ndarray, sigma2: float) -> np.ndarray:
+    """1σ per-axis error of converged windowed centroids (pixels) from per-pixel variances.
+
+    The centroid solves Σ w I (x − x̄) = 0 with the window w centred on x̄; linearising gives
+    var(x̄) = Σ w² σ² (x − x̄)² / (Σ w I (1 − (x − x̄)² / σ_w²))² (SExtractor's ``ERRX2WIN``
+    with its factor 4 is the case of a window matched to the PSF).
+    """
+    ox, oy = gx[None] - dx[:, None, None], gy[None] - dy[:, None, None]
+    w = np.exp(-(ox ** 2 + oy ** 2) / (2 * sigma2))
+    wi = w * stamps
+    den_x = (wi * (1 - ox ** 2 / sigma2)).sum(axis=(1, 2))
+    den_y = (wi * (1 - oy ** 2 / sigma2)).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_x = (w ** 2 * var * ox ** 2).sum(axis=(1, 2)) / den_x ** 2
+        var_y = (w ** 2 * var * oy ** 2).sum(axis=(1, 2)) / den_y ** 2
+        out = np.sqrt((var_x + var_y) / 2)
+    return np.where(np.isfinite(out) & (den_x > 0) & (den_y > 0), out, np.nan)
 
 
 def find_exposure_sources(path: Path, *, rootname: str, filter_name: str, kind: str,
@@ -240,7 +277,8 @@ def find_exposure_sources(path: Path, *, rootname: str, filter_name: str, kind: 
             for ver in sci_extvers(hdul):
                 read_chip_wcs(hdul, ver)
                 dq = hdul["DQ", ver].data if ("DQ", ver) in hdul else None
+                err = hdul["ERR", ver].data if ("ERR", ver) in hdul else None
                 chips.append(find_chip_sources(hdul["SCI", ver].data, dq, chip=ver,
-                                               settings=settings))
+                                               settings=settings, err=err))
     return ExposureSources(rootname=rootname, path=Path(path), filter_name=filter_name,
                            kind=kind, mjd=mjd, chips=chips)

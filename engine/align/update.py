@@ -26,11 +26,13 @@ log = logging.getLogger(__name__)
 
 def fit_keywords(alignment: DetectorAlignment, rootname: str, *,
                  reference_name: str = "N/A") -> FitKeywords:
-    """Spec §5.5 keywords of one exposure; relative keywords when the method was relative."""
+    """Spec §5.5 keywords of one exposure (relative keywords when the method was relative)
+    and its ``SVMAERR``."""
     rel = alignment.relative
     relative = alignment.method == "relative" and rel.ok and rel.geometry != "none"
     rel_rms = rel.rms_mas.get(rootname, 0.0) / math.sqrt(2) if relative else 0.0
     catalog_fit = alignment.status == ALIGNED
+    sol = alignment.exposures.get(rootname)
     return FitKeywords(
         rms_ra_mas=alignment.rms_ra_mas if catalog_fit else -1.0,
         rms_dec_mas=alignment.rms_dec_mas if catalog_fit else -1.0,
@@ -39,7 +41,8 @@ def fit_keywords(alignment: DetectorAlignment, rootname: str, *,
         rel_geometry=rel.geometry if relative else "N/A",
         rel_matches=rel.n_matches.get(rootname, 0) if relative else 0,
         rel_rms_ra_mas=rel_rms, rel_rms_dec_mas=rel_rms,
-        rel_reference=reference_name if relative else "N/A")
+        rel_reference=reference_name if relative else "N/A",
+        position_error_mas=_num(sol.position_error_mas) if catalog_fit and sol else -1.0)
 
 
 def _history(c: SkyCorrection) -> tuple[str, ...]:

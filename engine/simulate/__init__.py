@@ -4,7 +4,8 @@
 
     <rootname>_flt.fits | _flc.fits   calibrated exposures (regular ones first, then extras)
     <ipppss>_input.out                8-column poller (spec §1.2), pathname = the file name
-    reference_gaia.ecsv               Gaia-like stars (G ≤ 21): exact positions at 2016.0 + pm
+    reference_gaia.ecsv               Gaia-DR3-like stars (G ≤ 21): positions at 2016.0, proper
+                                      motions and their errors (``simulate.astrometry``)
     reference_gaia.csv                the same as the catalogue service answers for this visit:
                                       positions propagated to the visit epoch (``epoch`` column)
     truth/visit.json, sources.ecsv, <rootname>_sci<extver>_wcs.hdr, <rootname>_crmask.fits
@@ -27,6 +28,11 @@ Conventions the pipeline can rely on:
   shift of (dx, dy) arcsec = (ΔRA·cosδ, ΔDec) there: ``VisitTruth.header_position`` applies it.
 * Pixel positions are 0-based in the Python API (``all_world2pix(..., 0)``), CRPIX 1-based in
   headers. Small visits (``size``) are centred subarrays (LTV1/2, SUBARRAY = T).
+* Astrometry: the images show the stars at the visit epoch with their true proper motions (a
+  field mean, default (1.5, −3.0) mas/yr, plus a 5 mas/yr dispersion; no parallax). The
+  catalogue lists them at J2016.0 with Gaia-DR3-like errors drawn from uncertainties that grow
+  with G (``catalog_errors=False``: exact values), so the catalogue brought to the visit epoch is
+  off by √(σ_pos² + (Δt·σ_pm)²) per star.
 * PSF: Moffat core + Moffat wings, truncated at 5″ (IR) or 2″ (CCDs) and normalised there; the
   truth flux is the total. ``psf.psf_for`` and ``psf.encircled_energy`` give the model.
 """

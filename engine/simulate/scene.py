@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
+from hapsvm.simulate.astrometry import CatalogAstrometry
 from hapsvm.simulate.filters import FilterInfo, ab_zeropoint
 from hapsvm.simulate.geometry import tan_point
 
@@ -36,8 +37,6 @@ class Scene:
     g_mag: np.ndarray
     color: np.ndarray
     """Colour parameter: mag(λ) = G + color · (6400 Å − λ) / 4000 Å."""
-    pos_error_mas: np.ndarray
-    """Catalogue position uncertainty (error columns only: positions are exact)."""
     obj_id: np.ndarray
     gal_ra: np.ndarray
     gal_dec: np.ndarray
@@ -46,6 +45,9 @@ class Scene:
     gal_color: np.ndarray
     gal_shape: np.ndarray
     """(n, 4): Sérsic n, r_eff (arcsec), axis ratio b/a, position angle (deg E of N)."""
+    catalog: CatalogAstrometry | None = None
+    """What the reference catalogue lists for each star (``simulate.astrometry``); None until
+    drawn (after the scene is cut to the chips)."""
 
     @property
     def in_reference(self) -> np.ndarray:
@@ -61,7 +63,9 @@ def _power_law_mags(rng: np.random.Generator, n: int, lo: float, hi: float,
 
 def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
                box_arcsec: tuple[float, float, float, float], star_density: float,
-               galaxy_density: float, epoch: float, proper_motions: bool) -> Scene:
+               galaxy_density: float, epoch: float,
+               pm_mean_mas_yr: tuple[float, float] = (0.0, 0.0),
+               pm_dispersion_mas_yr: float = 5.0) -> Scene:
     """Draw stars and galaxies uniformly in a tangent-plane box around ``center``.
 
     Parameters
@@ -72,6 +76,9 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
         Sources per arcsec².
     epoch
         Decimal year at which ``Scene.ra``/``dec`` are given (linear proper motion, no parallax).
+    pm_mean_mas_yr, pm_dispersion_mas_yr
+        Mean (μα·cosδ, μδ) of the stars' true proper motions and their dispersion per axis
+        (1σ), mas/yr.
     """
     x0, x1, y0, y1 = box_arcsec
     area = (x1 - x0) * (y1 - y0)
@@ -79,8 +86,8 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
     xi, eta = rng.uniform(x0, x1, n_star), rng.uniform(y0, y1, n_star)
     ra0, dec0 = tan_point(xi / 3600, eta / 3600, *center)
     g = _power_law_mags(rng, n_star, 16.0, 23.5, 0.15)
-    pm_sigma = 5.0 if proper_motions else 0.0
-    pmra, pmdec = rng.normal(0, pm_sigma, n_star), rng.normal(0, pm_sigma, n_star)
+    pmra = rng.normal(pm_mean_mas_yr[0], pm_dispersion_mas_yr, n_star)
+    pmdec = rng.normal(pm_mean_mas_yr[1], pm_dispersion_mas_yr, n_star)
     dt = epoch - GAIA_EPOCH
     dec = dec0 + pmdec * dt / _MAS_PER_DEG
     ra = (ra0 + pmra * dt / _MAS_PER_DEG / np.cos(np.radians(dec0))) % 360.0
@@ -93,7 +100,6 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
     return Scene(
         epoch=epoch, ra_2016=np.asarray(ra0), dec_2016=np.asarray(dec0), pmra=pmra, pmdec=pmdec,
         ra=ra, dec=dec, g_mag=g, color=rng.uniform(-0.3, 1.5, n_star),
-        pos_error_mas=0.02 + 0.3 * 10 ** (0.2 * (g - 19.0)),
         obj_id=4_000_000_000_000_000_000 + np.arange(n_star) * 1_000_003 +
         rng.integers(0, 1000, n_star),
         gal_ra=np.asarray(gra), gal_dec=np.asarray(gdec),
@@ -120,26 +126,40 @@ def fluxes_e_s(mags: np.ndarray, info: FilterInfo) -> np.ndarray:
 def write_reference_catalogs(scene: Scene, visit_dir: Path) -> tuple[Path, Path]:
     """Write ``reference_gaia.ecsv`` (positions at 2016.0) and ``reference_gaia.csv``.
 
-    The CSV mimics the astrometric web service's answer for this visit: Gaia column names and
-    positions propagated to the visit epoch, given in its ``epoch`` column.
+    Both list ``scene.catalog``: Gaia-DR3-like positions at J2016.0, proper motions and their
+    uncertainties (ra_error, dec_error in mas; pmra_error, pmdec_error in mas/yr), with errors
+    drawn from those uncertainties unless the visit was simulated with an exact catalogue. The
+    CSV mimics the astrometric web service's answer for this visit: Gaia column names and the
+    listed positions moved by the listed proper motions to the visit epoch (its ``epoch``
+    column); its error columns are the J2016.0 ones, as the service gives them.
     """
+    cat = scene.catalog
+    if cat is None:
+        raise ValueError("the scene's catalogue astrometry has not been drawn")
     sel = scene.in_reference
-    err = scene.pos_error_mas[sel]
-    ecsv = Table({"ra": scene.ra_2016[sel], "dec": scene.dec_2016[sel], "ra_error": err,
-                  "dec_error": err, "pmra": scene.pmra[sel], "pmdec": scene.pmdec[sel],
+    ra, dec, pmra, pmdec = cat.ra_2016[sel], cat.dec_2016[sel], cat.pmra[sel], cat.pmdec[sel]
+    errors = {"ra_error": cat.ra_error[sel], "dec_error": cat.dec_error[sel]}
+    pm_errors = {"pmra_error": cat.pmra_error[sel], "pmdec_error": cat.pmdec_error[sel]}
+    ecsv = Table({"ra": ra, "dec": dec, **errors, "pmra": pmra, "pmdec": pmdec, **pm_errors,
                   "ref_epoch": np.full(sel.sum(), GAIA_EPOCH), "mag": scene.g_mag[sel],
                   "objID": scene.obj_id[sel]})
     for col, unit in (("ra", "deg"), ("dec", "deg"), ("ra_error", "mas"), ("dec_error", "mas"),
-                      ("pmra", "mas / yr"), ("pmdec", "mas / yr"), ("ref_epoch", "yr")):
+                      ("pmra", "mas / yr"), ("pmdec", "mas / yr"), ("pmra_error", "mas / yr"),
+                      ("pmdec_error", "mas / yr"), ("ref_epoch", "yr")):
         ecsv[col].unit = unit
-    ecsv.meta["comments"] = ["Simulated Gaia-like catalogue; positions are exact (truth) at "
-                             "ref_epoch; errors are indicative only."]
+    exact = not cat.errors_applied
+    ecsv.meta["comments"] = [
+        "Simulated Gaia-DR3-like catalogue at ref_epoch; " +
+        ("positions and proper motions are exact (truth), their uncertainties 0." if exact
+         else "positions and proper motions carry errors drawn from the listed uncertainties.")]
     ecsv_path = visit_dir / "reference_gaia.ecsv"
     ecsv.write(ecsv_path, format="ascii.ecsv", overwrite=True)
-    csv = Table({"ra": scene.ra[sel], "dec": scene.dec[sel], "ra_error": err, "dec_error": err,
-                 "pmra": scene.pmra[sel], "pmra_error": 1.2 * err, "pmdec": scene.pmdec[sel],
-                 "pmdec_error": 1.2 * err, "mag": scene.g_mag[sel], "objID": scene.obj_id[sel],
-                 "epoch": np.full(sel.sum(), round(scene.epoch, 6))})
+    dt = scene.epoch - GAIA_EPOCH
+    csv = Table({"ra": (ra + pmra * dt / _MAS_PER_DEG / np.cos(np.radians(dec))) % 360.0,
+                 "dec": dec + pmdec * dt / _MAS_PER_DEG, **errors,
+                 "pmra": pmra, "pmra_error": pm_errors["pmra_error"], "pmdec": pmdec,
+                 "pmdec_error": pm_errors["pmdec_error"], "mag": scene.g_mag[sel],
+                 "objID": scene.obj_id[sel], "epoch": np.full(sel.sum(), round(scene.epoch, 6))})
     csv_path = visit_dir / "reference_gaia.csv"
     csv.write(csv_path, format="ascii.csv", overwrite=True)
     return ecsv_path, csv_path

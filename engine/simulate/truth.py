@@ -77,6 +77,9 @@ class VisitTruth:
     """PSF FWHM per filter."""
     exposures: list[ExposureTruth]
     sources: Table = field(repr=False, default_factory=Table)
+    catalog_errors: bool = False
+    """Whether the reference catalogue's positions and proper motions carry drawn errors
+    (``simulate_visit(catalog_errors=...)``); False: they are the truth's."""
 
     def exposure(self, rootname: str) -> ExposureTruth:
         """The truth of exposure ``rootname`` (9 characters, case-insensitive)."""

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from astropy.time import Time
 
 from hapsvm.errors import ConfigError, InputError
+from hapsvm.simulate.astrometry import (
+    DEFAULT_PM_DISPERSION_MAS_YR,
+    DEFAULT_PM_MEAN_MAS_YR,
+    draw_catalog_astrometry,
+)
 from hapsvm.simulate.detectors import DetectorSpec, get_detector
 from hapsvm.simulate.filters import FilterInfo, get_filter
 from hapsvm.simulate.footprint import keep_near_chips, scene_box
@@ -160,7 +165,10 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
                    proposal_id: int = 99999, obset_id: str = "01", program_id: str = "sim",
                    target: tuple[float, float] = DEFAULT_TARGET,
                    orientat_deg: float | None = None, expstart_mjd: float | None = None,
-                   proper_motions: bool = True, overwrite: bool = False) -> SimulatedVisit:
+                   epoch_year: float | None = None, proper_motions: bool = True,
+                   pm_mean_mas_yr: tuple[float, float] = DEFAULT_PM_MEAN_MAS_YR,
+                   pm_dispersion_mas_yr: float = DEFAULT_PM_DISPERSION_MAS_YR,
+                   catalog_errors: bool = True, overwrite: bool = False) -> SimulatedVisit:
     """Simulate a calibrated single HST visit and its truth, deterministically for ``seed``.
 
     Parameters
@@ -193,9 +201,22 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
     proposal_id, obset_id, program_id
         Visit identifiers; rootnames are ``<i|j><program_id><obset_id><xx>q``.
     target, orientat_deg, expstart_mjd
-        Pointing (RA, Dec degrees), ORIENTAT of SCI,1 (default: the template's) and MJD start.
+        Pointing (RA, Dec degrees), ORIENTAT of SCI,1 (default: the template's) and MJD start
+        (default: the template header's date, 2011.1 for WFC3, 2004.1 for ACS).
+    epoch_year
+        Start of the first exposure as a decimal year (e.g. 2009.0 or 2023.5), instead of
+        ``expstart_mjd``. The images show the stars there; the catalogue lists them at 2016.0.
     proper_motions
-        Draw Gaia-like proper motions (σ 5 mas/yr); False makes every star fixed.
+        Give the stars proper motions; False makes every star fixed (mean and dispersion 0).
+    pm_mean_mas_yr, pm_dispersion_mas_yr
+        Mean (μα·cosδ, μδ) of the true proper motions, the field's reflex of the solar motion
+        (default (1.5, −3.0) mas/yr), and their dispersion per axis (1σ, default 5 mas/yr).
+    catalog_errors
+        List Gaia-DR3-like errors in the reference catalogue: each star's position (J2016.0)
+        and proper motion are off by errors drawn from uncertainties that grow with G
+        (``hapsvm.simulate.astrometry``; tens of µas at G ≤ 17, 1 mas and 1.4 mas/yr at
+        G = 21). False: the catalogue lists the true values, with zero uncertainties (the
+        exact catalogue of earlier versions).
     overwrite
         Replace an existing simulated visit of the same name.
 
@@ -219,6 +240,11 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
     """
     spec = get_detector(detector)
     _check_names(program_id, obset_id, n_exposures)
+    if epoch_year is not None:
+        if expstart_mjd is not None:
+            raise ConfigError("give expstart_mjd or epoch_year, not both", key="epoch_year",
+                              value=epoch_year)
+        expstart_mjd = float(Time(epoch_year, format="decimalyear").mjd)
     infos = _imaging_filters(spec, list(filters or spec.default_filters))
     extra_names = check_extras(spec, extras)
     shape = _chip_shape(spec, size)
@@ -231,8 +257,9 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
                            exptime=exptime or spec.default_exptime_s, expstart=start,
                            rng=np.random.default_rng([seed, 2]), pointing_error=pointing_error)
     geoms = [_geometry(template, p, target, pa, shape) for p in plans]
+    motion = (pm_mean_mas_yr, pm_dispersion_mas_yr) if proper_motions else ((0.0, 0.0), 0.0)
     scene = _make_scene(spec, shape, geoms, target, seed, n_stars, n_galaxies,
-                        float(Time(start, format="mjd").decimalyear), proper_motions)
+                        float(Time(start, format="mjd").decimalyear), motion, catalog_errors)
     visit = VisitKeywords(proposal_id, obset_id, "SIM-FIELD", target[0], target[1],
                           (pa + template.pa_v3_offset) % 360.0, size is not None)
     wcsname = apriori_wcsname(template)
@@ -251,7 +278,8 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
 
 def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[ExposureGeometry],
                 target: tuple[float, float], seed: int, n_stars: int | None,
-                n_galaxies: int | None, epoch: float, proper_motions: bool) -> Scene:
+                n_galaxies: int | None, epoch: float,
+                motion: tuple[tuple[float, float], float], catalog_errors: bool) -> Scene:
     area = shape[0] * shape[1] * spec.pixel_scale ** 2
     fraction = shape[0] * shape[1] / (spec.chip_shape[0] * spec.chip_shape[1])
     npix = shape[0] * shape[1]
@@ -262,8 +290,12 @@ def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[Exposure
     box = scene_box(geoms, target, _MARGIN_ARCSEC)
     scene = make_scene(np.random.default_rng([seed, 0]), center=target, box_arcsec=box,
                        star_density=stars / area, galaxy_density=galaxies / area, epoch=epoch,
-                       proper_motions=proper_motions)
-    return keep_near_chips(scene, geoms, _MARGIN_ARCSEC)
+                       pm_mean_mas_yr=motion[0], pm_dispersion_mas_yr=motion[1])
+    scene = keep_near_chips(scene, geoms, _MARGIN_ARCSEC)
+    catalog = draw_catalog_astrometry(
+        np.random.default_rng([seed, 5]), ra_2016=scene.ra_2016, dec_2016=scene.dec_2016,
+        pmra=scene.pmra, pmdec=scene.pmdec, g_mag=scene.g_mag, apply_errors=catalog_errors)
+    return replace(scene, catalog=catalog)
 
 
 def _finish(visit_dir: Path, spec: DetectorSpec, template: DetectorTemplate,
@@ -281,7 +313,8 @@ def _finish(visit_dir: Path, spec: DetectorSpec, template: DetectorTemplate,
         wcsname=wcsname, cr_threshold_e=CR_MASK_THRESHOLD_E,
         psf_fwhm_arcsec={f.name: round(psf_for(spec, f.pivot_a).fwhm_px * spec.pixel_scale, 4)
                          for f in used},
-        exposures=[_exposure_truth(p, g, spec) for p, g in zip(plans, geoms)], sources=table)
+        exposures=[_exposure_truth(p, g, spec) for p, g in zip(plans, geoms)], sources=table,
+        catalog_errors=bool(scene.catalog is not None and scene.catalog.errors_applied))
     (visit_dir / TRUTH_DIR / "visit.json").write_text(truth.to_json())
     ipppss = plans[0].rootname[:6]
     poller = write_poller(visit_dir, ipppss, plans, spec, proposal_id, program_id, obset_id)

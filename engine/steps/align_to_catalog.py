@@ -38,9 +38,10 @@ def align_to_catalog(ctx: VisitContext, cfg: AlignToCatalogConfig) -> None:
     result = align.align_detector(sources, wcs, providers, cfg,
                                   detector=ctx.unit, priors=priors)
     if result.status == align.ALIGNED:
-        log.info("%s: %s %s/%s, %d matches, rms %.1f mas, quality %d", ctx.unit, result.catalog,
-                 result.method, result.fit_geometry, result.n_matches, result.fit_rms_mas,
-                 result.quality_code)
+        log.info("%s: %s %s/%s, %d matches, rms %.1f mas, uncertainty %.2f mas (1σ per axis, "
+                 "%s), quality %d", ctx.unit, result.catalog, result.method, result.fit_geometry,
+                 result.n_matches, result.fit_rms_mas, result.position_error_mas,
+                 "weighted" if result.weighted else "unweighted", result.quality_code)
     else:
         log.warning("%s: alignment %s: %s", ctx.unit, result.status, result.reason)
     ctx.write("alignment", result)

@@ -18,10 +18,10 @@ __all__ = ["parse_s_region", "copy_footprint", "product_footprint", "svm_keyword
 
 log = logging.getLogger(__name__)
 
-#: SCI-header keywords of the alignment (spec §5.5), shown per exposure.
-ALIGNMENT_KEYWORDS = ("WCSNAME", "WCSTYPE", "NMATCHES", "RMS_RA", "RMS_DEC", "FITGEOM",
-                      "RELGEOM", "RELMATCH", "RELRMS_R", "RELRMS_D", "RELREFIM", "HDRNAME",
-                      "SKYCELL")
+#: SCI-header keywords of the alignment (spec §5.5, and hapsvm's SVMAERR), shown per exposure.
+ALIGNMENT_KEYWORDS = ("WCSNAME", "WCSTYPE", "NMATCHES", "RMS_RA", "RMS_DEC", "SVMAERR",
+                      "FITGEOM", "RELGEOM", "RELMATCH", "RELRMS_R", "RELRMS_D", "RELREFIM",
+                      "HDRNAME", "SKYCELL")
 #: Drizzle-product keywords (spec §8), primary header first, then SCI.
 SVM_KEYWORDS = ("FILTER", "NUMEXP", "TEXPTIME", "NPIXFRAC", "MEANEXPT", "MEDEXPT", "MEANNEXP",
                 "MEDNEXP", "MEANWHT", "MEDWHT", "HAPLEVEL", "DRIZPARS", "WCSNAME", "PHOTPLAM",

@@ -18,9 +18,10 @@ __all__ = ["detector_section", "file_item", "href"]
 
 #: Alignment keywords always shown, then those shown when any exposure has them.
 _ALIGN_ALWAYS = ("WCSNAME", "NMATCHES", "RMS_RA", "RMS_DEC", "FITGEOM")
-_ALIGN_OPTIONAL = ("WCSTYPE", "RELGEOM", "RELMATCH", "RELRMS_R", "RELRMS_D", "RELREFIM",
-                   "HDRNAME", "SKYCELL")
-_UNITS = {"RMS_RA": " (mas)", "RMS_DEC": " (mas)", "RELRMS_R": " (mas)", "RELRMS_D": " (mas)"}
+_ALIGN_OPTIONAL = ("SVMAERR", "WCSTYPE", "RELGEOM", "RELMATCH", "RELRMS_R", "RELRMS_D",
+                   "RELREFIM", "HDRNAME", "SKYCELL")
+_UNITS = {"RMS_RA": " (mas)", "RMS_DEC": " (mas)", "SVMAERR": " (mas, 1σ)", "RELRMS_R": " (mas)",
+          "RELRMS_D": " (mas)"}
 
 
 def href(name: str) -> str:
