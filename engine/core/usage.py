@@ -23,7 +23,9 @@ _PROC = Path("/proc")
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _GIB = float(2**30)
 #: Samples between two reads of the whole process table (new worker processes).
-_FULL_EVERY = 2
+_FULL_EVERY = 1
+#: Largest share of one core the sampling may take (else its interval doubles).
+_CPU_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,10 @@ class UsageMeter:
     Parameters
     ----------
     interval_s
-        Time between samples. A sample reads ``/proc/<pid>/statm`` of this process and its
-        known descendants; every other one first reads every ``/proc/<pid>/stat`` of the
-        machine to find new descendants. When a sample costs more than 2 % of the interval
-        in CPU time, the interval doubles.
+        Time between samples. A sample reads every ``/proc/<pid>/stat`` of the machine to
+        find this process's descendants (a pool's workers may live for a second only), then
+        their ``/proc/<pid>/statm``. When a sample costs more than 5 % of the interval in CPU
+        time (a node with many processes), the interval doubles.
     sample
         False: no sampling thread, only the high-water marks.
 
@@ -150,7 +152,7 @@ class UsageMeter:
     True
     """
 
-    def __init__(self, *, interval_s: float = 0.5, sample: bool = True) -> None:
+    def __init__(self, *, interval_s: float = 0.1, sample: bool = True) -> None:
         self.interval_s = interval_s
         self._sample = sample and (_PROC / "self" / "stat").exists()
         self._stop = threading.Event()
@@ -186,7 +188,7 @@ class UsageMeter:
                 kids = _descendants(pid, _process_table()[0])
             self._peak = max(self._peak, _rss_of([pid, *kids]))
             self._samples += 1
-            if time.thread_time() - cpu0 > 0.02 * interval:   # keep under 2 % of a core
+            if time.thread_time() - cpu0 > _CPU_SHARE * interval:
                 interval *= 2
             self._stop.wait(interval)
 
