@@ -181,8 +181,10 @@ def _fact_names(rows: list[SummaryRow]) -> list[str]:
 
 def _cells(row: SummaryRow, fact_names: list[str]) -> list[str]:
     metrics = ",".join(f"{k}={v:.4g}" for k, v in sorted(row.metrics.items()))
-    return [row.job, row.status, str(row.exit_code), f"{row.wall_seconds:.1f}",
-            _text(row.cpu_seconds), _text(row.peak_rss_gib), ",".join(row.units) or "-",
+    cpu = "-" if row.cpu_seconds is None else f"{row.cpu_seconds:.1f}"
+    peak = "-" if row.peak_rss_gib is None else f"{row.peak_rss_gib:.3f}"
+    return [row.job, row.status, str(row.exit_code), f"{row.wall_seconds:.1f}", cpu, peak,
+            ",".join(row.units) or "-",
             *[",".join(row.facts.get(n, ())) or "-" for n in fact_names],
             row.reason or "-", row.error or "-", row.input, metrics or "-"]
 

@@ -91,7 +91,7 @@ def test_rows_list_unit_facts_in_unit_order() -> None:
     assert head[:7] == ["job", "status", "exit", "wall_s", "cpu_s", "peak_gib", "units"]
     assert row["units"] == "wfc3_uvis,wfc3_ir" and row["alignment_catalog"] == "GAIAeDR3,GSC242"
     assert row["alignment_rms_mas"] == "3.142,-" and row["point_rows"] == "-,12"
-    assert (row["cpu_s"], row["peak_gib"]) == ("12.5", "0.75")
+    assert (row["cpu_s"], row["peak_gib"]) == ("12.5", "0.750")
     assert dict(zip(head, second))["units"] == "-" and len(second) == len(head)
 
 
