@@ -149,6 +149,8 @@ def svm_command(spec: VisitSpec, poller: Path, out: Path) -> list[str]:
             "align_to_catalog.providers=[file]"]
 
 
+#: Keep every product of the measured runs (--keep-runs); else only summaries and logs.
+KEEP_RUNS = False
 #: Niceness of the measured runs: on a shared machine a higher priority keeps other
 #: processes from stretching the wall time (set by --nice; needs the right to lower it).
 NICE = -10
@@ -203,6 +205,11 @@ def measure(spec: VisitSpec, poller: Path, env: dict[str, str], commit: str) -> 
               "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if proc.returncode != 0:
         result["stderr_tail"] = stderr[-2000:]
+    result["run_grid"] = run_grid_shape(spec.name)
+    if not KEEP_RUNS:          # full-size runs write ~2 GB each: keep the summary and the log
+        for path in out.iterdir():
+            if path.is_file() and path.suffix in (".fits", ".jpg", ".npy"):
+                path.unlink()
     return result
 
 
@@ -472,7 +479,7 @@ def report(ok: dict[str, dict], feats: dict, mem: dict, tim: dict, wall: dict,
         d = f.detectors[0]
         spec = m["spec"]
         size = "full" if spec["size"] is None else str(spec["size"])
-        run = run_grid_shape(n)
+        run = m.get("run_grid") or run_grid_shape(n)
         lines.append(f"| {n} | {spec['detector']} | {spec['n_exposures']} × "
                      f"{len(spec['filters'])} | {size} | {d.grid_shape[1]} × {d.grid_shape[0]} "
                      f"| {f'{run[1]} × {run[0]}' if run else '-'} | "
@@ -506,7 +513,7 @@ def speed_section(runs: list[dict]) -> str:
 
 
 def main() -> None:
-    global NICE
+    global NICE, KEEP_RUNS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="visit names (default: all)")
     parser.add_argument("--remeasure", action="store_true")
@@ -514,13 +521,15 @@ def main() -> None:
     parser.add_argument("--measure-only", action="store_true")
     parser.add_argument("--plan-pollers", type=int, default=1000,
                         help="pollers for the speed of svm plan (0: not measured)")
+    parser.add_argument("--keep-runs", action="store_true",
+                        help="keep the runs' products (default: summaries and logs only)")
     parser.add_argument("--nice", type=int, default=NICE,
                         help="niceness of the measured runs (default %(default)s)")
     parser.add_argument("--commit", default="HEAD",
                         help="the runs use this commit's files (git archive), default HEAD")
     args = parser.parse_args()
     specs = [s for s in VISITS if not args.only or s.name in args.only]
-    NICE = args.nice
+    NICE, KEEP_RUNS = args.nice, args.keep_runs
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.fit_only:
         measure_all(specs, commit=args.commit, remeasure=args.remeasure)
