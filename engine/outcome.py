@@ -15,16 +15,18 @@ __all__ = ["unit_facts", "FACT_NAMES"]
 
 #: The facts reported per detector, in column order.
 FACT_NAMES = ("alignment_status", "alignment_catalog", "alignment_rms_mas", "alignment_matches",
-              "alignment_quality", "point_rows", "segment_rows")
+              "alignment_quality", "alignment_error_mas", "point_rows", "segment_rows")
 
 
 def _alignment(value: Any) -> dict[str, Any]:
     rms = float(getattr(value, "fit_rms_mas", math.nan))
+    err = float(getattr(value, "position_error_mas", math.nan))   # SVMAERR, 1σ per axis
     return {"alignment_status": str(getattr(value, "status", "")),
             "alignment_catalog": str(getattr(value, "catalog", "")) or "-",
             "alignment_rms_mas": None if math.isnan(rms) else round(rms, 2),
             "alignment_matches": int(getattr(value, "n_matches", 0)),
-            "alignment_quality": int(getattr(value, "quality_code", 5))}
+            "alignment_quality": int(getattr(value, "quality_code", 5)),
+            "alignment_error_mas": None if math.isnan(err) else round(err, 3)}
 
 
 def _catalogs(files: Any) -> dict[str, Any]:
@@ -35,6 +37,7 @@ def _catalogs(files: Any) -> dict[str, Any]:
 
 def unit_facts(result: RunResult | None) -> dict[str, dict[str, Any]]:
     """Per detector unit: alignment status, catalogue, fit RMS (mas), matches, quality code,
+    formal uncertainty (mas, 1σ per axis: the exposures' SVMAERR),
     and the rows of the total point and segment catalogues, where the run got that far.
 
     Examples

@@ -14,7 +14,7 @@ def test_unit_facts_from_alignment_and_catalogues(tmp_path: Path) -> None:
     ctx = VisitContext(tmp_path, RunProvenance("v1", "1", [], "x.out"))
     ctx.restore("wfc3_ir", {
         "alignment": SimpleNamespace(status="aligned", catalog="GAIAeDR3", fit_rms_mas=4.137,
-                                     n_matches=31, quality_code=1),
+                                     n_matches=31, quality_code=1, position_error_mas=0.41236),
         "catalogs": [CatalogFile("total", "point", tmp_path / "p.ecsv", 88),
                      CatalogFile("total", "segment", tmp_path / "s.ecsv", 97),
                      CatalogFile("F160W", "point", tmp_path / "f.ecsv", 80)]})
@@ -26,8 +26,8 @@ def test_unit_facts_from_alignment_and_catalogues(tmp_path: Path) -> None:
     assert unit_facts(result) == {
         "wfc3_ir": {"alignment_status": "aligned", "alignment_catalog": "GAIAeDR3",
                     "alignment_rms_mas": 4.14, "alignment_matches": 31, "alignment_quality": 1,
-                    "point_rows": 88, "segment_rows": 97},
+                    "alignment_error_mas": 0.412, "point_rows": 88, "segment_rows": 97},
         "wfc3_uvis": {"alignment_status": "failed", "alignment_catalog": "-",
                       "alignment_rms_mas": None, "alignment_matches": 0,
-                      "alignment_quality": 5}}
+                      "alignment_quality": 5, "alignment_error_mas": None}}
     assert unit_facts(None) == {}

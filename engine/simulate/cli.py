@@ -8,6 +8,7 @@ import sys
 from astropy.io import fits
 
 from hapsvm.errors import HapsvmError
+from hapsvm.simulate.astrometry import DEFAULT_PM_DISPERSION_MAS_YR, DEFAULT_PM_MEAN_MAS_YR
 from hapsvm.simulate.detectors import DETECTORS
 from hapsvm.simulate.plan import EXTRAS
 from hapsvm.simulate.visit import SimulatedVisit, simulate_visit
@@ -17,6 +18,13 @@ __all__ = ["main", "build_parser"]
 
 def _names(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _pair(text: str) -> tuple[float, float]:
+    values = [float(t) for t in text.split(",")]
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError("expected two comma-separated numbers")
+    return values[0], values[1]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-stars", type=int, default=None, help="mean stars per chip image")
     p.add_argument("--n-galaxies", type=int, default=None, help="mean galaxies per chip image")
     p.add_argument("--exptime", type=float, default=None, help="seconds per exposure")
+    p.add_argument("--epoch", type=float, default=None,
+                   help="start of the visit as a decimal year (default: the template's date)")
+    p.add_argument("--pm-mean", type=_pair, default=DEFAULT_PM_MEAN_MAS_YR,
+                   metavar="PMRA,PMDEC", help="mean proper motion of the field, mas/yr "
+                   "(default %(default)s)")
+    p.add_argument("--pm-dispersion", type=float, default=DEFAULT_PM_DISPERSION_MAS_YR,
+                   help="proper-motion dispersion per axis, mas/yr (default %(default)s)")
+    p.add_argument("--exact-catalog", action="store_true",
+                   help="reference catalogue without Gaia-DR3-like errors (the truth)")
     p.add_argument("--proposal-id", type=int, default=99999)
     p.add_argument("--obset-id", default="01")
     p.add_argument("--program-id", default="sim")
@@ -75,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             filters=args.filters, size=args.size, seed=args.seed,
             pointing_error=not args.no_pointing_error, extras=args.extras,
             n_stars=args.n_stars, n_galaxies=args.n_galaxies, exptime=args.exptime,
+            epoch_year=args.epoch, pm_mean_mas_yr=args.pm_mean,
+            pm_dispersion_mas_yr=args.pm_dispersion, catalog_errors=not args.exact_catalog,
             proposal_id=args.proposal_id, obset_id=args.obset_id, program_id=args.program_id,
             overwrite=args.overwrite)
     except HapsvmError as err:

@@ -5,6 +5,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -126,6 +127,28 @@ def test_error_reply_is_retried_without_epoch_and_motions_applied_locally(
     assert "proper motions applied" in cat.notes[0]
     expected = float(_rows().splitlines()[0].split(",")[1]) - 2.0 * 10 / 3.6e6
     assert cat.dec[0] == pytest.approx(expected, abs=1e-10)
+
+
+def test_service_reply_errors_are_brought_to_the_epoch(server: CatalogServer) -> None:
+    cat = ServiceCatalogProvider(server.url, settings=FAST).fetch(REQUEST)
+    # listed at J2016.0: 0.1 mas and 0.1 mas/yr, 4.866 years before
+    assert cat.position_error_mas is not None
+    np.testing.assert_allclose(cat.position_error_mas, np.hypot(0.1, 0.1 * (2016 - 2011.134)))
+
+
+def test_without_proper_motions_the_service_is_asked_without_epoch(server: CatalogServer,
+                                                                   tmp_path: Path) -> None:
+    cache = CatalogCache(tmp_path)
+    provider = ServiceCatalogProvider(server.url, cache=cache, settings=FAST)
+    moved = provider.fetch(REQUEST)
+    kept = provider.fetch(replace(REQUEST, apply_proper_motions=False))
+    assert ["EPOCH" in q for q in server.requests] == [True, False]
+    assert "not applied" in kept.notes[0]
+    np.testing.assert_array_equal(moved.dec, kept.dec)       # the server ignores EPOCH here
+    np.testing.assert_allclose(kept.position_error_mas, 0.1)
+    assert len(list(tmp_path.glob("*.csv"))) == 2             # one cache entry each
+    provider.fetch(replace(REQUEST, apply_proper_motions=False))
+    assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize("mode, message", [

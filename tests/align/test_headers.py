@@ -97,6 +97,7 @@ def test_apply_correction_archives_and_writes_keywords(distorted: Path) -> None:
             (3.6, 17, "rscale", "N/A")
         assert h["CRDER2"] == pytest.approx(7.2 / 3.6e6)
         assert h["HDRNAME"] == "x-hlet.fits"
+        assert h["SVMAERR"] == -1.0                                  # no uncertainty given
         assert "UPWCSVER" in hdul[0].header and "PYWCSVER" in hdul[0].header
     assert rms(wcs_error_mas(new, corr.apply(old))) < 0.01
 
@@ -122,7 +123,7 @@ def test_headerlet_file_and_attached_extension(distorted: Path) -> None:
 def _alignment(wcs, status: str = ALIGNED) -> DetectorAlignment:  # type: ignore[no-untyped-def]
     plane = plane_for([wcs])
     sol = ExposureSolution("j94f05bgq", "imaging", "IDC_postsm4", _correction(plane), 12,
-                           mjd=55000.0)
+                           mjd=55000.0, position_error_mas=0.731)
     rel = RelativeFit(True, "rscale", "j94f05bgq", {"j94f05bgq": 0}, {"j94f05bgq": 0.0})
     return DetectorAlignment("acs_wfc", status, "" if status == ALIGNED else "why", plane, rel,
                              {"j94f05bgq": sol} if status == ALIGNED else {}, [],
@@ -144,6 +145,7 @@ def test_update_exposure_and_grism_and_failure(distorted: Path, tmp_path: Path) 
     assert fits.getval(distorted, "SVMALIGN") == "FIT_SVM_GAIAeDR3 rscale q1"
     assert fits.getval(distorted, "WCSNAME", ("SCI", 1)) == "IDC_postsm4-FIT_SVM_GAIAeDR3"
     assert fits.getval(distorted, "RELGEOM", ("SCI", 1)) == "rscale"
+    assert fits.getval(distorted, "SVMAERR", ("SCI", 1)) == 0.731
     assert len(data) > 2880
     offered = {"IDC_postsm4": " "}
     assignment = assign_grism_solution("grism", 55000.01, offered, alignment, {}, {})
@@ -162,3 +164,4 @@ def test_update_exposure_and_grism_and_failure(distorted: Path, tmp_path: Path) 
     assert fits.getval(failed, "SVMALIGN") == \
         "FAILED: no catalogue fit accepted (GAIAeDR3: 0 matches)"
     assert fits.getval(failed, "WCSNAME", ("SCI", 1)) == "IDC_postsm4"
+    assert fit_keywords(_alignment(wcs, FAILED), "j94f05bgq").position_error_mas == -1.0

@@ -63,6 +63,7 @@ def test_svm_run_writes_aligned_copies_and_headerlets(sim_visit_factory: Callabl
         sci = fits.getheader(path, ("SCI", 1))
         assert sci["WCSNAME"] == "IDC_w3m18525i-FIT_SVM_GAIAeDR3"
         assert sci["WCSNAMEA"] == "IDC_w3m18525i-GSC240" and sci["NMATCHES"] > 5
+        assert 0.0 < sci["SVMAERR"] < 5.0                       # formal 1σ per axis, mas
         assert fits.getval(path, "SVMALIGN").startswith("FIT_SVM_GAIAeDR3")
         assert (out / path.name.replace("_flt.fits", "_flt_recipe.yaml")).is_file()
     with fits.open(hlets[0]) as hlet:

@@ -99,3 +99,50 @@ def test_make_providers_follows_the_configured_order(tmp_path: Path) -> None:
                           service_url="", cache=None,
                           service=ServiceSettings())
     assert none == []
+
+
+def test_position_errors_are_propagated_to_the_epoch() -> None:
+    t = Table({"ra": [10.0, 10.0], "dec": [0.0, 0.0], "pmra": [0.0, 0.0], "pmdec": [0.0, 0.0],
+               "ra_error": [0.3, 0.3], "dec_error": [0.4, np.nan], "pmra_error": [0.5, np.nan],
+               "pmdec_error": [0.5, np.nan], "ref_epoch": [2016.0, 2016.0]})
+    cat = catalog_from_table(t, name="GAIAeDR3", epoch_year=2009.0)
+    # per axis: σ² = (σ_ra² + σ_dec²) / 2 + 7² (σ_pmra² + σ_pmdec²) / 2
+    assert cat.position_error_mas is not None
+    np.testing.assert_allclose(cat.position_error_mas,
+                               [np.sqrt(0.125 + 49 * 0.25), 0.3], rtol=1e-9)
+    same = catalog_from_table(t, name="GAIAeDR3", epoch_year=2009.0, propagate=False)
+    assert same.ra[0] == 10.0 and "not applied" in same.notes[0]
+    np.testing.assert_allclose(same.position_error_mas, [np.sqrt(0.125), 0.3])
+
+
+def test_error_units_from_the_column_or_the_catalogue_convention() -> None:
+    gsc = Table({"ra": [10.0], "dec": [20.0], "raErr": [0.002], "decErr": [0.002]})
+    assert catalog_from_table(gsc, name="GSC242", epoch_year=2010.0).position_error_mas[0] == \
+        pytest.approx(2.0)                                            # GSC: arcsec
+    gaia = Table({"ra": [10.0], "dec": [20.0], "ra_error": [1e-6], "dec_error": [1e-6]})
+    gaia["ra_error"].unit = gaia["dec_error"].unit = "deg"
+    assert catalog_from_table(gaia, name="X", epoch_year=2010.0).position_error_mas[0] == \
+        pytest.approx(3.6)
+    tmass = Table({"ra": [10.0], "dec": [20.0]})
+    assert catalog_from_table(tmass, name="2MASS", epoch_year=2010.0).position_error_mas is None
+
+
+def test_service_reply_at_epoch_keeps_its_errors_at_the_gaia_epoch() -> None:
+    text = ("# GAIAeDR3\nra,dec,ra_error,dec_error,pmra,pmra_error,pmdec,pmdec_error,epoch\n"
+            "10.0,0.0,0.1,0.1,5.0,0.2,0.0,0.2,2023.0\n")
+    cat = read_service_csv(text, name="GAIAeDR3", epoch_year=2023.0, origin="x",
+                           already_at_epoch=True)
+    assert cat.ra[0] == 10.0                                 # the service moved it already
+    assert cat.position_error_mas[0] == pytest.approx(np.hypot(0.1, 7 * 0.2))
+
+
+def test_file_provider_can_leave_proper_motions_out(tmp_path: Path) -> None:
+    t = Table({"ra": [53.1], "dec": [-27.8], "pmra": [0.0], "pmdec": [3600.0],
+               "ref_epoch": [2016.0]})
+    path = tmp_path / "ref.ecsv"
+    t.write(path, format="ascii.ecsv")
+    provider = FileCatalogProvider(path, "GAIAeDR3")
+    moved = provider.fetch(CatalogRequest("GAIAeDR3", 53.1, -27.8, 0.05, 2017.0))
+    kept = provider.fetch(CatalogRequest("GAIAeDR3", 53.1, -27.8, 0.05, 2017.0,
+                                         apply_proper_motions=False))
+    assert moved.dec[0] == pytest.approx(-27.8 + 3.6 / 3600) and kept.dec[0] == -27.8

@@ -56,6 +56,41 @@ def test_find_chip_sources_recovers_star_positions() -> None:
     assert np.all(np.isfinite(found.mag))
 
 
+@pytest.mark.parametrize("noise", [8.0, 20.0])
+def test_centroid_errors_match_the_scatter(noise: float) -> None:
+    # noise-limited stars (at S/N of several hundred the windowed centroid's pixel-phase bias,
+    # a few 0.001 px here, is what centroid_error_floor_px stands for)
+    settings = replace(SETTINGS, centroid_error_floor_px=0.0)
+    offsets, sigmas = [], []
+    for seed in range(1, 6):
+        img, x, y, _ = _stars(40, seed=seed, noise=noise)
+        err = np.full(img.shape, noise, np.float32)          # the ERR array: background only
+        found = find_chip_sources(img, None, chip=1, settings=settings, err=err)
+        iso = _separated(x, y)
+        d = np.hypot(found.x[:, None] - x[iso][None], found.y[:, None] - y[iso][None])
+        ok = d.min(axis=1) < 1.0
+        j = d.argmin(axis=1)[ok]
+        offsets.append(np.column_stack([found.x[ok] - x[iso][j], found.y[ok] - y[iso][j]]))
+        sigmas.append(found.position_error_px[ok])
+    z = np.concatenate(offsets) / np.concatenate(sigmas)[:, None]
+    assert 0.8 < np.sqrt(np.mean(z ** 2)) < 1.25
+
+
+def test_centroid_error_floor_and_saturated_core_terms() -> None:
+    img, x, y, _ = _stars(20, noise=2.0)
+    dq = np.zeros(img.shape, np.int16)
+    dq[int(round(y[0])), int(round(x[0]))] = 256                 # one saturated core
+    plain = find_chip_sources(img, dq, chip=1, settings=replace(
+        SETTINGS, centroid_error_floor_px=0.0, saturated_centroid_error_px=0.0))
+    floored = find_chip_sources(img, dq, chip=1, settings=replace(
+        SETTINGS, centroid_error_floor_px=0.02, saturated_centroid_error_px=0.1))
+    np.testing.assert_allclose(plain.x, floored.x)
+    first = np.argmin(np.hypot(floored.x - x[0], floored.y - y[0]))
+    expected = np.hypot(plain.position_error_px, 0.02)
+    expected[first] = np.sqrt(expected[first] ** 2 + 0.1 ** 2)
+    np.testing.assert_allclose(floored.position_error_px, expected, rtol=1e-6)
+
+
 def test_max_sources_per_chip_keeps_the_brightest() -> None:
     img, x, y, flux = _stars(40)
     found = find_chip_sources(img, None, chip=1, settings=replace(SETTINGS,

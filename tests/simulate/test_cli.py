@@ -26,3 +26,13 @@ def test_cli_bad_extra_returns_config_exit_code(tmp_path, capsys):
     code = main([str(tmp_path), "--detector", "acs_wfc", "--size", "64", "--extras", "scan"])
     assert code == 3
     assert "extra 'scan' does not exist for acs_wfc" in capsys.readouterr().err
+
+
+def test_cli_sets_the_epoch_motions_and_catalogue_errors(tmp_path, capsys):
+    code = main([str(tmp_path), "--size", "64", "--n-exposures", "1", "--epoch", "2023.5",
+                 "--pm-mean", "4,-2", "--pm-dispersion", "0", "--exact-catalog"])
+    assert code == 0
+    truth = load_truth(tmp_path / "isim01_wfc3_ir")
+    assert abs(truth.epoch - 2023.5) < 1e-4 and not truth.catalog_errors
+    stars = truth.sources[truth.sources["type"] == "star"]
+    assert set(stars["pmra"]) == {4.0} and set(stars["pmdec"]) == {-2.0}
