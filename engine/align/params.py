@@ -159,7 +159,8 @@ class AlignmentSettings(QualitySettings):
     weighted_fit: bool = True
     """Weight each catalogue star by 1/σ², σ² = its catalogue error at the epoch
     (σ_pos² + (Δt·σ_pm)²) + the error of its mean measured position; false: equal weights
-    (drizzlepac). Either way the fit reports a formal uncertainty (SVMAERR)."""
+    (drizzlepac 3.11 weights by the listed position errors alone, at the catalogue's epoch).
+    Either way the fit reports a formal uncertainty (SVMAERR)."""
 
     @property
     def relative_match(self) -> MatchSettings:
