@@ -142,7 +142,7 @@ def load_model(path: Path | None = None) -> ResourceModel:
     Examples
     --------
     >>> model = load_model()
-    >>> model.memory.unit, model.time.unit, math.isfinite(model.memory.rel_error)
+    >>> model.memory.unit, model.time.unit, 0 < model.memory.rel_error < 1
     ('GiB', 's', True)
     """
     return ResourceModel.from_json(Path(path or MODEL_FILE).read_text())

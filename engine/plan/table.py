@@ -100,7 +100,7 @@ def plan_table(rows: list[PlanRow], *, comment: str = "") -> str:
     Examples
     --------
     >>> text = plan_table([PlanRow("v1", "/d/v1.out", None, None, 2.0, "no exposure")])
-    >>> text.splitlines()[0].split("\t")[:3], text.splitlines()[1].split("\t")[:2]
+    >>> text.splitlines()[0].split(chr(9))[:3], text.splitlines()[1].split(chr(9))[:2]
     (['visit', 'class', 'detectors'], ['v1', '2G'])
     """
     lines = [f"# {line}" for line in comment.splitlines()]

