@@ -9,6 +9,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from hapsvm.errors import InputError
+from hapsvm.mosaic.outline import edge_pixels
 
 __all__ = ["OutputGrid", "build_output_grid", "chip_outline_sky", "footprint_center"]
 
@@ -82,13 +83,7 @@ def chip_outline_sky(wcs: WCS, shape: tuple[int, int], *, n_per_side: int = 8
     n_per_side
         Points per side (the distortion bends the sides slightly).
     """
-    ny, nx = shape
-    t = np.linspace(0.0, 1.0, n_per_side, endpoint=False)
-    x0, x1, y0, y1 = -0.5, nx - 0.5, -0.5, ny - 0.5
-    xs = np.concatenate([x0 + t * (x1 - x0), np.full_like(t, x1), x1 - t * (x1 - x0),
-                         np.full_like(t, x0)])
-    ys = np.concatenate([np.full_like(t, y0), y0 + t * (y1 - y0), np.full_like(t, y1),
-                         y1 - t * (y1 - y0)])
+    xs, ys = edge_pixels(shape, n_per_side)
     ra, dec = wcs.all_pix2world(xs, ys, 0)
     return np.asarray(ra), np.asarray(dec)
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from hapsvm.mosaic.outline import edge_pixels
+
 __all__ = ["Cards", "HeaderUnit", "UnusualFitsError", "scan_headers", "sip_outline"]
 
 _BLOCK = 2880
@@ -193,13 +195,7 @@ def sip_outline(header: Mapping[str, Any], shape: tuple[int, int], *, n_per_side
     ctype = str(header.get("CTYPE1", ""))
     if not ctype.startswith("RA---TAN") or "CD1_1" not in header:
         raise UnusualFitsError(f"WCS {ctype or '<none>'} without CD matrix: not handled here")
-    ny, nx = shape
-    t = np.linspace(0.0, 1.0, n_per_side, endpoint=False)
-    x0, x1, y0, y1 = -0.5, nx - 0.5, -0.5, ny - 0.5
-    xs = np.concatenate([x0 + t * (x1 - x0), np.full_like(t, x1), x1 - t * (x1 - x0),
-                         np.full_like(t, x0)])
-    ys = np.concatenate([np.full_like(t, y0), y0 + t * (y1 - y0), np.full_like(t, y1),
-                         y1 - t * (y1 - y0)])
+    xs, ys = edge_pixels(shape, n_per_side)
     u = xs + 1.0 - float(header["CRPIX1"])
     v = ys + 1.0 - float(header["CRPIX2"])
     u, v = u + _sip(header, "A", u, v), v + _sip(header, "B", u, v)
