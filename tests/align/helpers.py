@@ -103,3 +103,22 @@ class MemoryProvider:
         self.asked.append(request.catalog)
         cat = self.catalogs[request.catalog]
         return ReferenceCatalog(request.catalog, cat.ra, cat.dec, cat.mag, cat.epoch_year)
+
+
+def align_simulated(visit, finding, fitting, *, detector: str):  # type: ignore[no-untyped-def]
+    """Find sources in a simulated visit's exposures and align them to its reference file.
+
+    Returns the ``DetectorAlignment`` and the chips' prior WCS by (rootname, extver).
+    """
+    from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
+    from hapsvm.align.chip_wcs import read_exposure_wcs
+
+    exps, wcs, priors = [], {}, {}
+    for path in visit.imaging_paths:
+        root = path.name.split("_")[0]
+        priors[root], chips = read_exposure_wcs(path)
+        wcs.update({(root, v): w for v, w in chips.items()})
+        exps.append(find_exposure_sources(path, rootname=root, filter_name="f", kind="imaging",
+                                          settings=finding))
+    provider = FileCatalogProvider(visit.reference_catalog_path, "GAIAeDR3")
+    return align_detector(exps, wcs, [provider], fitting, detector=detector, priors=priors), wcs

@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
-from hapsvm.align.chip_wcs import read_exposure_wcs
 from hapsvm.align.results import ALIGNED
-from tests.align.helpers import rms, wcs_error_mas
+from tests.align.helpers import align_simulated, rms, wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}
 #: Required final WCS error (mas RMS over each chip) and the level the tests hold us to with an
@@ -27,15 +25,7 @@ TARGET_REALISTIC = {"wfc3_ir": 5.0, "wfc3_uvis": 2.0, "acs_wfc": 3.0}
 def _align(visit, cfg):  # type: ignore[no-untyped-def]
     fs = OmegaConf.to_object(cfg.find_alignment_sources)   # the step configs are the settings
     ac = OmegaConf.to_object(cfg.align_to_catalog)
-    exps, wcs, priors = [], {}, {}
-    for path in visit.imaging_paths:
-        root = path.name.split("_")[0]
-        priors[root], chips = read_exposure_wcs(path)
-        wcs.update({(root, v): w for v, w in chips.items()})
-        exps.append(find_exposure_sources(path, rootname=root, filter_name="f", kind="imaging",
-                                          settings=fs))
-    provider = FileCatalogProvider(visit.reference_catalog_path, "GAIAeDR3")
-    return align_detector(exps, wcs, [provider], ac, detector="sim", priors=priors), wcs
+    return align_simulated(visit, fs, ac, detector="sim")
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact_catalog", "gaia_dr3_errors"])

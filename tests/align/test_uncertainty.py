@@ -11,11 +11,9 @@ import numpy as np
 from astropy.wcs import WCS
 from omegaconf import OmegaConf
 
-from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
-from hapsvm.align.chip_wcs import read_exposure_wcs
 from hapsvm.align.results import ALIGNED, DetectorAlignment
 from hapsvm.simulate import SimulatedVisit, simulate_visit
-from tests.align.helpers import rms, wcs_error_mas
+from tests.align.helpers import align_simulated, rms, wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}
 
@@ -26,15 +24,7 @@ def align_visit(visit: SimulatedVisit, compose_recipe: Callable, detector: str,
     cfg = compose_recipe(instrument=INSTRUMENT[detector], detector=detector, nexp="n4")
     finding = OmegaConf.to_object(cfg.find_alignment_sources)
     fitting = replace(OmegaConf.to_object(cfg.align_to_catalog), **settings)
-    exps, wcs, priors = [], {}, {}
-    for path in visit.imaging_paths:
-        root = path.name.split("_")[0]
-        priors[root], chips = read_exposure_wcs(path)
-        wcs.update({(root, v): w for v, w in chips.items()})
-        exps.append(find_exposure_sources(path, rootname=root, filter_name="f", kind="imaging",
-                                          settings=finding))
-    provider = FileCatalogProvider(visit.reference_catalog_path, "GAIAeDR3")
-    return align_detector(exps, wcs, [provider], fitting, detector=detector, priors=priors), wcs
+    return align_simulated(visit, finding, fitting, detector=detector)
 
 
 def exposure_errors(result: DetectorAlignment, wcs: dict[tuple[str, int], WCS],
