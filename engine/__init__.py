@@ -7,11 +7,17 @@ The names below load on first use, so ``import hapsvm`` is cheap.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hapsvm.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-__getattr__, __dir__, _exported = lazy_exports(__name__, {
-    "api": ["run_visit", "VisitResult", "StepOutcome"],
-}, submodules=["runsinglehap"])
+if TYPE_CHECKING:  # the exports: read by editors and type checkers, and by lazy_exports
+    from hapsvm import runsinglehap as runsinglehap
+    from hapsvm.api import StepOutcome as StepOutcome
+    from hapsvm.api import VisitResult as VisitResult
+    from hapsvm.api import run_visit as run_visit
+
+__getattr__, __dir__, _exported = lazy_exports(__name__, __file__)
 __all__ = ["__version__", *_exported]

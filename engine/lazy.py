@@ -1,21 +1,28 @@
 """Lazily loaded package exports (the scientific-python SPEC 1 pattern, in a few lines).
 
-A domain package names what it exports, submodule by submodule; a submodule is imported the
-first time one of its names is read. ``import hapsvm.catalogs`` therefore costs nothing until a
-catalogue is built, and the processes that never build one — ``svm --help``, the parent of a
-multirun that only composes configs and hands visits to its workers — never import photutils,
-scipy.signal or tweakwcs (about 1.5 s of a 2-core machine's time per process).
+A domain package lists what it exports as ordinary imports inside an ``if TYPE_CHECKING:``
+block of its ``__init__.py``; at run time :func:`lazy_exports` reads that block from the file and
+imports a submodule the first time one of its names is read. ``import hapsvm.catalogs``
+therefore costs nothing until a catalogue is built, and the processes that never build one —
+``svm --help``, the parent of a multirun that only composes configs and hands visits to its
+workers — never import photutils, scipy.signal or tweakwcs (about 1.5 s of a 2-core machine's
+time per process). Editors, type checkers and call-graph tools read the same imports, so "go to
+definition" lands in the submodule: the block is the one list of a package's exports.
 
 Example
 -------
 In ``engine/example/__init__.py``::
 
+    from typing import TYPE_CHECKING
+
     from hapsvm.lazy import lazy_exports
 
-    __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-        "grid": ["OutputGrid", "build_output_grid"],
-        "params": ["DrizzleParams"],
-    })
+    if TYPE_CHECKING:
+        from hapsvm.example.grid import OutputGrid as OutputGrid
+        from hapsvm.example.grid import build_output_grid as build_output_grid
+        from hapsvm.example import cli as cli          # a public submodule
+
+    __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
 
 >>> import hapsvm.mosaic
 >>> "build_output_grid" in dir(hapsvm.mosaic)
@@ -24,70 +31,88 @@ True
 Traceback (most recent call last):
 ...
 AttributeError: module 'hapsvm.mosaic' has no attribute 'no_such_name'
-
-Editors, type checkers and call-graph tools do not run ``__getattr__``: each such package has
-an ``__init__.pyi`` stub re-exporting the names from their submodules, written by
-``python -m hapsvm.stubs`` from the same table (:func:`exports_of`; a test keeps them equal).
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["exports_of", "lazy_exports"]
+__all__ = ["declared_exports", "exports_of", "lazy_exports"]
 
-#: package → (submodule → names), as declared by each package's call of :func:`lazy_exports`.
-_EXPORTS: dict[str, dict[str, tuple[str, ...]]] = {}
+#: package → (name → submodule that defines it, or "" for a public submodule), as declared.
+_EXPORTS: dict[str, dict[str, str]] = {}
 
 
-def lazy_exports(package: str, exports: Mapping[str, Sequence[str]], *,
-                 submodules: Sequence[str] = ()
+def declared_exports(package: str, source: str) -> dict[str, str]:
+    """Name → submodule (relative to ``package``; ``""`` where the name is itself a submodule)
+    for the imports in the ``if TYPE_CHECKING:`` blocks of a package's ``__init__.py`` source.
+
+    Each import must re-export a name as itself (``from p.sub import X as X``) from a module of
+    the package; a name exported twice is refused.
+
+    Examples
+    --------
+    >>> declared_exports("p", "if TYPE_CHECKING:\\n    from p.grid import Grid as Grid\\n")
+    {'Grid': 'grid'}
+    """
+    where: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+                and node.test.id == "TYPE_CHECKING"):
+            continue
+        for statement in node.body:
+            if not isinstance(statement, ast.ImportFrom) or statement.module is None:
+                raise ValueError(f"{package}: only 'from {package}.<module> import X as X' "
+                                 f"belongs in the TYPE_CHECKING block (line {statement.lineno})")
+            module = statement.module
+            if module != package and not module.startswith(package + "."):
+                raise ValueError(f"{package}: {module!r} is not a module of the package")
+            submodule = module[len(package) + 1:]
+            for alias in statement.names:
+                if alias.asname != alias.name:
+                    raise ValueError(f"{package}: write 'import {alias.name} as {alias.name}' "
+                                     "so type checkers see a re-export")
+                if alias.name in where:
+                    raise ValueError(f"{package}: {alias.name!r} is exported by both "
+                                     f"{where[alias.name]!r} and {submodule!r}")
+                where[alias.name] = submodule
+    return where
+
+
+def lazy_exports(package: str, init_file: str
                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
-    """Return ``(__getattr__, __dir__, __all__)`` for ``package``.
-
-    Parameters
-    ----------
-    package
-        The package's ``__name__``.
-    exports
-        Submodule name (relative to the package) → the public names it defines.
-    submodules
-        Submodules that are themselves public (``package.runsinglehap``): reading the name
-        imports the submodule.
+    """Return ``(__getattr__, __dir__, __all__)`` for ``package``, whose exports are the
+    imports of the ``if TYPE_CHECKING:`` block in ``init_file`` (its ``__init__.py``).
 
     A name read from the package imports its submodule and is then cached in the package's
     namespace, so later reads are ordinary attribute lookups.
     """
-    where: dict[str, str] = {}
-    for submodule, names in exports.items():
-        for name in names:
-            if name in where:
-                raise ValueError(f"{package}: {name!r} is exported by both "
-                                 f"{where[name]!r} and {submodule!r}")
-            where[name] = submodule
-    _EXPORTS[package] = {sub: tuple(names) for sub, names in exports.items()}
+    where = declared_exports(package, Path(init_file).read_text(encoding="utf-8"))
+    _EXPORTS[package] = where
 
     def __getattr__(name: str) -> Any:
-        if name in submodules:
-            return importlib.import_module(f"{package}.{name}")
         submodule = where.get(name)
         if submodule is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{submodule}"), name)
+        if submodule:
+            value = getattr(importlib.import_module(f"{package}.{submodule}"), name)
+        else:
+            value = importlib.import_module(f"{package}.{name}")
         setattr(sys.modules[package], name, value)
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(where) | set(submodules) | set(vars(sys.modules[package])))
+        return sorted(set(where) | set(vars(sys.modules[package])))
 
     return __getattr__, __dir__, sorted(where)
 
 
-def exports_of(package: str) -> dict[str, tuple[str, ...]]:
-    """Submodule → the names ``package`` exports lazily (imports the package, not its
-    submodules)."""
+def exports_of(package: str) -> dict[str, str]:
+    """Name → defining submodule (``""`` for a public submodule) of the names ``package``
+    exports lazily (imports the package, not its submodules)."""
     importlib.import_module(package)
     return dict(_EXPORTS[package])
-

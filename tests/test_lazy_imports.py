@@ -6,16 +6,14 @@ drizzle; and every name a package exports still resolves.
 """
 from __future__ import annotations
 
-import ast
 import importlib
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from hapsvm.lazy import lazy_exports
-from hapsvm.stubs import lazy_packages, stub_text
+from hapsvm.lazy import declared_exports, exports_of
+from tests.repo import SOURCE_DIR
 
 DOMAIN_PACKAGES = ["hapsvm.align", "hapsvm.catalogs", "hapsvm.mosaic", "hapsvm.preview",
                    "hapsvm.preview.report", "hapsvm.simulate", "hapsvm.visit"]
@@ -58,26 +56,39 @@ def test_unknown_name_is_an_attribute_error():
 
 
 def test_a_name_exported_twice_is_refused():
+    source = ("if TYPE_CHECKING:\n    from p.a import X as X\n    from p.b import X as X\n")
     with pytest.raises(ValueError, match="'X' is exported by both 'a' and 'b'"):
-        lazy_exports("hapsvm.example", {"a": ["X"], "b": ["X"]})
+        declared_exports("p", source)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("if TYPE_CHECKING:\n    from p.a import X\n", "import X as X"),
+    ("if TYPE_CHECKING:\n    from q.a import X as X\n", "not a module of the package"),
+    ("if TYPE_CHECKING:\n    import p.a\n", "only 'from p.<module> import X as X'"),
+])
+def test_an_export_type_checkers_would_not_see_is_refused(source, message):
+    with pytest.raises(ValueError, match=message):
+        declared_exports("p", source)
+
+
+def _lazy_packages() -> list[str]:
+    return sorted(".".join(["hapsvm", *init.parent.relative_to(SOURCE_DIR).parts])
+                  for init in SOURCE_DIR.rglob("__init__.py")
+                  if init.parent != SOURCE_DIR and "lazy_exports(" in init.read_text())
 
 
 def test_every_lazy_package_is_listed_here():
-    assert lazy_packages() == sorted(DOMAIN_PACKAGES)
+    assert _lazy_packages() == sorted(DOMAIN_PACKAGES)
 
 
-@pytest.mark.parametrize("name", DOMAIN_PACKAGES)
-def test_every_stub_names_exactly_the_lazy_exports(name):
-    """``__init__.pyi`` re-exports each exported name from the submodule that defines it."""
+@pytest.mark.parametrize("name", [*DOMAIN_PACKAGES, "hapsvm"])
+def test_the_type_checking_imports_are_what_runs(name):
+    """What editors and mypy read (the ``TYPE_CHECKING`` imports) is what the package gives."""
     package = importlib.import_module(name)
-    stub = Path(package.__file__).with_name("__init__.pyi")
-    assert stub.read_text() == stub_text(name), f"{stub} is stale: run python -m hapsvm.stubs"
-    body = ast.parse(stub.read_text()).body
-    imported = {a.name: (node.module, a.asname) for node in body
-                if isinstance(node, ast.ImportFrom) for a in node.names}
-    declared = next(ast.literal_eval(node.value) for node in body
-                    if isinstance(node, ast.Assign) and node.targets[0].id == "__all__")
-    assert sorted(imported) == declared == package.__all__
-    for attr, (module, alias) in imported.items():
-        assert alias == attr, f"{stub}: {attr} is not re-exported as itself"
-        assert getattr(importlib.import_module(module), attr) is getattr(package, attr)
+    exports = exports_of(name)
+    assert sorted(exports) == [n for n in package.__all__ if n != "__version__"]
+    for attr, submodule in exports.items():
+        defining = importlib.import_module(f"{name}.{submodule or attr}")
+        expected = getattr(defining, attr) if submodule else defining
+        assert getattr(package, attr) is expected, f"{name}.{attr}"
+    assert not list(SOURCE_DIR.rglob("*.pyi")), "stubs would shadow the TYPE_CHECKING imports"

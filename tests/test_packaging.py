@@ -65,7 +65,6 @@ def test_wheel_carries_the_package_and_its_data_and_no_engine(wheel: Path) -> No
                    "hapsvm/conf/header_rules/wfc3.rules", "hapsvm/svm_recipes/v1.yaml",
                    "hapsvm/schemas/run.schema.json",
                    "hapsvm/schemas/step/make_catalogs.schema.json", "hapsvm/py.typed",
-                   "hapsvm/mosaic/__init__.pyi", "hapsvm/preview/report/__init__.pyi",
                    "hapsvm/conf/hydra/sweeper/svm.yaml", "hapsvm/plan/resource_model.json",
                    "hydra_plugins/hapsvm_sweeper/svm_sweeper.py"):
         assert needed in names, needed

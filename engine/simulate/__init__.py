@@ -38,13 +38,22 @@ Conventions the pipeline can rely on:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hapsvm.lazy import lazy_exports
 
-# submodule -> public names; a submodule is imported when one of its names is first read
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "detectors": ["DETECTORS", "DetectorSpec", "get_detector"],
-    "plan": ["EXTRAS"],
-    "scoring": ["score_alignment", "score_point_catalog"],
-    "truth": ["TRUTH_DIR", "ExposureTruth", "VisitTruth", "load_truth"],
-    "visit": ["SimulatedVisit", "simulate_visit"],
-})
+if TYPE_CHECKING:  # the exports: read by editors and type checkers, and by lazy_exports
+    from hapsvm.simulate.detectors import DETECTORS as DETECTORS
+    from hapsvm.simulate.detectors import DetectorSpec as DetectorSpec
+    from hapsvm.simulate.detectors import get_detector as get_detector
+    from hapsvm.simulate.plan import EXTRAS as EXTRAS
+    from hapsvm.simulate.scoring import score_alignment as score_alignment
+    from hapsvm.simulate.scoring import score_point_catalog as score_point_catalog
+    from hapsvm.simulate.truth import TRUTH_DIR as TRUTH_DIR
+    from hapsvm.simulate.truth import ExposureTruth as ExposureTruth
+    from hapsvm.simulate.truth import VisitTruth as VisitTruth
+    from hapsvm.simulate.truth import load_truth as load_truth
+    from hapsvm.simulate.visit import SimulatedVisit as SimulatedVisit
+    from hapsvm.simulate.visit import simulate_visit as simulate_visit
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
