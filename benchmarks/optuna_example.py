@@ -8,21 +8,27 @@ Usage: ``.venv/bin/python benchmarks/optuna_example.py [--trials 16] [--size 512
 3. runs ``svm -m hydra/sweeper=optuna objective=wfc3_ir.alignment_error_mas`` over the alignment
    detection kernel and threshold (TPE sampler, fixed seed);
 4. prints default vs best, and the recipe file the sweep wrote (``--recipes-dir``, by default
-   benchmarks/work/optuna/recipes; pass svm_recipes to publish it).
+   benchmarks/work/optuna/recipes; pass svm_recipes to publish it);
+5. writes the figures, the sweep command, commit and machine to ``benchmarks/results/optuna.json``
+   (``benchmarks/results_page.py`` renders it).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from run_record import command_line, run_at_commit, start_record, write_result  # noqa: E402
 
 from hapsvm.simulate import simulate_visit  # noqa: E402
 
@@ -43,7 +49,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--recipes-dir", type=Path, default=WORK / "recipes")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    args = parser.parse_args(argv)
+    run_at_commit("benchmarks/optuna_example.py", argv)  # the committed tree
+    record = start_record(command_line("benchmarks/optuna_example.py", argv))
     shutil.rmtree(WORK, ignore_errors=True)
     args.recipes_dir.mkdir(parents=True, exist_ok=True)
     visit = simulate_visit(WORK / "visit", detector="wfc3_ir", n_exposures=4, size=args.size,
@@ -63,7 +72,10 @@ def main() -> None:
            "quiet=true", catalog, offline,
            "find_alignment_sources.kernel_fwhm_px=interval(0.8,3.0)",
            "find_alignment_sources.nsigma=interval(2.0,10.0)"]
+    wall0 = time.perf_counter()
     _run(cmd)
+    wall = time.perf_counter() - wall0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     best = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     recipes = sorted(args.recipes_dir.glob("v1-tuned-*.yaml"))
     print(f"command: {' '.join(cmd[3:])}")
@@ -73,6 +85,19 @@ def main() -> None:
     print(f"improvement: {default - best['best_value']:.3f} mas "
           f"({100 * (1 - best['best_value'] / default):.1f} %)")
     print(f"tuned recipe: {recipes[-1] if recipes else 'none written'}")
+    sweep_cmd = " ".join(["svm", *cmd[3:]]).replace(str(ROOT) + "/", "")
+    write_result("optuna", record, {
+        "metric": METRIC, "trials": args.trials, "size_px": args.size, "visit_seed": args.seed,
+        "sampler_seed": 1, "detector": "wfc3_ir", "n_exposures": 4,
+        "search_space": {"find_alignment_sources.kernel_fwhm_px": [0.8, 3.0],
+                         "find_alignment_sources.nsigma": [2.0, 10.0]},
+        "sweep_command": sweep_cmd, "default_value": round(default, 4),
+        "best_value": round(best["best_value"], 4),
+        "best_params": {k: round(float(v), 4) for k, v in best["best_params"].items()},
+        "improvement_percent": round(100 * (1 - best["best_value"] / default), 2),
+        "sweep_wall_s": round(wall, 1),
+        "cpu_s_all_runs": round(usage.ru_utime + usage.ru_stime, 1),
+        "tuned_recipe": recipes[-1].name if recipes else None})
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Paired, alternating runs (hapsvm, runsinglehap, hapsvm, ...) of the two IR visits with
-# farm-bench: the ratio is taken pair by pair, so drifts of the machine's speed cancel.
+# benchmarks/peers/paired.py: the ratio is taken pair by pair, so drifts of the machine's speed
+# cancel.
 #
 # usage: benchmarks/peers/paired_ir.sh [RUNS]        (default 4 pairs after 1 warm-up pair;
 #                                                    0: only prepare the runsinglehap inputs)
 # needs: benchmarks/peers/run.sh run once before (peer venv, simulated visits, hapsvm's copy of
-#        the real visit's poller); writes $BENCH_WORK/fb/fb_<visit>.txt
+#        the real visit's poller); writes benchmarks/results/paired_ir_real.json and
+#        paired_ir_sim_ir.json (every run, medians, command, commit, machine, load), which
+#        benchmarks/results_page.py renders into benchmarks/RESULTS.md
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${BENCH_WORK:-$REPO/benchmarks/work}"
@@ -50,11 +53,11 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 sleep 2
 
-farm-bench -n "$RUNS" --warmup 1 --timeout 1800 --vs "sh $FB/rsh_real.sh" -- \
-  "$REPO/.venv/bin/svm" input="$WORK/results/real/hapsvm/ib6o21_input.out" \
-  "read_visit.roots=[$REAL_DATA]" output_dir="$FB/real_hapsvm" resume=false quiet=true \
-  | tee "$FB/fb_real.txt"
-farm-bench -n "$RUNS" --warmup 1 --timeout 1800 --vs "sh $FB/rsh_sim_ir.sh" -- \
-  "$REPO/.venv/bin/svm" input="$SIM/isim01_input.out" \
-  align_to_catalog.catalog_file="$SIM/reference_gaia.ecsv" output_dir="$FB/sim_ir_hapsvm" \
-  resume=false quiet=true | tee "$FB/fb_sim_ir.txt"
+PAIRED=("$REPO/.venv/bin/python" "$REPO/benchmarks/peers/paired.py" --runs "$RUNS" --warmup 1)
+"${PAIRED[@]}" --name real --b "sh $FB/rsh_real.sh" \
+  --a "$REPO/.venv/bin/svm input=$WORK/results/real/hapsvm/ib6o21_input.out \
+read_visit.roots=[$REAL_DATA] output_dir=$FB/real_hapsvm resume=false quiet=true"
+"${PAIRED[@]}" --name sim_ir --b "sh $FB/rsh_sim_ir.sh" \
+  --a "$REPO/.venv/bin/svm input=$SIM/isim01_input.out \
+align_to_catalog.catalog_file=$SIM/reference_gaia.ecsv output_dir=$FB/sim_ir_hapsvm \
+resume=false quiet=true"
