@@ -5,10 +5,13 @@ Gaia EDR3): positions at the reference epoch J2016.0 and proper motions, each wi
 uncertainty a star of its G magnitude has, and wrong by an error drawn from that uncertainty.
 The images show the stars where they truly are at the visit's epoch.
 
-Median formal uncertainties of five-parameter solutions used here (position per axis at J2016.0,
-proper motion per axis), from the Gaia EDR3 summary, Gaia Collaboration, Brown et al. 2021,
-A&A 649, A1, Table 4 ("typical uncertainties"; the same numbers are on ESA's Gaia EDR3 release
-page; Lindegren et al. 2021, A&A 649, A2, Sect. 4 and its Table 4 give the detailed medians):
+Typical formal uncertainties of five-parameter solutions used here (position per axis at
+J2016.0, proper motion per axis). Source, checked for this table: the Gaia EDR3 documentation,
+executive summary, "basic quality statistics" (https://gea.esac.esa.int/archive/documentation/
+GEDR3/, "typical uncertainty", epoch J2016.0 TCB). Gaia DR3 reuses the EDR3 astrometry
+(Gaia Collaboration, Vallenari et al. 2023, A&A 674, A1); the EDR3 summary paper (Gaia
+Collaboration, Brown et al. 2021, A&A 649, A1) and Lindegren et al. 2021, A&A 649, A2 (Sect. 4,
+medians per magnitude bin) give the underlying statistics (not re-read for this table).
 
 ====  ==================  ===================
 G     σ_pos (mas)         σ_pm (mas/yr)
@@ -18,6 +21,12 @@ G     σ_pos (mas)         σ_pm (mas/yr)
 20    0.4                 0.5
 21    1.0                 1.4
 ====  ==================  ===================
+
+The same summary lists parallax uncertainties of 0.02-0.03, 0.07, 0.5 and 1.3 mas at these
+G: those (not the position row) are the 0.07/0.5/1.3 sometimes quoted for positions.
+Six-parameter solutions (no reliable colour, common in crowded fields) are somewhat worse at
+the bright end (position 0.02-0.03 mas at G < 15, 0.08 mas at G = 17; the same 0.4 and 1.0 mas
+at G = 20 and 21); they are not modelled separately.
 
 Between the rows log σ is interpolated linearly in G; brighter than G = 15 the G = 15 values
 hold, fainter than 21 the last slope continues. Each star's listed uncertainty scatters about
@@ -34,7 +43,8 @@ __all__ = ["GAIA_DR3_UNCERTAINTIES", "SCATTER_DEX", "DEFAULT_PM_MEAN_MAS_YR",
            "DEFAULT_PM_DISPERSION_MAS_YR", "CatalogAstrometry", "gaia_uncertainties",
            "draw_catalog_astrometry"]
 
-#: (G, σ_pos mas, σ_pm mas/yr) per axis at J2016.0: Gaia EDR3/DR3 five-parameter medians.
+#: (G, σ_pos mas, σ_pm mas/yr) per axis at J2016.0: Gaia EDR3/DR3 five-parameter typical
+#: uncertainties (Gaia EDR3 documentation, executive summary; Brown et al. 2021, Table 4).
 GAIA_DR3_UNCERTAINTIES: tuple[tuple[float, float, float], ...] = (
     (15.0, 0.015, 0.025), (17.0, 0.05, 0.07), (20.0, 0.4, 0.5), (21.0, 1.0, 1.4))
 #: Log-normal scatter (dex, 1σ) of a star's listed uncertainty about the median at its G.

@@ -9,6 +9,7 @@ from astropy.io import fits
 
 from hapsvm.errors import HapsvmError
 from hapsvm.simulate.astrometry import DEFAULT_PM_DISPERSION_MAS_YR, DEFAULT_PM_MEAN_MAS_YR
+from hapsvm.simulate.crowding import CROWDING_MODES
 from hapsvm.simulate.detectors import DETECTORS
 from hapsvm.simulate.plan import EXTRAS
 from hapsvm.simulate.visit import SimulatedVisit, simulate_visit
@@ -55,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default %(default)s)")
     p.add_argument("--pm-dispersion", type=float, default=DEFAULT_PM_DISPERSION_MAS_YR,
                    help="proper-motion dispersion per axis, mas/yr (default %(default)s)")
+    p.add_argument("--crowding", default="sparse", choices=CROWDING_MODES,
+                   help="sparse: a high-latitude field (default); crowded: the outskirts of a "
+                   "47 Tuc-like globular cluster, ~30,000 stars per ACS/WFC chip from a cluster "
+                   "luminosity function, saturated giants with bleed trails, a Gaia catalogue "
+                   "cut at Gaia's crowding limit (use short exposures, e.g. --exptime 40)")
     p.add_argument("--exact-catalog", action="store_true",
                    help="reference catalogue without Gaia-DR3-like errors (the truth)")
     p.add_argument("--proposal-id", type=int, default=99999)
@@ -94,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             n_stars=args.n_stars, n_galaxies=args.n_galaxies, exptime=args.exptime,
             epoch_year=args.epoch, pm_mean_mas_yr=args.pm_mean,
             pm_dispersion_mas_yr=args.pm_dispersion, catalog_errors=not args.exact_catalog,
+            crowding=args.crowding,
             proposal_id=args.proposal_id, obset_id=args.obset_id, program_id=args.program_id,
             overwrite=args.overwrite)
     except HapsvmError as err:

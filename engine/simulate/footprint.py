@@ -49,8 +49,8 @@ def keep_near_chips(scene: Scene, geoms: list[ExposureGeometry], margin_arcsec: 
         return keep
 
     s, g = near(scene.ra, scene.dec), near(scene.gal_ra, scene.gal_dec)
-    star_fields = ("ra_2016", "dec_2016", "pmra", "pmdec", "ra", "dec", "g_mag", "color",
-                   "obj_id")
+    star_fields = ["ra_2016", "dec_2016", "pmra", "pmdec", "ra", "dec", "g_mag", "color",
+                   "obj_id"] + (["in_gaia"] if scene.in_gaia is not None else [])
     gal_fields = ("gal_ra", "gal_dec", "gal_mag", "gal_color", "gal_shape")
     return replace(scene, **{f: getattr(scene, f)[s] for f in star_fields},
                    **{f: getattr(scene, f)[g] for f in gal_fields})

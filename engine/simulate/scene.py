@@ -8,6 +8,7 @@ import numpy as np
 from astropy.table import Table
 
 from hapsvm.simulate.astrometry import CatalogAstrometry
+from hapsvm.simulate.crowding import cluster_stars, gaia_selection
 from hapsvm.simulate.filters import FilterInfo, ab_zeropoint
 from hapsvm.simulate.geometry import tan_point
 
@@ -45,13 +46,18 @@ class Scene:
     gal_color: np.ndarray
     gal_shape: np.ndarray
     """(n, 4): Sérsic n, r_eff (arcsec), axis ratio b/a, position angle (deg E of N)."""
+    in_gaia: np.ndarray | None = None
+    """Stars the reference catalogue lists in a crowded field (``crowding.gaia_selection``:
+    G ≤ 21 and only the brightest Gaia's crowding limit allows); None: every G ≤ 21."""
     catalog: CatalogAstrometry | None = None
     """What the reference catalogue lists for each star (``simulate.astrometry``); None until
     drawn (after the scene is cut to the chips)."""
 
     @property
     def in_reference(self) -> np.ndarray:
-        """Boolean mask of the stars listed in the reference catalogue (G ≤ 21)."""
+        """Boolean mask of the stars listed in the reference catalogue."""
+        if self.in_gaia is not None:
+            return self.in_gaia
         return self.g_mag <= GAIA_LIMIT_MAG
 
 
@@ -65,7 +71,7 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
                box_arcsec: tuple[float, float, float, float], star_density: float,
                galaxy_density: float, epoch: float,
                pm_mean_mas_yr: tuple[float, float] = (0.0, 0.0),
-               pm_dispersion_mas_yr: float = 5.0) -> Scene:
+               pm_dispersion_mas_yr: float = 5.0, cluster: bool = False) -> Scene:
     """Draw stars and galaxies uniformly in a tangent-plane box around ``center``.
 
     Parameters
@@ -79,13 +85,23 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
     pm_mean_mas_yr, pm_dispersion_mas_yr
         Mean (μα·cosδ, μδ) of the stars' true proper motions and their dispersion per axis
         (1σ), mas/yr.
+    cluster
+        Draw the stars' magnitudes and colours from the 47 Tuc-like luminosity function of
+        ``simulate.crowding`` (a crowded field) instead of the field's power law in G
+        (16 to 23.5) with uniform colours, and list in the reference catalogue only the
+        stars Gaia's crowding limit leaves (``crowding.gaia_selection``; a sparse field lists
+        every star of G ≤ 21, whatever its density).
     """
     x0, x1, y0, y1 = box_arcsec
     area = (x1 - x0) * (y1 - y0)
     n_star = int(round(star_density * area))
     xi, eta = rng.uniform(x0, x1, n_star), rng.uniform(y0, y1, n_star)
     ra0, dec0 = tan_point(xi / 3600, eta / 3600, *center)
-    g = _power_law_mags(rng, n_star, 16.0, 23.5, 0.15)
+    cluster_color = None
+    if cluster:
+        g, cluster_color = cluster_stars(rng, n_star)
+    else:
+        g = _power_law_mags(rng, n_star, 16.0, 23.5, 0.15)
     pmra = rng.normal(pm_mean_mas_yr[0], pm_dispersion_mas_yr, n_star)
     pmdec = rng.normal(pm_mean_mas_yr[1], pm_dispersion_mas_yr, n_star)
     dt = epoch - GAIA_EPOCH
@@ -99,12 +115,13 @@ def make_scene(rng: np.random.Generator, *, center: tuple[float, float],
     shape[:, 1] = np.clip(shape[:, 1], 0.08, 1.5)
     return Scene(
         epoch=epoch, ra_2016=np.asarray(ra0), dec_2016=np.asarray(dec0), pmra=pmra, pmdec=pmdec,
-        ra=ra, dec=dec, g_mag=g, color=rng.uniform(-0.3, 1.5, n_star),
+        ra=ra, dec=dec, g_mag=g,
+        color=rng.uniform(-0.3, 1.5, n_star) if cluster_color is None else cluster_color,
         obj_id=4_000_000_000_000_000_000 + np.arange(n_star) * 1_000_003 +
         rng.integers(0, 1000, n_star),
         gal_ra=np.asarray(gra), gal_dec=np.asarray(gdec),
         gal_mag=_power_law_mags(rng, n_gal, 19.5, 25.0, 0.3), gal_color=rng.uniform(0, 1.2, n_gal),
-        gal_shape=shape)
+        gal_shape=shape, in_gaia=gaia_selection(g, area, GAIA_LIMIT_MAG) if cluster else None)
 
 
 def star_mags(scene: Scene, info: FilterInfo) -> np.ndarray:

@@ -15,6 +15,7 @@ from hapsvm.simulate.astrometry import (
     DEFAULT_PM_MEAN_MAS_YR,
     draw_catalog_astrometry,
 )
+from hapsvm.simulate.crowding import CROWDED_STARS_PER_ARCSEC2, CROWDING_MODES
 from hapsvm.simulate.detectors import DetectorSpec, get_detector
 from hapsvm.simulate.filters import FilterInfo, get_filter
 from hapsvm.simulate.footprint import keep_near_chips, scene_box
@@ -168,7 +169,8 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
                    epoch_year: float | None = None, proper_motions: bool = True,
                    pm_mean_mas_yr: tuple[float, float] = DEFAULT_PM_MEAN_MAS_YR,
                    pm_dispersion_mas_yr: float = DEFAULT_PM_DISPERSION_MAS_YR,
-                   catalog_errors: bool = True, overwrite: bool = False) -> SimulatedVisit:
+                   catalog_errors: bool = True, crowding: str = "sparse",
+                   overwrite: bool = False) -> SimulatedVisit:
     """Simulate a calibrated single HST visit and its truth, deterministically for ``seed``.
 
     Parameters
@@ -194,8 +196,9 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
         ``blocked`` (ACS), ``fgs_coarse``.
     n_stars, n_galaxies
         Mean number of stars / galaxies per chip image (default 150 / 40 per full chip, scaled
-        to the image area, at least 60 / 10 but at most one per 400 / 2000 pixels); the
-        catalogue covers the whole visit (plus a 3 arcsec margin) at that density.
+        to the image area, at least 60 / 10 but at most one per 400 / 2000 pixels; crowded:
+        see ``crowding``); the catalogue covers the whole visit (plus a 3 arcsec margin) at
+        that density.
     exptime
         Seconds per exposure (default per detector).
     proposal_id, obset_id, program_id
@@ -217,6 +220,19 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
         (``hapsvm.simulate.astrometry``; tens of µas at G ≤ 17, 1 mas and 1.4 mas/yr at
         G = 21). False: the catalogue lists the true values, with zero uncertainties (the
         exact catalogue of earlier versions).
+    crowding
+        ``"sparse"`` (default): a high-latitude field, stars with G from 16 to 23.5.
+        ``"crowded"``: the outskirts of a 47 Tuc-like globular cluster
+        (``hapsvm.simulate.crowding``): by default 1.43 stars per arcsec² (30,000 per full
+        ACS/WFC chip, about 24,000 on WFC3/IR and 33,000 per WFC3/UVIS chip) drawn from a
+        cluster luminosity function — red giants and HB stars of V ≈ 12-15 that saturate
+        every CCD exposure (full-well clipping, charge bled along the columns, DQ 256), a
+        turnoff at V ≈ 17.6 and counts rising to V ≈ 24. The reference catalogue then holds
+        only as many of the brightest stars as Gaia's crowding limit allows (about 1.05
+        million per deg², some 1,700 per ACS/WFC chip), which in 400 s ACS exposures are all
+        saturated: crowded visits for alignment want short exposures (``exptime`` ≈ 30-60 s).
+        The proper-motion options still apply (a cluster moves as one: give its mean motion
+        and a small dispersion, e.g. 0.5 mas/yr).
     overwrite
         Replace an existing simulated visit of the same name.
 
@@ -240,6 +256,9 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
     """
     spec = get_detector(detector)
     _check_names(program_id, obset_id, n_exposures)
+    if crowding not in CROWDING_MODES:
+        raise ConfigError(f"must be one of {', '.join(CROWDING_MODES)}", key="crowding",
+                          value=crowding)
     if epoch_year is not None:
         if expstart_mjd is not None:
             raise ConfigError("give expstart_mjd or epoch_year, not both", key="epoch_year",
@@ -259,7 +278,8 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
     geoms = [_geometry(template, p, target, pa, shape) for p in plans]
     motion = (pm_mean_mas_yr, pm_dispersion_mas_yr) if proper_motions else ((0.0, 0.0), 0.0)
     scene = _make_scene(spec, shape, geoms, target, seed, n_stars, n_galaxies,
-                        float(Time(start, format="mjd").decimalyear), motion, catalog_errors)
+                        float(Time(start, format="mjd").decimalyear), motion, catalog_errors,
+                        crowded=crowding == "crowded")
     visit = VisitKeywords(proposal_id, obset_id, "SIM-FIELD", target[0], target[1],
                           (pa + template.pa_v3_offset) % 360.0, size is not None)
     wcsname = apriori_wcsname(template)
@@ -279,18 +299,24 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
 def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[ExposureGeometry],
                 target: tuple[float, float], seed: int, n_stars: int | None,
                 n_galaxies: int | None, epoch: float,
-                motion: tuple[tuple[float, float], float], catalog_errors: bool) -> Scene:
+                motion: tuple[tuple[float, float], float], catalog_errors: bool, *,
+                crowded: bool) -> Scene:
     area = shape[0] * shape[1] * spec.pixel_scale ** 2
     fraction = shape[0] * shape[1] / (spec.chip_shape[0] * spec.chip_shape[1])
     npix = shape[0] * shape[1]
-    stars = n_stars if n_stars is not None else \
-        min(max(round(_STARS_PER_CHIP * fraction), _MIN_STARS), npix // 400)
+    if n_stars is not None:
+        stars: float = n_stars
+    elif crowded:
+        stars = CROWDED_STARS_PER_ARCSEC2 * area
+    else:
+        stars = min(max(round(_STARS_PER_CHIP * fraction), _MIN_STARS), npix // 400)
     galaxies = n_galaxies if n_galaxies is not None else \
         min(max(round(_GALAXIES_PER_CHIP * fraction), _MIN_GALAXIES), npix // 2000)
     box = scene_box(geoms, target, _MARGIN_ARCSEC)
     scene = make_scene(np.random.default_rng([seed, 0]), center=target, box_arcsec=box,
                        star_density=stars / area, galaxy_density=galaxies / area, epoch=epoch,
-                       pm_mean_mas_yr=motion[0], pm_dispersion_mas_yr=motion[1])
+                       pm_mean_mas_yr=motion[0], pm_dispersion_mas_yr=motion[1],
+                       cluster=crowded)
     scene = keep_near_chips(scene, geoms, _MARGIN_ARCSEC)
     catalog = draw_catalog_astrometry(
         np.random.default_rng([seed, 5]), ra_2016=scene.ra_2016, dec_2016=scene.dec_2016,
