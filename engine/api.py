@@ -18,13 +18,14 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
 from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult
 from hapsvm.core.compose import check_data_overrides
 from hapsvm.core.multirun import Failure, failure_of, write_run_summary
+from hapsvm.core.provenance import StepRecord as StepOutcome
 from hapsvm.core.usage import ResourceUsage, UsageMeter
 from hapsvm.errors import HapsvmError
 from hapsvm.outcome import unit_facts
@@ -83,21 +84,6 @@ def visit_name(input_path: str | Path) -> str:
 def default_output_dir(input_path: str | Path, recipe: str, stamp: str) -> str:
     """``outputs/<visit>/<recipe>/<timestamp>`` (relative to the working directory)."""
     return f"outputs/{visit_name(input_path)}/{Path(recipe).stem}/{stamp}"
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """What one step did for one unit of work (visit, detector or filter product)."""
-
-    step: str
-    unit: str
-    status: str
-    """``done``, ``skipped: <reason>``, ``resumed`` or ``failed: <reason>``."""
-    seconds: float
-    """Wall time, in seconds."""
-    cpu_seconds: float
-    """CPU time of this process and the workers it waited for, in seconds."""
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,8 +236,7 @@ def finish_visit(out: Path, *, input: str, recipe: str, code: int, result: RunRe
                                     seconds=seconds, result=result, error=error,
                                     failure=failure, resources=resources,
                                     units=unit_facts(result))
-    steps = tuple(StepOutcome(r.step, r.unit, r.status, r.seconds, r.cpu_seconds, r.message)
-                  for r in (result.records if result else []))
+    steps = tuple(replace(r) for r in (result.records if result else []))
     return VisitResult(exit_code=code, output_dir=out, summary_path=summary, steps=steps,
                        products=_products(result, out), error=error,
                        metrics=dict(result.metrics) if result else {}, resources=resources)

@@ -1,7 +1,6 @@
 """A WCS correction as an affine map of a tangent plane: measure it, describe it, apply it."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +11,6 @@ from hapsvm.align.chip_wcs import TangentPlane
 
 __all__ = ["SkyCorrection", "identity_correction", "measure_correction", "wcs_grid_sky"]
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

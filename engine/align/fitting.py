@@ -20,7 +20,6 @@ from hapsvm.align.sources import ExposureSources
 __all__ = ["ChipKey", "GroupFit", "FitRun", "fit_groups", "chip_keys",
            "quiet_tweakwcs", "quiet_loggers"]
 
-log = logging.getLogger(__name__)
 
 #: (rootname, SCI extver) of one chip.
 ChipKey = tuple[str, int]

@@ -16,7 +16,6 @@ away. Here the direct images keep it, and each grism copy gets the same sky corr
 from __future__ import annotations
 
 import fnmatch
-import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,6 @@ from hapsvm.align.solve import nearest_in_time
 __all__ = ["PREFERRED_NAMES", "GrismAssignment", "wcs_names", "read_wcs_names",
            "choose_common_name", "assign_grism_solution", "update_grism"]
 
-log = logging.getLogger(__name__)
 
 #: Preference among WCS names common to grism and direct images (spec §4.4).
 PREFERRED_NAMES = ("IDC_?????????-GSC240", "IDC_?????????")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import warnings
 from dataclasses import dataclass
 
@@ -14,7 +13,6 @@ from hapsvm.align.fitting import quiet_loggers
 
 __all__ = ["HeaderletInfo", "headerlet_name", "make_headerlet"]
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ catalogue fit was accepted.
 """
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from hapsvm.align.corrections import SkyCorrection
 __all__ = ["FitKeywords", "wcsname_for", "wcstype_for", "apply_correction", "mark_outcome",
            "prior_wcsname"]
 
-log = logging.getLogger(__name__)
 
 _FIT_KINDS = {"REL": "relatively aligned to", "IMG": "aligned image-by-image to",
               "EVM": "aligned by visit-exposures to", "SVM": "aligned by visit to"}

@@ -1,7 +1,6 @@
 """Acceptance of a catalogue fit and its quality code 1-5 (spec §5.4)."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +11,6 @@ from hapsvm.align.params import QualitySettings
 __all__ = ["QualityVerdict", "evaluate_fit", "magnitudes_correlate",
            "radial_offset_ok", "REJECTED"]
 
-log = logging.getLogger(__name__)
 
 #: Quality code of a rejected fit.
 REJECTED = 5

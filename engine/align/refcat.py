@@ -1,7 +1,6 @@
 """Astrometric reference catalogues: one column set for every source, epoch propagation."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ __all__ = ["ReferenceCatalog", "CatalogRequest", "catalog_from_table", "read_cat
            "read_service_csv", "decimal_year", "COLUMN_ALIASES", "ERROR_ALIASES",
            "SERVICE_REFERENCE_EPOCH"]
 
-log = logging.getLogger(__name__)
 
 #: Accepted source column names (lower case) for each common column (spec §5.2 renaming).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {

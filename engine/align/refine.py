@@ -8,7 +8,6 @@ is repeated until it settles, which removes the bias and uses all measurements.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,6 @@ from hapsvm.align.starfit import StarFit, fit_stars
 
 __all__ = ["refine_groups"]
 
-log = logging.getLogger(__name__)
 
 _MIN_GEOMETRY_PAIRS = {"shift": 1, "rshift": 2, "rscale": 2, "general": 3}
 

@@ -16,7 +16,6 @@ position anywhere in the plane; at the pivot it is the error of the shift alone.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,6 @@ from hapsvm.align.fitting import quiet_tweakwcs
 
 __all__ = ["StarFit", "fit_stars", "GEOMETRY_PARAMETERS"]
 
-log = logging.getLogger(__name__)
 
 #: Free parameters of each tweakwcs fit geometry.
 GEOMETRY_PARAMETERS = {"shift": 2, "rshift": 3, "rscale": 4, "general": 6}

@@ -1,7 +1,6 @@
 """Write a detector's alignment into the direct and ramp exposure copies."""
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,6 @@ from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution
 
 __all__ = ["fit_keywords", "update_exposure", "mark_unaligned"]
 
-log = logging.getLogger(__name__)
 
 
 def fit_keywords(alignment: DetectorAlignment, rootname: str, *,

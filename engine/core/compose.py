@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from hapsvm.errors import ConfigError
 __all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "compose_config",
            "check_data_overrides", "RUN_KEYS"]
 
-log = logging.getLogger(__name__)
 
 #: Top-level config keys that belong to the run, not to a step.
 RUN_KEYS = ("input", "output_dir", "recipes_dir", "recipe_file", "quiet", "log_level", "resume",

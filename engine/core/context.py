@@ -13,6 +13,7 @@ from typing import Any
 
 from hapsvm.core.provenance import RunProvenance
 from hapsvm.core.trail import TrailLog
+from hapsvm.recipe_files import recipe_path_for
 
 __all__ = ["VisitContext", "WorkUnit", "WiringError", "remove_scratch"]
 
@@ -199,23 +200,6 @@ class VisitContext:
             atomic_write(rfile, lambda p: p.write_text(text))
         log.debug("wrote %s", final)
         return final
-
-
-def recipe_path_for(product: Path) -> Path:
-    """The recipe file written beside a product.
-
-    ``hst_..._drz.fits`` → ``hst_..._drz_recipe.yaml``; images keep their extension in the
-    name so that a preview never shares its product's recipe file:
-    ``hst_..._drz.jpg`` → ``hst_..._drz_jpg_recipe.yaml``.
-    """
-    stem, _, ext = product.name.partition(".")
-    if ext.lower() in IMAGE_EXTENSIONS:
-        stem = f"{stem}_{ext.lower()}"
-    return product.with_name(f"{stem}_recipe.yaml")
-
-
-#: Extensions of preview images (their recipe file names keep the extension).
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 
 
 def remove_scratch(output_dir: Path) -> list[Path]:

@@ -58,12 +58,15 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 @dataclass
 class StepRecord:
-    """Outcome of one step for one unit."""
+    """What one step did for one unit of work (visit, detector or filter product); the API
+    hands these out as ``hapsvm.StepOutcome``."""
 
     step: str
     unit: str
     status: str
+    """``done``, ``skipped: <reason>``, ``resumed`` or ``failed: <reason>``."""
     seconds: float
+    """Wall time, in seconds."""
     message: str = ""
     cpu_seconds: float = 0.0
     """CPU time of the step: this process plus the worker processes it waited for."""

@@ -9,7 +9,6 @@ table ``benchmarks/cluster/run_with_retry.py --visit-classes`` reads::
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,7 +35,6 @@ from hapsvm.plan.table import (
 
 __all__ = ["plan_main", "plan_settings", "plan_visit", "PlanOptions"]
 
-log = logging.getLogger(__name__)
 
 _OWN_KEYS = ("input=", "recipe=", "recipes_dir=", "output_dir=")
 

@@ -1,7 +1,6 @@
 """Which previews a detector gets, and their pixels (grey per product, colour per detector)."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from hapsvm.visit.product_tree import TotalProduct
 __all__ = ["PreviewJob", "ColorJob", "preview_jobs", "color_job",
            "grey_pixels", "color_pixels"]
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Copy an exposure to its SVM name and stamp the HAP keywords on the copy (spec §3.2)."""
 from __future__ import annotations
 
-import logging
 import shutil
 import warnings
 from pathlib import Path
@@ -15,7 +14,6 @@ from hapsvm.errors import InputError
 
 __all__ = ["copy_and_rename", "chip_s_region"]
 
-log = logging.getLogger(__name__)
 
 #: Array dtypes of a calibrated exposure; other integer encodings are converted on copy.
 _DTYPES = {"SCI": np.float32, "ERR": np.float32, "DQ": np.int16}

@@ -1,7 +1,6 @@
 """Read the header facts of one exposure (primary and SCI headers), read-only."""
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from hapsvm.visit.naming import derive_filter_name
 
 __all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "exposure_from_headers"]
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Parse a visit's input: an 8-column poller file, a 1/2-column list, or a directory."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +8,6 @@ from hapsvm.errors import InputError
 
 __all__ = ["InputRow", "read_input", "POLLER_COLUMNS"]
 
-log = logging.getLogger(__name__)
 
 #: Column names of a full poller row (spec §1.2), in order.
 POLLER_COLUMNS = ("filename", "proposal_id", "program_id", "obset_id", "exptime", "filters",

@@ -6,9 +6,13 @@ values; step tunings live in ``conf/``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hapsvm.errors import ConfigError
+
+_Facts = TypeVar("_Facts")
 
 __all__ = ["InstrumentFacts", "DetectorFacts", "INSTRUMENTS", "DETECTORS", "instrument_facts",
            "detector_facts", "find_detector"]
@@ -100,11 +104,7 @@ def instrument_facts(name: str) -> InstrumentFacts:
     >>> instrument_facts("acs").filter_keywords
     ('FILTER1', 'FILTER2')
     """
-    try:
-        return INSTRUMENTS[name.upper()]
-    except KeyError:
-        raise ConfigError("instrument is not supported", key="instrument", value=name,
-                          allowed=sorted(INSTRUMENTS)) from None
+    return _supported(INSTRUMENTS, name.upper(), "instrument", name)
 
 
 def detector_facts(key: str) -> DetectorFacts:
@@ -120,11 +120,16 @@ def detector_facts(key: str) -> DetectorFacts:
     >>> detector_facts("wfc3_ir").chip_shape
     (1014, 1014)
     """
+    return _supported(DETECTORS, key.lower(), "detector", key)
+
+
+def _supported(table: Mapping[str, _Facts], key: str, kind: str, given: str) -> _Facts:
+    """``table[key]``, or a ConfigError saying that ``given`` is not a ``kind`` hapsvm handles."""
     try:
-        return DETECTORS[key.lower()]
+        return table[key]
     except KeyError:
-        raise ConfigError("detector is not supported", key="detector", value=key,
-                          allowed=sorted(DETECTORS)) from None
+        raise ConfigError(f"{kind} is not supported", key=kind, value=given,
+                          allowed=sorted(table)) from None
 
 
 def find_detector(instrument: str, detector: str) -> DetectorFacts | None:

@@ -1,7 +1,6 @@
 """The SVM product tree of a visit: detector → filter → exposure products with every name."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +12,6 @@ from hapsvm.visit.vetting import is_grism, is_ramp
 __all__ = ["ExposureProduct", "FilterProduct", "TotalProduct", "ProductTree", "UnknownUnitError",
            "build_product_tree", "sort_exposures", "nexp_bin"]
 
-log = logging.getLogger(__name__)
 
 
 class UnknownUnitError(HapsvmError, LookupError):

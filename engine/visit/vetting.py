@@ -1,7 +1,6 @@
 """Decide which exposures of a visit can be processed (spec §2 filtering rules)."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from hapsvm.visit.exposure import ExposureInfo
@@ -9,7 +8,6 @@ from hapsvm.visit.instruments import detector_facts, instrument_facts
 
 __all__ = ["VettingRules", "Decision", "vet_exposure", "is_grism", "is_ramp"]
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

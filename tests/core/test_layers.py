@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.repo import SOURCE_DIR
 
 DOMAINS = ("visit", "simulate", "align", "mosaic", "catalogs", "preview")
-NEUTRAL = ("errors", "bounds", "lazy", "parallel", "progress")
+NEUTRAL = ("errors", "bounds", "lazy", "parallel", "progress", "recipe_files")
 
 
 def _modules() -> dict[str, Path]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from hapsvm.preview.report.model import FileLink, ProductRow
+from hapsvm.recipe_files import recipe_name_for
 from hapsvm.visit.product_tree import ExposureProduct, TotalProduct
 
-__all__ = ["detector_rows", "link", "recipe_file_for"]
+__all__ = ["detector_rows", "link"]
 
 _EXPOSURE_KINDS = {
     "imaging": ("input_copy", "drizzle", "headerlet", "trailer", "preview", "thumbnail"),
@@ -27,26 +28,10 @@ def link(out_dir: Path, name: str, kind: str, pending_kinds: frozenset[str]) -> 
     True
     """
     exists = (out_dir / name).is_file()
-    recipe = recipe_file_for(name)
+    recipe = recipe_name_for(name)
     return FileLink(name=name, kind=kind, exists=exists,
                     pending=not exists and kind in pending_kinds,
                     recipe=recipe if exists and (out_dir / recipe).is_file() else "")
-
-
-def recipe_file_for(name: str) -> str:
-    """The recipe written beside a product (the engine's naming rule, restated here).
-
-    Examples
-    --------
-    >>> recipe_file_for("hst_1_01_wfc3_ir_total_ib6o21_drz.fits")
-    'hst_1_01_wfc3_ir_total_ib6o21_drz_recipe.yaml'
-    >>> recipe_file_for("hst_1_01_wfc3_ir_total_ib6o21_drz.jpg")
-    'hst_1_01_wfc3_ir_total_ib6o21_drz_jpg_recipe.yaml'
-    """
-    stem, _, ext = name.partition(".")
-    if ext.lower() in ("jpg", "jpeg", "png"):
-        stem = f"{stem}_{ext.lower()}"
-    return f"{stem}_recipe.yaml"
 
 
 def _row(out_dir: Path, level: str, label: str, names: dict[str, str],

@@ -10,7 +10,7 @@ from typing import TypeVar
 from PIL import Image
 
 from hapsvm.preview.report.catalogs import summarize_catalog
-from hapsvm.preview.report.files import detector_rows, link, recipe_file_for
+from hapsvm.preview.report.files import detector_rows, link
 from hapsvm.preview.report.headers import (
     alignment_row,
     copy_footprint,
@@ -25,6 +25,7 @@ from hapsvm.preview.report.model import (
     ReportData,
     StepOutcome,
 )
+from hapsvm.recipe_files import recipe_name_for
 from hapsvm.visit.product_tree import ProductTree, TotalProduct
 
 __all__ = ["ReportRequest", "gather_detector", "gather_report", "report_name"]
@@ -170,14 +171,14 @@ def _visit_recipe(out_dir: Path, stem: str) -> tuple[str, str]:
 def _recipe_files(request: ReportRequest, report_file: str) -> list[FileLink]:
     out, pending = request.out_dir, request.pending_kinds
     stem = request.tree.manifest.removesuffix("_manifest.txt")
-    names = [recipe_file_for(f"{stem}_exposures.ecsv")]
+    names = [recipe_name_for(f"{stem}_exposures.ecsv")]
     for total in request.tree.totals:
-        names += [recipe_file_for(e.input_copy) for e in total.all_exposures()[:1]]
-        names += [recipe_file_for(f.drizzle) for f in total.filters]
-        names += [recipe_file_for(total.drizzle)] if total.has_direct_images else []
+        names += [recipe_name_for(e.input_copy) for e in total.all_exposures()[:1]]
+        names += [recipe_name_for(f.drizzle) for f in total.filters]
+        names += [recipe_name_for(total.drizzle)] if total.has_direct_images else []
     links = [link(out, n, "recipe", pending) for n in dict.fromkeys(names)]
     links = [lk for lk in links if lk.exists]
-    links.append(link(out, recipe_file_for(report_file), "report_recipe", pending))
+    links.append(link(out, recipe_name_for(report_file), "report_recipe", pending))
     return links
 
 
