@@ -33,6 +33,9 @@ Conventions the pipeline can rely on:
   catalogue lists them at J2016.0 with Gaia-DR3-like errors drawn from uncertainties that grow
   with G (``catalog_errors=False``: exact values), so the catalogue brought to the visit epoch is
   off by √(σ_pos² + (Δt·σ_pm)²) per star.
+* Crowding: ``crowding="crowded"`` draws a 47 Tuc-like globular-cluster field (~30,000 stars
+  per ACS/WFC chip, saturated giants with bleed trails and DQ 256) whose reference catalogue
+  is cut at Gaia's crowding limit (``simulate.crowding``); the default is a sparse field.
 * PSF: Moffat core + Moffat wings, truncated at 5″ (IR) or 2″ (CCDs) and normalised there; the
   truth flux is the total. ``psf.psf_for`` and ``psf.encircled_energy`` give the model.
 """
