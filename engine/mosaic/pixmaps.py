@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 from astropy.wcs import WCS
 from drizzle.utils import calc_pixmap
+from scipy.interpolate import make_interp_spline
 
 from hapsvm.mosaic.chips import Chip
 from hapsvm.mosaic.footprints import chip_footprint
 from hapsvm.mosaic.grid import OutputGrid
 
-__all__ = ["PixmapCache", "compute_pixmap"]
+__all__ = ["PixmapCache", "compute_pixmap", "interpolated_pixmap"]
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,104 @@ def _tangent_map(chip_wcs: WCS, grid_wcs: WCS, x: np.ndarray, y: np.ndarray
     return gx, gy
 
 
+def _exact_points(chip_wcs: WCS, grid_wcs: WCS, x: np.ndarray, y: np.ndarray, *, fast: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact output-grid coordinates of chip pixel positions (0-based ``x``, ``y``)."""
+    if fast:
+        return _tangent_map(chip_wcs, grid_wcs, x, y)
+    ra, dec = chip_wcs.all_pix2world(x, y, 0)
+    gx, gy = grid_wcs.wcs_world2pix(ra, dec, 0)
+    return np.asarray(gx), np.asarray(gy)
+
+
+def _nodes(n: int, step: int) -> np.ndarray:
+    """Every ``step``-th pixel index from 0, and the last pixel."""
+    nodes = np.arange(0, n, step, dtype=np.float64)
+    return nodes if nodes[-1] == n - 1 else np.append(nodes, n - 1.0)
+
+
+def _spline_basis(nodes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """(len(positions), len(nodes)) matrix: not-a-knot cubic spline through values at nodes."""
+    return np.asarray(make_interp_spline(nodes, np.eye(nodes.size), k=3)(positions))
+
+
+def interpolated_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid, *,
+                        step_px: int, max_error_px: float, exact_tangent: bool = True
+                        ) -> np.ndarray | None:
+    """The pixel map from exact values every ``step_px`` pixels and cubic splines between them.
+
+    The map is evaluated exactly on a coarse grid of nodes (every ``step_px`` pixels and the
+    last row and column), interpolated along both axes by not-a-knot cubic splines (as
+    ``stcal``'s ``calc_pixmap(stepsize, order=3)`` does), and checked against the exact map at
+    the centre of every cell of nodes, where a spline's error is largest.
+
+    Parameters
+    ----------
+    chip_wcs, shape, grid
+        As for :func:`compute_pixmap`.
+    step_px
+        Distance between nodes, pixels.
+    max_error_px
+        Largest accepted difference from the exact map at the cell centres, output pixels.
+    exact_tangent
+        Allow the tangent-plane evaluation of the exact values.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        float32 (ny, nx, 2) as :func:`compute_pixmap`; None when the chip is too small for a
+        spline of at least four nodes per axis or the check fails (the caller then computes
+        the exact map).
+    """
+    ny, nx = shape
+    if step_px < 2 or min(ny, nx) < 4 * step_px:
+        return None
+    grid_wcs = grid.wcs
+    fast = exact_tangent and _standard_tan(chip_wcs) and _standard_tan(grid_wcs)
+    ys, xs = _nodes(ny, step_px), _nodes(nx, step_px)
+    node_x, node_y = np.meshgrid(xs, ys)
+    values = _exact_points(chip_wcs, grid_wcs, node_x, node_y, fast=fast)
+    # The splines interpolate what an affine map leaves (they reproduce affine maps exactly),
+    # so the large terms are added in float64 and the small rest may be summed in float32.
+    design = np.column_stack([np.ones(node_x.size), node_x.ravel(), node_y.ravel()])
+    affine = [np.linalg.lstsq(design, v.ravel(), rcond=None)[0] for v in values]
+    rest = [v - (a[0] + a[1] * node_x + a[2] * node_y) for v, a in zip(values, affine)]
+    ym, xm = (ys[:-1] + ys[1:]) / 2, (xs[:-1] + xs[1:]) / 2
+    mid_x, mid_y = np.meshgrid(xm, ym)
+    exact_mid = _exact_points(chip_wcs, grid_wcs, mid_x, mid_y, fast=fast)
+    by_mid, bx_mid = _spline_basis(ys, ym), _spline_basis(xs, xm)
+    error = max(float(np.abs(by_mid @ r @ bx_mid.T + a[0] + a[1] * mid_x + a[2] * mid_y
+                             - e).max()) for r, a, e in zip(rest, affine, exact_mid))
+    if not error <= max_error_px:
+        log.debug("interpolated pixel map off by %.3g px (> %.3g): exact map", error,
+                  max_error_px)
+        return None
+    by = _spline_basis(ys, np.arange(ny, dtype=np.float64)).astype(np.float32)
+    bx = _spline_basis(xs, np.arange(nx, dtype=np.float64))
+    along_x = [(r @ bx.T).astype(np.float32) for r in rest]
+    x, y = np.arange(nx, dtype=np.float64), np.arange(ny, dtype=np.float64)
+    out = np.empty((ny, nx, 2), dtype=np.float32)
+    for row0 in range(0, ny, _BLOCK_ROWS):
+        rows = slice(row0, min(row0 + _BLOCK_ROWS, ny))
+        for axis, (tx, a) in enumerate(zip(along_x, affine)):
+            block = (by[rows] @ tx).astype(np.float64)
+            block += (a[0] + a[2] * y[rows])[:, None]
+            block += (a[1] * x)[None, :]
+            out[rows, :, axis] = block
+    return out
+
+
 def compute_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid, *,
-                   exact_tangent: bool = True) -> np.ndarray:
+                   exact_tangent: bool = True, step_px: int = 0,
+                   max_error_px: float = 0.01) -> np.ndarray:
     """Output-grid coordinates of every pixel centre of a chip, with full distortion.
 
     With ``exact_tangent`` and plain TAN(-SIP) WCSs on both sides, the map is evaluated as
     astropy's focal-plane distortion followed by the exact homography between the two tangent
     planes (equal to ``calc_pixmap`` to ~1e-9 pixel, about ten times faster); otherwise
     ``drizzle.utils.calc_pixmap`` evaluates the chip's full-distortion WCS and the grid's WCS.
+    With ``step_px`` the map is interpolated from exact values every ``step_px`` pixels when
+    that is within ``max_error_px`` of the exact map (:func:`interpolated_pixmap`).
 
     Parameters
     ----------
@@ -101,12 +192,21 @@ def compute_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid, *,
         The output grid.
     exact_tangent
         Allow the tangent-plane evaluation.
+    step_px
+        Node spacing of the interpolated map, pixels; 0: exact at every pixel.
+    max_error_px
+        Largest accepted error of the interpolated map, output pixels.
 
     Returns
     -------
     numpy.ndarray
         float32 array (ny, nx, 2): output x and y (0-based) of each input pixel.
     """
+    if step_px:
+        coarse = interpolated_pixmap(chip_wcs, shape, grid, step_px=step_px,
+                                     max_error_px=max_error_px, exact_tangent=exact_tangent)
+        if coarse is not None:
+            return coarse
     ny, nx = shape
     out = np.empty((ny, nx, 2), dtype=np.float32)
     grid_wcs = grid.wcs
@@ -133,16 +233,24 @@ class PixmapCache:
         Where the maps are stored (one float32 ``.npy`` file per chip); created if needed.
     grid
         The output grid every map refers to.
+    step_px, max_error_px
+        Maps interpolated from exact values every ``step_px`` pixels where they are within
+        ``max_error_px`` output pixels of the exact map (:func:`interpolated_pixmap`); 0: exact.
     """
 
-    def __init__(self, directory: Path, grid: OutputGrid) -> None:
+    def __init__(self, directory: Path, grid: OutputGrid, *, step_px: int = 0,
+                 max_error_px: float = 0.01) -> None:
         self.directory = Path(directory)
         self.grid = grid
+        self.step_px = step_px
+        self.max_error_px = max_error_px
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def key(self, chip: Chip) -> str:
-        """Cache key: file, extension, WCS digest and grid."""
+        """Cache key: file, extension, WCS digest, grid and interpolation."""
         text = f"{Path(chip.path).resolve()}|{chip.extver}|{chip.wcs_key}|{self.grid.digest}"
+        if getattr(self, "step_px", 0):
+            text += f"|{self.step_px}|{self.max_error_px}"
         return hashlib.sha1(text.encode()).hexdigest()[:20]
 
     def path_for(self, chip: Chip) -> Path:
@@ -155,7 +263,9 @@ class PixmapCache:
         if path.is_file():
             return path
         self.directory.mkdir(parents=True, exist_ok=True)   # cleared after a previous run
-        pixmap = compute_pixmap(chip.wcs, chip.shape, self.grid)
+        pixmap = compute_pixmap(chip.wcs, chip.shape, self.grid,
+                                step_px=getattr(self, "step_px", 0),
+                                max_error_px=getattr(self, "max_error_px", 0.01))
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npy.part")
         with os.fdopen(fd, "wb") as handle:
             np.save(handle, pixmap)

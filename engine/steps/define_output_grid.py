@@ -23,6 +23,12 @@ class DefineOutputGridConfig:
     """Let ramp/quad-filter exposures (never drizzled) enlarge the grid (spec §4.5: no)."""
     max_workers: int = constrained(2, minimum=1)
     """Processes computing the chips' pixel maps."""
+    pixmap_step_px: int = constrained(64, minimum=0)
+    """Pixel maps: exact every this many chip pixels, cubic splines between (0: exact at every
+    pixel); a chip whose spline misses the exact map by more than pixmap_max_error_px at its
+    cell centres gets the exact map."""
+    pixmap_max_error_px: float = constrained(0.01, exclusiveMinimum=0)
+    """Largest accepted error of an interpolated pixel map, output pixels."""
 
 
 @register_step("define_output_grid", config=DefineOutputGridConfig,
@@ -43,7 +49,8 @@ def define_output_grid(ctx: VisitContext, cfg: DefineOutputGridConfig) -> None:
     scale = cfg.pixel_scale_arcsec or chips[0].pixel_scale_arcsec
     grid = mosaic.build_output_grid([mosaic.chip_outline_sky(c.wcs, c.shape) for c in chips],
                                     pixel_scale_arcsec=scale, rotation_deg=cfg.rotation_deg)
-    cache = mosaic.PixmapCache(ctx.output_dir / f".pixmaps_{ctx.unit}", grid)
+    cache = mosaic.PixmapCache(ctx.output_dir / f".pixmaps_{ctx.unit}", grid,
+                               step_px=cfg.pixmap_step_px, max_error_px=cfg.pixmap_max_error_px)
     drizzled = [c for e in exposures for c in e.chips
                 if e.rootname in {m.exposure.rootname for f in total.filters
                                   for m in f.exposures}]

@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
+from astropy.wcs import WCS, DistortionLookupTable
 from drizzle.utils import calc_pixmap
 
 from hapsvm.errors import InputError
 from hapsvm.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
 from hapsvm.mosaic.chips import chip_wcs
 from hapsvm.mosaic.grid import footprint_center
-from hapsvm.mosaic.pixmaps import compute_pixmap
+from hapsvm.mosaic.pixmaps import compute_pixmap, interpolated_pixmap
 
 
 def _chips(tiny_visit):
@@ -99,3 +100,63 @@ def test_tangent_plane_pixmap_equals_calc_pixmap_with_lookup_tables() -> None:
         assert np.abs(compute_pixmap(wcs, (100, 100), grid) - reference).max() < 1e-4
         assert np.abs(compute_pixmap(wcs, (100, 100), grid, exact_tangent=False)
                       - reference).max() < 1e-4
+
+
+def _template_wcs(detector: str) -> tuple[WCS, tuple[int, int]]:
+    """A full-size chip of the simulator's template (TAN-SIP distortion of the real chip)."""
+    from hapsvm.simulate.geometry import wcs_header
+    from hapsvm.simulate.templates import load_template
+
+    geometry = load_template(detector).chips[0].geometry
+    return WCS(wcs_header(geometry, "TEST")), geometry.shape
+
+
+@pytest.mark.parametrize("detector", ["acs_wfc", "wfc3_ir"])
+def test_interpolated_pixmap_within_a_hundredth_pixel_of_exact(detector: str) -> None:
+    wcs, shape = _template_wcs(detector)
+    scale = float(np.sqrt(abs(np.linalg.det(wcs.pixel_scale_matrix))) * 3600)
+    grid = build_output_grid([chip_outline_sky(wcs, shape)], pixel_scale_arcsec=scale)
+    exact = compute_pixmap(wcs, shape, grid)
+    coarse = interpolated_pixmap(wcs, shape, grid, step_px=64, max_error_px=0.01)
+    assert coarse is not None and coarse.dtype == np.float32 and coarse.shape == exact.shape
+    # Within 0.01 output pixel everywhere, in practice float32 rounding of the coordinates.
+    assert np.abs(coarse - exact).max() <= 0.01
+    assert np.abs(coarse - exact).max() <= 2 * np.spacing(np.float32(max(grid.shape)))
+    assert np.array_equal(compute_pixmap(wcs, shape, grid, step_px=64), coarse)
+
+
+def test_interpolated_pixmap_falls_back_to_exact_where_the_check_fails(tmp_path) -> None:
+    wcs, shape = _template_wcs("wfc3_ir")
+    grid = build_output_grid([chip_outline_sky(wcs, shape)], pixel_scale_arcsec=0.13)
+    exact = compute_pixmap(wcs, shape, grid)
+    # A tolerance below float rounding: the check fails, the exact map is used.
+    assert interpolated_pixmap(wcs, shape, grid, step_px=64, max_error_px=1e-12) is None
+    assert np.array_equal(compute_pixmap(wcs, shape, grid, step_px=64, max_error_px=1e-12),
+                          exact)
+    # A lookup-table distortion with 0.2-pixel structure on 16-pixel cells is not smooth on
+    # a 64-pixel node grid: fallback to the exact map (which includes the table).
+    rng = np.random.default_rng(3)
+    table = [DistortionLookupTable(rng.normal(0.0, 0.2, (shape[0] // 16 + 1,
+                                                         shape[1] // 16 + 1)).astype(np.float32),
+                                   (1.0, 1.0), (1.0, 1.0), (16.0, 16.0)) for _ in range(2)]
+    rough = wcs.deepcopy()
+    rough.cpdis1, rough.cpdis2 = table
+    assert interpolated_pixmap(rough, shape, grid, step_px=64, max_error_px=0.01) is None
+    rough_exact = compute_pixmap(rough, shape, grid)
+    assert np.abs(rough_exact - exact).max() > 0.1
+    assert np.array_equal(compute_pixmap(rough, shape, grid, step_px=64), rough_exact)
+    # Too small for four nodes per axis: exact.
+    assert interpolated_pixmap(wcs, (100, 100), grid, step_px=64, max_error_px=0.01) is None
+
+
+def test_pixmap_cache_interpolates_and_keys_its_settings(tiny_visit, tmp_path) -> None:
+    chips = _chips(tiny_visit)
+    grid = build_output_grid([chip_outline_sky(c.wcs, c.shape) for c in chips],
+                             pixel_scale_arcsec=0.1)
+    chip = chips[0]     # 120 x 140 pixels: eight nodes per axis at 16 pixels
+    plain = PixmapCache(tmp_path / "maps", grid)
+    coarse = PixmapCache(tmp_path / "maps", grid, step_px=16)
+    assert plain.path_for(chip) != coarse.path_for(chip)
+    assert np.array_equal(coarse.get(chip), compute_pixmap(chip.wcs, chip.shape, grid,
+                                                           step_px=16))
+    assert np.abs(coarse.get(chip) - plain.get(chip)).max() <= 0.01
