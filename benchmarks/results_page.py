@@ -126,7 +126,8 @@ def render_simulate(results: Path) -> str:
         walls = [c["wall_s_median"] for c in data["cases"]
                  if c["case"] == case and detector in (None, c["detector"])]
         if walls:
-            out.append(f"- goal (issue 4): {case} visit of {detector or 'every detector'} "
+            label = "full-size" if case == "full" else case
+            out.append(f"- goal (issue 4): {label} visit of {detector or 'every detector'} "
                        f"under {limit:g} s: **{'met' if max(walls) < limit else 'not met'}** "
                        f"(largest median wall {max(walls):.2f} s)")
     return "\n".join(out) + "\n"
@@ -205,8 +206,8 @@ def render_paired_ir(results: Path) -> str:
     if not files:
         return _missing("paired_ir_<visit>.json", "benchmarks/peers/paired_ir.sh 4")
     out = ["| visit | runs | A wall s median (range) | B wall s median (range) | A / B CPU s | "
-           "A / B peak MiB | A / B wall, median (range) | B / A wall | load before |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "A / B peak MiB | A / B wall, median (range) | B / A wall | load before | "
+           "every run exit 0 |", "|---|---|---|---|---|---|---|---|---|---|"]
     provenance = []
     for path in files:
         d = json.loads(path.read_text())
@@ -220,9 +221,10 @@ def render_paired_ir(results: Path) -> str:
             f"{s['b_cpu_s']['median']:.1f} | {s['a_max_rss_mib']['median']:.0f} / "
             f"{s['b_max_rss_mib']['median']:.0f} | {s['wall_ratio']['median']:.3f} "
             f"({s['wall_ratio']['min']:.3f}-{s['wall_ratio']['max']:.3f}) | "
-            f"**{1 / s['wall_ratio']['median']:.2f}×** | {min(loads):.1f}-{max(loads):.1f} |")
+            f"**{1 / s['wall_ratio']['median']:.2f}×** | {min(loads):.1f}-{max(loads):.1f} | "
+            f"{'yes' if s['all_exit_zero'] else '**no**: see the JSON'} |")
         provenance += [f"`{path.name}`:", "", _provenance(d["run"])]
-    return "\n".join([*out, "", *provenance]) + "\n"
+    return "\n".join([*out, "", *provenance]).rstrip("\n") + "\n"
 
 
 # --- sections of RESULTS.md copied from the pages other benchmarks write -----------------------
@@ -364,7 +366,8 @@ def _readme_paired(results: Path) -> str:
         parts.append(f"{d['visit']} {s['a_wall_s']['median']:.1f} s vs "
                      f"{s['b_wall_s']['median']:.1f} s ({1 / s['wall_ratio']['median']:.2f}× "
                      f"faster, {len(d['pairs'])} alternating pairs, commit "
-                     f"`{d['run']['commit']}`)")
+                     f"`{d['run']['commit']}`"
+                     + ("" if s["all_exit_zero"] else "; **some runs failed**") + ")")
     if not parts:
         return ("- Paired, alternating runs of the IR visits: not measured with "
                 "`benchmarks/peers/paired.py` yet.")

@@ -10,7 +10,8 @@ calls :func:`run_at_commit` first: it exports the committed tree (``git archive 
 ``benchmarks/work/src_<commit>/`` and runs the same script there, importing ``hapsvm`` from the
 export; its figures still go to this checkout's ``benchmarks/results/``. Set
 ``BENCH_USE_CHECKOUT=1`` to measure the checkout as it is (its commit is then marked
-``-dirty`` when engine/, conf/ or svm_recipes/ have uncommitted changes).
+``-dirty`` when engine/, conf/ or svm_recipes/ have uncommitted changes). Shell scripts export
+with ``python benchmarks/run_record.py export`` (prints the commit and the ``PYTHONPATH``).
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESULTS", "ROOT", "command_line", "finish_record", "git_commit", "loadavg",
-           "machine", "run_at_commit", "start_record", "write_result"]
+__all__ = ["RESULTS", "ROOT", "command_line", "export_commit", "finish_record", "git_commit",
+           "loadavg", "machine", "run_at_commit", "start_record", "write_result"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # set by run_at_commit for the exported copy: the checkout's results folder and the commit
@@ -52,15 +53,13 @@ def git_commit() -> str:
     return _git("rev-parse", "--short", "HEAD") + ("-dirty" if dirty else "")
 
 
-def run_at_commit(script: str, argv: list[str]) -> None:
-    """Re-run ``script`` (a path relative to the repository) from an export of HEAD.
+def export_commit(commit: str = "HEAD") -> tuple[str, Path]:
+    """Export ``commit`` (``git archive``) into ``benchmarks/work/src_<short>/`` once.
 
-    Does nothing when already running from an export or when ``BENCH_USE_CHECKOUT=1``;
-    otherwise replaces the current process and never returns.
+    Returns the short commit and the folder to put on ``PYTHONPATH`` so that ``import hapsvm``
+    loads the export (it precedes the checkout's editable install).
     """
-    if EXPORTED_COMMIT or os.environ.get("BENCH_USE_CHECKOUT") == "1":
-        return
-    short = _git("rev-parse", "--short", "HEAD")
+    short = _git("rev-parse", "--short", commit)
     src = ROOT / "benchmarks" / "work" / f"src_{short}"
     if not (src / "pkgs" / "hapsvm").exists():
         subprocess.run(["rm", "-rf", str(src)], check=True)
@@ -69,11 +68,23 @@ def run_at_commit(script: str, argv: list[str]) -> None:
                                  capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
         (src / "pkgs" / "hapsvm").symlink_to("../engine")
-    env = dict(os.environ, PYTHONPATH=str(src / "pkgs"), HAPSVM_BENCH_COMMIT=short,
+    return short, src / "pkgs"
+
+
+def run_at_commit(script: str, argv: list[str]) -> None:
+    """Re-run ``script`` (a path relative to the repository) from an export of HEAD.
+
+    Does nothing when already running from an export or when ``BENCH_USE_CHECKOUT=1``;
+    otherwise replaces the current process and never returns.
+    """
+    if EXPORTED_COMMIT or os.environ.get("BENCH_USE_CHECKOUT") == "1":
+        return
+    short, pkgs = export_commit()
+    env = dict(os.environ, PYTHONPATH=str(pkgs), HAPSVM_BENCH_COMMIT=short,
                HAPSVM_BENCH_RESULTS=str(RESULTS))
-    print(f"running {script} from git archive {short} ({src.relative_to(ROOT)})",
+    print(f"running {script} from git archive {short} ({pkgs.parent.relative_to(ROOT)})",
           file=sys.stderr, flush=True)
-    os.execve(sys.executable, [sys.executable, str(src / script), *argv], env)
+    os.execve(sys.executable, [sys.executable, str(pkgs.parent / script), *argv], env)
 
 
 def machine() -> dict[str, Any]:
@@ -128,3 +139,10 @@ def write_result(name: str, record: dict[str, Any], figures: dict[str, Any]) -> 
     print(f"wrote {path}; render the pages with "
           ".venv/bin/python benchmarks/results_page.py", file=sys.stderr)
     return path
+
+
+if __name__ == "__main__":
+    # ``python benchmarks/run_record.py export``: export HEAD, print "<commit> <PYTHONPATH>"
+    if sys.argv[1:] != ["export"]:
+        sys.exit("usage: run_record.py export")
+    print(*export_commit())

@@ -5,8 +5,10 @@
 #
 # usage: benchmarks/peers/paired_ir.sh [RUNS]        (default 4 pairs after 1 warm-up pair;
 #                                                    0: only prepare the runsinglehap inputs)
-# needs: benchmarks/peers/run.sh run once before (peer venv, simulated visits, hapsvm's copy of
-#        the real visit's poller); writes benchmarks/results/paired_ir_real.json and
+# needs: the peer venv (benchmarks/peers/setup_peerenv.sh, or run.sh); the simulated IR visit and
+#        the real visit's poller are made here when run.sh has not made them. hapsvm runs from a
+#        git archive of HEAD (benchmarks/run_record.py export), not from the shared checkout.
+#        Writes benchmarks/results/paired_ir_real.json and
 #        paired_ir_sim_ir.json (every run, medians, command, commit, machine, load), which
 #        benchmarks/results_page.py renders into benchmarks/RESULTS.md
 set -euo pipefail
@@ -19,6 +21,18 @@ FB="$WORK/fb"
 mkdir -p "$FB"
 SIM="$WORK/visits/sim_ir/isim01_wfc3_ir"
 REAL_DATA="$(cd "$REPO/../shared/realdata/wfc3ir_goodss_visit21" && pwd)"
+REAL_POLLER="$WORK/results/real/hapsvm/ib6o21_input.out"
+read -r COMMIT PKGS < <("$REPO/.venv/bin/python" "$REPO/benchmarks/run_record.py" export)
+export HAPSVM_BENCH_COMMIT="$COMMIT"         # paired.py records the exported commit
+HPY=(env "PYTHONPATH=$PKGS" "$REPO/.venv/bin/python")
+[ -f "$SIM/isim01_input.out" ] || \
+  "${HPY[@]}" "$REPO/benchmarks/peers/make_visits.py" "$WORK/visits" --only sim_ir
+if [ ! -f "$REAL_POLLER" ]; then
+  mkdir -p "$(dirname "$REAL_POLLER")"
+  "$REPO/.venv/bin/python" -c "import sys; from pathlib import Path
+sys.path.insert(0, '$REPO/benchmarks/peers'); from bench import real_poller
+real_poller(Path('$REAL_POLLER'))"
+fi
 
 # runsinglehap inputs, prepared once: a pristine copy is restored before every run
 prepare() {  # <visit dir name> <poller name>
@@ -55,9 +69,9 @@ sleep 2
 
 PAIRED=("$REPO/.venv/bin/python" "$REPO/benchmarks/peers/paired.py" --runs "$RUNS" --warmup 1)
 "${PAIRED[@]}" --name real --b "sh $FB/rsh_real.sh" \
-  --a "$REPO/.venv/bin/svm input=$WORK/results/real/hapsvm/ib6o21_input.out \
-read_visit.roots=[$REAL_DATA] output_dir=$FB/real_hapsvm resume=false quiet=true"
+  --a "env PYTHONPATH=$PKGS $REPO/.venv/bin/svm input=$REAL_POLLER read_visit.roots=[$REAL_DATA] \
+output_dir=$FB/real_hapsvm resume=false quiet=true"
 "${PAIRED[@]}" --name sim_ir --b "sh $FB/rsh_sim_ir.sh" \
-  --a "$REPO/.venv/bin/svm input=$SIM/isim01_input.out \
+  --a "env PYTHONPATH=$PKGS $REPO/.venv/bin/svm input=$SIM/isim01_input.out \
 align_to_catalog.catalog_file=$SIM/reference_gaia.ecsv output_dir=$FB/sim_ir_hapsvm \
 resume=false quiet=true"
