@@ -145,13 +145,21 @@ def read_exposure_chips(path: Path, rootname: str | None = None) -> Exposure:
 
 
 def read_chip_arrays(chip: Chip) -> tuple[np.ndarray, np.ndarray]:
-    """SCI (float32) and DQ (uint32, zeros when absent) arrays of one chip."""
+    """SCI (float32; NaN → 0, ±inf → the largest float32 values, as ``numpy.nan_to_num``) and
+    DQ (uint32 holding the 16-bit values, zeros when absent) arrays of one chip."""
     with fits.open(chip.path, memmap=False) as hdul:
         sci = np.asarray(hdul["SCI", chip.extver].data, dtype=np.float32)
         try:
-            dq = np.asarray(hdul["DQ", chip.extver].data, dtype=np.int64)
+            raw = np.asarray(hdul["DQ", chip.extver].data)
         except KeyError:
-            dq = np.zeros(sci.shape, dtype=np.int64)
-    if dq.shape != sci.shape:
-        dq = np.zeros(sci.shape, dtype=np.int64)
-    return np.nan_to_num(sci, copy=False), (dq & 0xFFFF).astype(np.uint32)
+            raw = np.zeros(sci.shape, dtype=np.int64)
+    if raw.shape != sci.shape:
+        raw = np.zeros(sci.shape, dtype=np.int64)
+    if raw.dtype.kind == "i" and raw.dtype.itemsize == 2:
+        # 16-bit signed DQ: its bit pattern as unsigned, without a 64-bit copy
+        dq = raw.view(raw.dtype.str.replace("i", "u")).astype(np.uint32)
+    else:
+        dq = (raw.astype(np.int64) & 0xFFFF).astype(np.uint32)
+    if not np.isfinite(sci).all():
+        np.nan_to_num(sci, copy=False)
+    return sci, dq

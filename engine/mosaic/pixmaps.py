@@ -258,7 +258,12 @@ class PixmapCache:
         return self.directory / f"{Path(chip.path).stem}_sci{chip.extver}_{self.key(chip)}.npy"
 
     def ensure(self, chip: Chip) -> Path:
-        """Compute and store the chip's map unless it is already cached; return its file."""
+        """Compute and store the chip's map unless it is already cached; return its file.
+
+        The map is stored in float64 holding the float32 values of :func:`compute_pixmap`:
+        the drizzle and blot kernels take float64 maps, so :meth:`get` hands them a memory
+        map of the file instead of a converted copy per call (same values, same products).
+        """
         path = self.path_for(chip)
         if path.is_file():
             return path
@@ -268,14 +273,15 @@ class PixmapCache:
                                 max_error_px=getattr(self, "max_error_px", 0.01))
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npy.part")
         with os.fdopen(fd, "wb") as handle:
-            np.save(handle, pixmap)
+            np.save(handle, pixmap.astype(np.float64))
         os.replace(tmp, path)
         log.debug("pixel map of %s: %s", chip.name, path.name)
         return path
 
     def get(self, chip: Chip) -> np.ndarray:
-        """The chip's map (float32, (ny, nx, 2)), computed on first use."""
-        return np.load(self.ensure(chip))
+        """The chip's map ((ny, nx, 2) float64 of float32 values, a read-only memory map of
+        the cached file), computed on first use."""
+        return np.load(self.ensure(chip), mmap_mode="r")
 
     def footprint(self, chip: Chip) -> tuple[tuple[slice, slice], np.ndarray] | None:
         """The chip's footprint on the grid (bounding box, mask), cached beside its map."""
