@@ -118,14 +118,43 @@ class CatalogParameters:
     """Flag 64 only where no exposure covers the aperture (IR, SBC); else 1.5 or 2.5 exposures."""
     apcorr_radius_arcsec: float = 1.0
     """Radius of the large aperture the aperture correction is measured to, arcsec."""
+    apcorr_outer_factor: float = constrained(2.0, minimum=1)
+    """The light between ``apcorr_radius_arcsec`` and this multiple of it is measured on the
+    reference stars' radial profiles and included in the correction (1: not measured)."""
     apcorr_large_ee: float = constrained(1.0, exclusiveMinimum=0, maximum=1)
-    """Encircled energy of the PSF within ``apcorr_radius_arcsec`` (1: treat it as infinite)."""
+    """Encircled energy of the PSF within the outer radius (``apcorr_outer_factor`` ×
+    ``apcorr_radius_arcsec``; 1: treat it as infinite)."""
     apcorr_min_snr: float = 50.0
     """Smallest FluxAp2 S/N of a star used to measure the aperture correction."""
     apcorr_min_stars: int = constrained(5, minimum=1)
     """Fewest isolated bright stars for a measured correction; fewer: ``apcorr_default_mag``."""
     apcorr_default_mag: float = -0.25
     """Aperture-2 to infinity correction used when too few stars are measured, mag."""
+    psf_photometry: bool = True
+    """Fit a PSF at every catalogue position (MagPSF, FluxPSF, QfitPSF, Chi2PSF columns)."""
+    psf_fit_shape: int = constrained(5, minimum=3)
+    """Side of the square box of pixels fitted around each source (odd), pixels."""
+    psf_stamp_px: int = constrained(15, minimum=5)
+    """Size of the star stamps the effective PSF is built from (odd), pixels."""
+    psf_oversampling: int = constrained(4, minimum=1)
+    """Oversampling of the effective PSF."""
+    psf_min_stars: int = constrained(10, minimum=1)
+    """Fewest isolated bright stars for an effective PSF; fewer: a Gaussian of their FWHM."""
+    psf_max_stars: int = constrained(200, minimum=1)
+    """Most (brightest) stars the effective PSF is built from."""
+    psf_min_snr: float = constrained(3.0, minimum=0)
+    """Rows with a smaller aperture-2 S/N are not fitted (their PSF columns are missing)."""
+    trust_min_snr: float = constrained(10.0, minimum=0)
+    """A trusted row has at least this aperture-2 S/N in its filter."""
+    trust_other_snr: float = constrained(3.0, minimum=0)
+    """With several filters, a trusted row also has this aperture-2 S/N in another filter (a
+    cosmic-ray residual of one exposure shows in one filter only)."""
+    trust_wing_radius_arcsec: float = constrained(1.0, minimum=0)
+    """An extended row (flag 1) this close to a source ``trust_wing_flux_ratio`` times brighter
+    is a detection in that source's wing: not trusted, arcsec."""
+    trust_wing_flux_ratio: float = constrained(10.0, minimum=1)
+    """Flux ratio (aperture 2) of the brighter source that makes a nearby extended row a wing
+    detection."""
     max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
     """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is
     marked."""

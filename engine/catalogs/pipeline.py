@@ -34,6 +34,7 @@ from hapsvm.catalogs.tables import (
     make_table,
     total_table,
 )
+from hapsvm.catalogs.trust import trust_notes, trusted_rows
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogFile", "DetectorCatalogs", "ProductCatalogs", "build_catalogs"]
@@ -135,8 +136,12 @@ def _measure_filter(image: ProductImage, total: ProductImage, pos: Positions,
         "Aperture correction (mag)": round(apcorr.mag, 4),
         "Aperture correction error": round(apcorr.error, 5),
         "Aperture correction stars": apcorr.n_stars,
+        "PSF photometry": point.meta.pop("psf", "not measured"),
+        "Extra columns": list(EXTRA_POINT_NOTES),
         "Aperture correction method": f"{apcorr.method}: F({params.apcorr_radius_arcsec}\") / "
-                                      f"F(aperture 2), far sky, EE {params.apcorr_large_ee}"}
+                                      f"F(aperture 2), far sky, with the light out to "
+                                      f"{params.apcorr_outer_factor}x that radius, EE "
+                                      f"{params.apcorr_large_ee}"}
     point.meta.update(catalog_meta(image, params, CatalogInfo(
         "point", params.nsigma, len(point), version, extra)))
     segment = measure_segment_catalog(prep, seg, params, saturated_xy=saturated)
@@ -203,10 +208,43 @@ def build_catalogs(total: ProductImage | Callable[[], ProductImage],
         sat = (saturated or {}).get(filter_image.filter_name) if saturated is not None else None
         per_filter.append(_measure_filter(filter_image, grid, pos, seg, params, version, sat))
         del filter_image                     # the next filter's arrays replace this one's
+    _mark_trusted(per_filter, params, grid.pixel_scale_arcsec)
     result = DetectorCatalogs(_total(grid, extra, pos, seg, per_filter, params, version),
                               per_filter)
     _quality(result, params, exposures or {}, grid.exptime)
     return result
+
+
+#: Header description of the extra point columns (spec §9.6 notes style).
+EXTRA_POINT_NOTES = (
+    "FluxAp2Cor, FluxErrAp2Cor, MagAp2Cor: aperture-2 flux against a far sky times the "
+    "aperture correction (total flux)",
+    "FluxPSF, FluxErrPSF, MagPSF, MagErrPSF: PSF-fit flux at the fixed catalogue position, on "
+    "the total-flux scale (see 'PSF photometry'); missing below the fit S/N",
+    "QfitPSF: photutils qfit, sum |data - model| over the fit box / flux (0 = perfect fit); "
+    "Chi2PSF: reduced chi-square of the fit",
+)
+
+
+def _mark_trusted(per_filter: list[ProductCatalogs], params: CatalogParameters,
+                  pixel_scale_arcsec: float) -> None:
+    """Add ``Trusted`` (0/1) to every filter point catalogue and describe it in the header."""
+    tables = [p.point for p in per_filter if len(p.point)]
+    if not tables:
+        return
+    masks = trusted_rows(tables, pixel_scale_arcsec=pixel_scale_arcsec,
+                         min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
+                         wing_radius_arcsec=params.trust_wing_radius_arcsec,
+                         wing_flux_ratio=params.trust_wing_flux_ratio)
+    notes = trust_notes(min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
+                        wing_radius_arcsec=params.trust_wing_radius_arcsec,
+                        wing_flux_ratio=params.trust_wing_flux_ratio)
+    for table, mask in zip(tables, masks, strict=True):
+        table["Trusted"] = mask.astype(int)
+        table.meta["Trusted rows"] = int(mask.sum())
+        table.meta["Trusted (column notes)"] = notes
+        log.info("%s: %d of %d point rows trusted", table.meta.get("Filter", ""),
+                 int(mask.sum()), len(table))
 
 
 def _union(saturated: dict[str, tuple[np.ndarray, np.ndarray]] | None
@@ -227,6 +265,10 @@ def _total(image: ProductImage, extra: dict[str, object], pos: Positions,
         base[spec.name].format, base[spec.name].unit = spec.format, spec.unit
     point = trim_total(total_table(base, "ID", {p.filter_name: p.point for p in per_filter}),
                        flag_trim_value=params.flag_trim_value)
+    trusted = [point[f"Trusted_{p.filter_name}"] for p in per_filter]
+    point["Trusted"] = np.any(np.vstack(trusted), axis=0).astype(int) if trusted and len(point) \
+        else np.zeros(len(point), int)
+    point["Trusted"].format = "1d"
     sp = seg.positions
     sbase = Table({"ID": sp.ids, "X-Centroid": sp.x, "Y-Centroid": sp.y, "RA": sp.ra,
                    "DEC": sp.dec})
@@ -238,7 +280,13 @@ def _total(image: ProductImage, extra: dict[str, object], pos: Positions,
     extra = extra | {"Trimming": f"rows flagged > {params.flag_trim_value} in every "
                                  "filter are removed"}
     point.meta.update(catalog_meta(image, params, CatalogInfo(
-        "point", params.nsigma, len(point), version, extra)))
+        "point", params.nsigma, len(point), version, extra | {
+            "Trusted rows": int(np.sum(point["Trusted"])),
+            "Trusted (column notes)": ["Trusted = 1 when Trusted_<filter> is 1 in any filter",
+                                       *next((p.point.meta["Trusted (column notes)"]
+                                              for p in per_filter
+                                              if "Trusted (column notes)" in p.point.meta),
+                                             [])]})))
     seg_extra = extra | {"Segmentation": "; ".join(seg.segmentation.passes),
                          "Deblending": seg.segmentation.deblending}
     if seg.segmentation.empty_reason:

@@ -9,11 +9,13 @@ from astropy.table import Table
 
 from hapsvm.catalogs.apcorr import (
     ApertureCorrection,
+    FarSkyFluxes,
     Neighbours,
     aperture_correction,
     far_sky_fluxes,
 )
 from hapsvm.catalogs.flags import (
+    COMPACT,
     EDGE,
     EXTENDED,
     FAINT,
@@ -24,9 +26,10 @@ from hapsvm.catalogs.flags import (
     saturation_flags,
 )
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.catalogs.photometry import ApertureFluxes, abmag, aperture_fluxes
+from hapsvm.catalogs.photometry import MAG_PER_RELFLUX, ApertureFluxes, abmag, aperture_fluxes
 from hapsvm.catalogs.points import find_point_sources
 from hapsvm.catalogs.prepare import PreparedImage
+from hapsvm.catalogs.psf_photometry import build_psf_model, model_ee, psf_fluxes, total_flux_scale
 from hapsvm.catalogs.saturated_stars import (
     find_saturated_stars,
     near_saturated,
@@ -121,29 +124,44 @@ def stellar_locus(ci: np.ndarray, snr: np.ndarray, flags: np.ndarray, *, min_snr
                   min_stars: int, half_width: float = 0.08) -> np.ndarray:
     """Point-like candidates for the aperture correction: near the image's own stellar CI.
 
-    Among bright (``snr ≥ min_snr``), unsaturated, non-faint, non-edge sources, the stellar
-    locus is the median CI of those the CI limits call point-like (flag 1 unset); when fewer
-    than ``min_stars`` are, the 25th percentile of all of them (stars are the most compact
-    sources; the spec's fixed CI limits need not fit a given PSF or drizzle). Sources within
-    ``half_width`` mag of the locus are returned (bool).
+    Among bright (``snr ≥ min_snr``) sources that are not saturated, faint, at an edge or too
+    compact (flag 16: hot pixels and cosmic-ray residuals, never stars), the stellar locus is
+    the median CI of those the CI limits call point-like (flag 1 unset too); when fewer than
+    ``min_stars`` are (the spec's fixed CI limits need not fit a given PSF or drizzle: every
+    star of a broad-PSF filter can be flagged extended), it is the densest CI of them all, the
+    median of the shortest interval holding a third of them (bright compact sources are mostly
+    stars sharing one CI). Sources within ``half_width`` mag of the locus are returned (bool).
 
     Examples
     --------
+    >>> ci = np.array([1.05, 1.06, 1.07, 1.06, 1.3, 1.1, 0.2, 0.21, 0.22, 0.2, 0.2])
+    >>> stellar_locus(ci, np.full(11, 100.0), np.array([1] * 6 + [16] * 5), min_snr=50,
+    ...               min_stars=3).tolist()
+    [True, True, True, True, False, True, False, False, False, False, False]
     >>> ci = np.array([0.70, 0.68, 0.71, 0.69, 1.3, 1.1, 0.2])
-    >>> stellar_locus(ci, np.full(7, 100.0), np.array([1, 1, 1, 1, 1, 1, 16]), min_snr=50,
+    >>> stellar_locus(ci, np.full(7, 100.0), np.array([0, 0, 0, 0, 1, 1, 16]), min_snr=50,
     ...               min_stars=3).tolist()
     [True, True, True, True, False, False, False]
     """
     with np.errstate(invalid="ignore"):
-        bright = (snr >= min_snr) & np.isfinite(ci) & ((flags & (SATURATED | FAINT | EDGE)) == 0)
+        bright = (snr >= min_snr) & np.isfinite(ci) & \
+            ((flags & (SATURATED | FAINT | EDGE | COMPACT)) == 0)
     point = bright & ((flags & EXTENDED) == 0)
     if point.sum() >= min_stars:
         locus = float(np.median(ci[point]))
-    elif bright.any():
-        locus = float(np.percentile(ci[bright], 25))
+    elif bright.sum() >= min_stars:
+        locus = _densest(ci[bright], min_count=min_stars)
     else:
-        return bright
+        return np.zeros(len(ci), bool)
     return bright & (np.abs(ci - locus) <= half_width)
+
+
+def _densest(values: np.ndarray, *, min_count: int) -> float:
+    """Median of the shortest interval holding a third of ``values`` (≥ ``min_count``)."""
+    v = np.sort(values)
+    k = min(v.size, max(min_count, v.size // 3))
+    start = int(np.argmin(v[k - 1:] - v[:v.size - k + 1]))
+    return float(np.median(v[start:start + k]))
 
 
 def _t_eff(prep: PreparedImage, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -201,8 +219,10 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                                  default_mag=params.apcorr_default_mag,
                                  neighbours=neighbours, segm=segm, data=img.sci,
                                  noise=prep.background.noise, r2=prep.radii.r2,
-                                 t_eff_map=_t_eff(prep, x, y))
+                                 t_eff_map=_t_eff(prep, x, y),
+                                 outer_factor=params.apcorr_outer_factor)
     cor = far.flux2 * apcorr.factor
+    psf = _psf_columns(prep, x, y, phot, far, usable, apcorr, params)
     values = {"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
               "ID": pos.ids, "MagAp1": phot.mag1, "MagErrAp1": phot.merr1,
               "FluxAp1": phot.flux1, "FluxErrAp1": phot.err1, "MagAp2": phot.mag2,
@@ -210,9 +230,60 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
               "FluxAp2": phot.flux2, "FluxErrAp2": phot.err2, "CI": phot.ci, "Flags": flags,
               "FluxAp2Cor": cor, "FluxErrAp2Cor": np.hypot(far.err2 * apcorr.factor,
                                                              far.flux2 * apcorr.error),
-              "MagAp2Cor": abmag(cor, img.photflam, img.photplam)}
+              "MagAp2Cor": abmag(cor, img.photflam, img.photplam)} | psf.columns
     table = make_table(POINT_COLUMNS, values, len(pos.ids))
     log.info("%s point catalogue: %d sources, %d unflagged, aperture correction %.3f mag (%s, "
              "%d stars)", img.filter_name, len(table), int(np.count_nonzero(flags == 0)),
              apcorr.mag, apcorr.method, apcorr.n_stars)
+    table.meta["psf"] = psf.note
     return table, apcorr
+
+
+@dataclass
+class _PsfColumns:
+    columns: dict[str, np.ndarray]
+    note: str
+    """How the model was made and normalised (a catalogue header entry)."""
+
+
+def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: ApertureFluxes,
+                 far: FarSkyFluxes, reference: np.ndarray, apcorr: ApertureCorrection,
+                 params: CatalogParameters) -> _PsfColumns:
+    """FluxPSF, FluxErrPSF, MagPSF, MagErrPSF, QfitPSF, Chi2PSF of one filter image."""
+    if not params.psf_photometry or len(x) == 0:
+        return _PsfColumns({}, "not measured (psf_photometry false)" if len(x) else "no sources")
+    img = prep.image
+    resid = prep.resid
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = phot.flux2 / phot.err2
+    model, info = build_psf_model(
+        resid, x, y, reference, snr, stamp_px=params.psf_stamp_px | 1,
+        oversampling=params.psf_oversampling, min_stars=params.psf_min_stars,
+        max_stars=params.psf_max_stars,
+        fwhm_px=params.fwhmpsf_arcsec / img.pixel_scale_arcsec)
+    with np.errstate(invalid="ignore"):
+        fit = np.isfinite(snr) & (snr >= params.psf_min_snr)
+    fitted = psf_fluxes(resid, prep.background.noise, x, y, fit, model,
+                        fit_shape=params.psf_fit_shape | 1, init_flux=phot.flux2)
+    del resid
+    fallback = model_ee(model, prep.radii.r2, params.psf_stamp_px // 2) * apcorr.factor
+    scale, n_ref = total_flux_scale(fitted, reference, far.flux2 * apcorr.factor,
+                                    far.err2 * apcorr.factor, min_stars=params.apcorr_min_stars,
+                                    fallback=fallback)
+    flux = fitted.flux * scale
+    t_eff = _t_eff(prep, x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        poisson = np.where(t_eff > 0, np.clip(flux, 0, None) / t_eff, 0.0)
+        err = np.sqrt((fitted.err * scale) ** 2 + poisson)
+        merr = np.where(flux > 0, MAG_PER_RELFLUX * err / flux, np.nan)
+    how = f"{info.n_stars} stars" if info.method == "epsf" else \
+        f"FWHM {info.fwhm_px:.2f} px from {info.n_stars} stars"
+    norm = f"median FluxAp2Cor / fit of {n_ref} stars" if n_ref else \
+        "model encircled energy in aperture 2 x aperture correction"
+    note = (f"{info.method} ({how}); {int(fit.sum())} rows fitted (S/N >= "
+            f"{params.psf_min_snr}), fixed positions, {params.psf_fit_shape | 1} px box; "
+            f"total-flux scale {scale:.4f} ({norm})")
+    log.info("%s PSF photometry: %s", img.filter_name, note)
+    return _PsfColumns({"FluxPSF": flux, "FluxErrPSF": err,
+                        "MagPSF": abmag(flux, img.photflam, img.photplam), "MagErrPSF": merr,
+                        "QfitPSF": fitted.qfit, "Chi2PSF": fitted.chi2}, note)

@@ -1,7 +1,7 @@
 """Catalogue column layouts (spec §9.2, §9.3): names in order, formats and units.
 
-Extra columns that the spec does not define (aperture-corrected and Kron fluxes) come after
-the spec's columns.
+Extra columns that the spec does not define (aperture-corrected, PSF-fit and Kron fluxes, the
+``Trusted`` mark) come after the spec's columns.
 """
 from __future__ import annotations
 
@@ -49,14 +49,17 @@ _XY_POINT = (_c("X-Center", "10.3f", PIX), _c("Y-Center", "10.3f", PIX),
 _XY_SEGMENT = (_c("X-Centroid", "10.3f", PIX), _c("Y-Centroid", "10.3f", PIX),
                _c("RA", "13.7f", DEG), _c("DEC", "13.7f", DEG), _c("ID", "7d", None, int))
 
-#: Filter point catalogue (spec §9.2) + aperture-corrected extras.
+#: Filter point catalogue (spec §9.2) + aperture-corrected, PSF-fit and trust extras.
 POINT_COLUMNS = _XY_POINT + (
     _c("MagAp1", "7.3f", MAG), _c("MagErrAp1", "7.3f", MAG), _c("FluxAp1", "10.4f", FLUX),
     _c("FluxErrAp1", "10.4f", FLUX), _c("MagAp2", "7.3f", MAG), _c("MagErrAp2", "7.3f", MAG),
     _c("MSkyAp2", "7.3f", SKY), _c("StdevAp2", "7.3f", SKY), _c("FluxAp2", "10.4f", FLUX),
     _c("FluxErrAp2", "10.4f", FLUX), _c("CI", "7.3f", MAG), _c("Flags", "5d", None, int),
     _c("FluxAp2Cor", "10.4f", FLUX), _c("FluxErrAp2Cor", "10.4f", FLUX),
-    _c("MagAp2Cor", "7.3f", MAG))
+    _c("MagAp2Cor", "7.3f", MAG),
+    _c("FluxPSF", "10.4f", FLUX), _c("FluxErrPSF", "10.4f", FLUX), _c("MagPSF", "7.3f", MAG),
+    _c("MagErrPSF", "7.3f", MAG), _c("QfitPSF", "8.4f", None), _c("Chi2PSF", "9.3f", None),
+    _c("Trusted", "1d", None, int))
 
 #: Filter segment catalogue (spec §9.3) + Kron-flux extras.
 SEGMENT_COLUMNS = _XY_SEGMENT + (
@@ -91,7 +94,8 @@ def make_table(specs: tuple[ColumnSpec, ...], values: dict[str, np.ndarray], n: 
 
 
 def total_table(base: Table, id_name: str, per_filter: dict[str, Table]) -> Table:
-    """Total catalogue: ``base`` columns + ``MagAP2_<f>``, ``CI_<f>``, ``Flags_<f>`` by ID."""
+    """Total catalogue: ``base`` columns + ``MagAP2_<f>``, ``CI_<f>``, ``Flags_<f>``,
+    ``MagPSF_<f>``, ``Trusted_<f>`` by ID (a filter table without a column gives 0s)."""
     out = base.copy()
     ids = np.asarray(out[id_name])
     for fname, tab in per_filter.items():
@@ -100,12 +104,14 @@ def total_table(base: Table, id_name: str, per_filter: dict[str, Table]) -> Tabl
         have = rows >= 0
         for src, dst, fmt, unit, dtype in (("MagAp2", f"MagAP2_{fname}", "7.3f", MAG, float),
                                            ("CI", f"CI_{fname}", "7.3f", MAG, float),
-                                           ("Flags", f"Flags_{fname}", "5d", None, int)):
+                                           ("Flags", f"Flags_{fname}", "5d", None, int),
+                                           ("MagPSF", f"MagPSF_{fname}", "7.3f", MAG, float),
+                                           ("Trusted", f"Trusted_{fname}", "1d", None, int)):
             if src in tab.colnames:
                 values = np.asarray(tab[src], dtype=dtype)[np.where(have, rows, 0)]
             else:
                 values = np.zeros(len(rows), dtype)
-            fill = MISSING_FLAG if dtype is int else np.nan
+            fill = np.nan if dtype is not int else (0 if src == "Trusted" else MISSING_FLAG)
             data = np.where(have, values, fill) if len(rows) else np.zeros(0, dtype)
             out.add_column(Column(np.asarray(data, dtype=dtype), name=dst, format=fmt, unit=unit))
     return out

@@ -122,10 +122,14 @@ def test_point_columns_follow_the_spec(catalog_case) -> None:
             "CI", "Flags"]
     assert cats.filters[0].point.colnames[:len(spec)] == spec
     f = cats.filters[0].filter_name
+    per_filter = ("MagAP2", "CI", "Flags", "MagPSF", "Trusted")
     assert cats.total.point.colnames == ["X-Center", "Y-Center", "RA", "DEC", "ID",
-                                         f"MagAP2_{f}", f"CI_{f}", f"Flags_{f}",
+                                         *[f"{c}_{f}" for c in per_filter],
                                          *[f"{c}_{cats.filters[1].filter_name}"
-                                           for c in ("MagAP2", "CI", "Flags")]]
+                                           for c in per_filter], "Trusted"]
+    assert cats.filters[0].point.colnames[len(spec):] == [
+        "FluxAp2Cor", "FluxErrAp2Cor", "MagAp2Cor", "FluxPSF", "FluxErrPSF", "MagPSF",
+        "MagErrPSF", "QfitPSF", "Chi2PSF", "Trusted"]
     tab = cats.filters[0].point
     ok = (tab["FluxAp1"] > 0) & (tab["FluxAp2"] > 0)
     assert np.allclose(np.asarray(tab["CI"])[ok], np.asarray(tab["MagAp1"] - tab["MagAp2"])[ok])

@@ -1,0 +1,262 @@
+"""PSF-fit fluxes at the catalogue positions, normalised to total flux (extra columns, spec §9).
+
+The PSF is the image's own: an effective PSF (``photutils.psf.EPSFBuilder``) built from its
+bright, isolated, unsaturated point sources, or, with fewer than ``psf_min_stars`` of them, a
+circular Gaussian PRF of the FWHM fitted to those few (``photutils.psf.fit_fwhm``) or of
+``fwhmpsf_arcsec``. ``photutils.psf.PSFPhotometry`` fits its flux at the detected positions,
+which stay fixed (forced photometry, no grouping: a neighbour's light inside the
+``psf_fit_shape`` box is part of the residual, and the fit quality columns say so), on the
+background-subtracted image, tile by tile (bounded memory).
+
+The fitted flux is the model's normalisation, i.e. the flux inside the model's stamp. It is put
+on the *total*-flux scale with the image's measured aperture correction: the factor is the
+weighted median, over the aperture-correction reference stars, of the aperture-corrected flux
+divided by the fitted flux (with too few such stars: the model's own encircled energy in
+aperture 2 times the aperture correction). MagPSF therefore shares the total-flux calibration of
+MagAp2Cor but not its noise: on stars the fit weighs the core pixels by their noise.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.modeling import Fittable2DModel
+from astropy.nddata import NDData
+from astropy.table import Table
+from astropy.utils.exceptions import AstropyUserWarning
+from photutils.aperture import CircularAperture, aperture_photometry
+from photutils.psf import (
+    CircularGaussianPRF,
+    EPSFBuilder,
+    PSFPhotometry,
+    extract_stars,
+    fit_fwhm,
+)
+from scipy.spatial import cKDTree
+
+__all__ = ["PsfFluxes", "PsfModelInfo", "build_psf_model", "model_ee", "psf_fluxes",
+           "total_flux_scale"]
+
+log = logging.getLogger(__name__)
+
+#: Tile size of the fits, pixels (memory of one tile's float64 copies, not of the image).
+_TILE = 1024
+
+
+@dataclass(frozen=True)
+class PsfModelInfo:
+    """How the PSF model of one image was made."""
+
+    method: str
+    """``epsf`` (built from the image's stars) or ``gaussian`` (too few stars)."""
+    n_stars: int
+    """Stars the model was built from (for ``gaussian``: stars its FWHM was fitted to)."""
+    fwhm_px: float
+    """FWHM of the Gaussian (``gaussian``), or NaN."""
+
+
+@dataclass
+class PsfFluxes:
+    """PSF-fit fluxes of n sources in one image (model normalisation, not yet total flux)."""
+
+    flux: np.ndarray
+    """Fitted flux, e⁻/s (NaN where not fitted)."""
+    err: np.ndarray
+    """Its 1-sigma error from the fit (background noise only), e⁻/s."""
+    qfit: np.ndarray
+    """photutils ``qfit``: sum of |residual| over the fit box / fitted flux (0 = perfect)."""
+    chi2: np.ndarray
+    """photutils ``reduced_chi2`` of the fit."""
+    fit_flags: np.ndarray
+    """photutils fit flags (``photutils.psf.decode_psf_flags``); -1 where not fitted."""
+
+
+def _isolated_stars(x: np.ndarray, y: np.ndarray, candidates: np.ndarray, snr: np.ndarray, *,
+                    half: int, shape: tuple[int, int], max_stars: int) -> np.ndarray:
+    """Brightest candidates with no other source within their stamp and the stamp on the image."""
+    ny, nx = shape
+    idx = np.flatnonzero(candidates & (x > half + 1) & (x < nx - half - 2) &
+                         (y > half + 1) & (y < ny - half - 2))
+    if idx.size == 0 or x.size < 2:
+        return idx
+    tree = cKDTree(np.column_stack([x, y]))
+    dist, _ = tree.query(np.column_stack([x[idx], y[idx]]), k=2)
+    idx = idx[dist[:, 1] > math.sqrt(2) * half + 2]
+    return idx[np.argsort(-snr[idx], kind="stable")][:max_stars]
+
+
+def build_psf_model(resid: np.ndarray, x: np.ndarray, y: np.ndarray, candidates: np.ndarray,
+                    snr: np.ndarray, *, stamp_px: int, oversampling: int, min_stars: int,
+                    max_stars: int, fwhm_px: float) -> tuple[Fittable2DModel, PsfModelInfo]:
+    """The image's PSF model: an ePSF of its isolated bright stars, or a Gaussian PRF.
+
+    Parameters
+    ----------
+    resid
+        Background-subtracted image (ny, nx), e⁻/s.
+    x, y
+        Every catalogue position, pixels (isolation is judged against all of them).
+    candidates
+        Sources that may serve as PSF stars (point-like, bright, unsaturated), bool.
+    snr
+        Their aperture-2 S/N (the brightest are used first).
+    stamp_px
+        Size of the star stamps and of the model, pixels (odd).
+    oversampling
+        ePSF oversampling factor.
+    min_stars, max_stars
+        Fewest stars for an ePSF; most stars used.
+    fwhm_px
+        FWHM of the fallback Gaussian when not even one star is available, pixels.
+
+    Returns
+    -------
+    tuple
+        The model (positions to be set per source) and how it was made.
+    """
+    half = stamp_px // 2
+    idx = _isolated_stars(x, y, candidates, snr, half=half, shape=resid.shape,
+                          max_stars=max_stars)
+    if idx.size >= min_stars:
+        stars = extract_stars(NDData(resid), Table({"x": x[idx], "y": y[idx]}),
+                              size=(stamp_px, stamp_px))
+        builder = EPSFBuilder(oversampling=oversampling, maxiters=5, progress_bar=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            epsf = builder(stars).epsf
+        log.info("PSF model: ePSF of %d stars (%d px, oversampling %d)", idx.size, stamp_px,
+                 oversampling)
+        return epsf, PsfModelInfo("epsf", int(idx.size), math.nan)
+    fwhm = fwhm_px
+    if idx.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            fitted = np.asarray(fit_fwhm(resid, xypos=np.column_stack([x[idx], y[idx]]),
+                                         fwhm=fwhm_px, fit_shape=5), float)
+        fitted = fitted[np.isfinite(fitted) & (fitted > 0)]
+        fwhm = float(np.median(fitted)) if fitted.size else fwhm_px
+    log.info("PSF model: Gaussian PRF, FWHM %.2f px (%d stars < %d for an ePSF)", fwhm,
+             idx.size, min_stars)
+    return CircularGaussianPRF(fwhm=fwhm), PsfModelInfo("gaussian", int(idx.size), fwhm)
+
+
+def _fixed(model: Fittable2DModel) -> Fittable2DModel:
+    model = model.copy()
+    for name in ("x_0", "y_0", "fwhm"):
+        if name in model.param_names:
+            getattr(model, name).fixed = True
+    return model
+
+
+def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
+               fit: np.ndarray, model: Fittable2DModel, *, fit_shape: int,
+               init_flux: np.ndarray) -> PsfFluxes:
+    """Fit the model's flux at fixed positions with ``PSFPhotometry``, tile by tile.
+
+    Parameters
+    ----------
+    resid, noise
+        Background-subtracted image and per-pixel noise (ny, nx), e⁻/s; noise is inf where
+        there is no data (those pixels are masked).
+    x, y
+        Positions, pixels.
+    fit
+        Sources to fit (bool); the others get NaN.
+    model
+        PSF model (``build_psf_model``).
+    fit_shape
+        Side of the square box of pixels fitted around each source (odd).
+    init_flux
+        Starting fluxes (e.g. aperture-2 fluxes), e⁻/s.
+
+    Returns
+    -------
+    PsfFluxes
+    """
+    n = len(x)
+    out = PsfFluxes(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
+                    np.full(n, np.nan), fit_flags=np.full(n, -1))
+    ny, nx = resid.shape
+    margin = fit_shape // 2 + 2
+    ix, iy = np.rint(x).astype(int), np.rint(y).astype(int)
+    fixed = _fixed(model)
+    for ty in range(0, ny, _TILE):
+        for tx in range(0, nx, _TILE):
+            sel = np.flatnonzero(fit & (ix >= tx) & (ix < tx + _TILE) & (iy >= ty) &
+                                 (iy < ty + _TILE) & np.isfinite(init_flux))
+            if sel.size:
+                _fit_tile(resid, noise, x, y, sel, (max(ty - margin, 0), max(tx - margin, 0),
+                                                    min(ty + _TILE + margin, ny),
+                                                    min(tx + _TILE + margin, nx)),
+                          fixed, fit_shape, init_flux, out)
+    return out
+
+
+def _fit_tile(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
+              sel: np.ndarray, box: tuple[int, int, int, int], model: Fittable2DModel,
+              fit_shape: int, init_flux: np.ndarray, out: PsfFluxes) -> None:
+    y0, x0, y1, x1 = box
+    data = np.asarray(resid[y0:y1, x0:x1], float)
+    sig = np.asarray(noise[y0:y1, x0:x1], float)
+    bad = ~np.isfinite(sig) | ~np.isfinite(data)
+    init = Table({"id": np.arange(1, sel.size + 1), "x": x[sel] - x0, "y": y[sel] - y0,
+                  "flux": np.where(init_flux[sel] > 0, init_flux[sel], 1.0)})
+    phot = PSFPhotometry(model, (fit_shape, fit_shape), grouper=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyUserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = phot(np.where(bad, 0.0, data), mask=bad, error=np.where(bad, 1.0, sig),
+                   init_params=init)
+    rows = sel[np.asarray(res["id"], int) - 1]
+    out.flux[rows] = np.asarray(res["flux_fit"], float)
+    out.err[rows] = np.asarray(res["flux_err"], float)
+    out.qfit[rows] = np.asarray(res["qfit"], float)
+    out.chi2[rows] = np.asarray(res["reduced_chi2"], float)
+    out.fit_flags[rows] = np.asarray(res["flags"], int)
+
+
+def model_ee(model: Fittable2DModel, radius_px: float, half: int) -> float:
+    """Fraction of the model's flux (within ``half`` px) inside ``radius_px`` of its centre.
+
+    Examples
+    --------
+    >>> round(model_ee(CircularGaussianPRF(fwhm=2.0), 3.0, 15), 3)
+    0.998
+    """
+    m = _fixed(model)
+    m.x_0, m.y_0, m.flux = 0.0, 0.0, 1.0
+    yy, xx = np.mgrid[-half:half + 1, -half:half + 1].astype(float)
+    img = np.asarray(m(xx, yy), float)
+    inner = aperture_photometry(img, CircularAperture((half, half), r=radius_px))
+    return float(inner["aperture_sum"][0]) / float(img.sum())
+
+
+def total_flux_scale(psf: PsfFluxes, reference: np.ndarray, total_flux: np.ndarray,
+                     total_err: np.ndarray, *, min_stars: int, fallback: float
+                     ) -> tuple[float, int]:
+    """Factor putting fitted fluxes on the total-flux scale, and the stars it came from.
+
+    The weighted median over ``reference`` stars of ``total_flux / psf.flux`` (weights from
+    both errors); ``fallback`` (and 0 stars) with fewer than ``min_stars`` usable stars.
+
+    Examples
+    --------
+    >>> p = PsfFluxes(np.array([100.0, 200.0, 50.0]), np.ones(3), np.zeros(3), np.ones(3),
+    ...               np.zeros(3, int))
+    >>> total_flux_scale(p, np.ones(3, bool), np.array([120.0, 240.0, 60.0]), np.ones(3),
+    ...                  min_stars=3, fallback=1.0)
+    (1.2, 3)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total_flux / psf.flux
+        sig = np.abs(ratio) * np.hypot(total_err / total_flux, psf.err / psf.flux)
+    ok = reference & np.isfinite(ratio) & np.isfinite(sig) & (sig > 0) & (psf.flux > 0)
+    if ok.sum() < min_stars:
+        return fallback, 0
+    v, w = ratio[ok], 1.0 / sig[ok] ** 2
+    order = np.argsort(v)
+    cum = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cum, 0.5 * cum[-1])]), int(ok.sum())
