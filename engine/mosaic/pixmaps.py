@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from astropy.wcs import WCS
 from drizzle.utils import calc_pixmap
-from scipy.interpolate import make_interp_spline
+from scipy.interpolate import BSpline, make_interp_spline
 
 from hapsvm.mosaic.chips import Chip
 from hapsvm.mosaic.footprints import chip_footprint
@@ -99,9 +99,23 @@ def _nodes(n: int, step: int) -> np.ndarray:
     return nodes if nodes[-1] == n - 1 else np.append(nodes, n - 1.0)
 
 
-def _spline_basis(nodes: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """(len(positions), len(nodes)) matrix: not-a-knot cubic spline through values at nodes."""
-    return np.asarray(make_interp_spline(nodes, np.eye(nodes.size), k=3)(positions))
+def _spline_2d(xs: np.ndarray, ys: np.ndarray, values: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Knots along x and y and B-spline coefficients (nx_coef, ny_coef) of the bicubic
+    not-a-knot spline through ``values`` (len(ys), len(xs)) at the nodes."""
+    along_y = make_interp_spline(ys, values, k=3, axis=0)
+    along_x = make_interp_spline(xs, along_y.c, k=3, axis=1)
+    return along_x.t, along_y.t, np.asarray(along_x.c)
+
+
+def _evaluate(spline: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray,
+              y: np.ndarray) -> np.ndarray:
+    """The spline on the grid ``y`` × ``x`` (float64): sparse design matrices, four non-zero
+    basis functions per coordinate, no threaded BLAS."""
+    tx, ty, coef = spline
+    design_x = BSpline.design_matrix(x, tx, 3)
+    design_y = BSpline.design_matrix(y, ty, 3)
+    return np.asarray(design_y @ (design_x @ coef).T)
 
 
 def interpolated_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid, *,
@@ -110,9 +124,9 @@ def interpolated_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid,
     """The pixel map from exact values every ``step_px`` pixels and cubic splines between them.
 
     The map is evaluated exactly on a coarse grid of nodes (every ``step_px`` pixels and the
-    last row and column), interpolated along both axes by not-a-knot cubic splines (as
-    ``stcal``'s ``calc_pixmap(stepsize, order=3)`` does), and checked against the exact map at
-    the centre of every cell of nodes, where a spline's error is largest.
+    last row and column), interpolated by a bicubic not-a-knot spline (as ``stcal``'s
+    ``calc_pixmap(stepsize, order=3)`` interpolates), and checked against the exact map at the
+    centre of every cell of nodes, where a spline's error is largest.
 
     Parameters
     ----------
@@ -138,35 +152,22 @@ def interpolated_pixmap(chip_wcs: WCS, shape: tuple[int, int], grid: OutputGrid,
     grid_wcs = grid.wcs
     fast = exact_tangent and _standard_tan(chip_wcs) and _standard_tan(grid_wcs)
     ys, xs = _nodes(ny, step_px), _nodes(nx, step_px)
-    node_x, node_y = np.meshgrid(xs, ys)
-    values = _exact_points(chip_wcs, grid_wcs, node_x, node_y, fast=fast)
-    # The splines interpolate what an affine map leaves (they reproduce affine maps exactly),
-    # so the large terms are added in float64 and the small rest may be summed in float32.
-    design = np.column_stack([np.ones(node_x.size), node_x.ravel(), node_y.ravel()])
-    affine = [np.linalg.lstsq(design, v.ravel(), rcond=None)[0] for v in values]
-    rest = [v - (a[0] + a[1] * node_x + a[2] * node_y) for v, a in zip(values, affine)]
-    ym, xm = (ys[:-1] + ys[1:]) / 2, (xs[:-1] + xs[1:]) / 2
-    mid_x, mid_y = np.meshgrid(xm, ym)
-    exact_mid = _exact_points(chip_wcs, grid_wcs, mid_x, mid_y, fast=fast)
-    by_mid, bx_mid = _spline_basis(ys, ym), _spline_basis(xs, xm)
-    error = max(float(np.abs(by_mid @ r @ bx_mid.T + a[0] + a[1] * mid_x + a[2] * mid_y
-                             - e).max()) for r, a, e in zip(rest, affine, exact_mid))
+    splines = [_spline_2d(xs, ys, v) for v in
+               _exact_points(chip_wcs, grid_wcs, *np.meshgrid(xs, ys), fast=fast)]
+    xm, ym = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
+    exact_mid = _exact_points(chip_wcs, grid_wcs, *np.meshgrid(xm, ym), fast=fast)
+    error = max(float(np.abs(_evaluate(s, xm, ym) - e).max())
+                for s, e in zip(splines, exact_mid))
     if not error <= max_error_px:
         log.debug("interpolated pixel map off by %.3g px (> %.3g): exact map", error,
                   max_error_px)
         return None
-    by = _spline_basis(ys, np.arange(ny, dtype=np.float64)).astype(np.float32)
-    bx = _spline_basis(xs, np.arange(nx, dtype=np.float64))
-    along_x = [(r @ bx.T).astype(np.float32) for r in rest]
-    x, y = np.arange(nx, dtype=np.float64), np.arange(ny, dtype=np.float64)
     out = np.empty((ny, nx, 2), dtype=np.float32)
+    x = np.arange(nx, dtype=np.float64)
     for row0 in range(0, ny, _BLOCK_ROWS):
-        rows = slice(row0, min(row0 + _BLOCK_ROWS, ny))
-        for axis, (tx, a) in enumerate(zip(along_x, affine)):
-            block = (by[rows] @ tx).astype(np.float64)
-            block += (a[0] + a[2] * y[rows])[:, None]
-            block += (a[1] * x)[None, :]
-            out[rows, :, axis] = block
+        y = np.arange(row0, min(row0 + _BLOCK_ROWS, ny), dtype=np.float64)
+        for axis, spline in enumerate(splines):
+            out[row0:row0 + y.size, :, axis] = _evaluate(spline, x, y)
     return out
 
 
