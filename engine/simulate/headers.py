@@ -1,12 +1,14 @@
 """FITS headers of a simulated exposure, built on the real (or built-in) templates."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 from astropy.wcs import WCS
+from erfa import ErfaWarning
 
 from hapsvm.simulate.detectors import DetectorSpec
 from hapsvm.simulate.filters import FilterInfo
@@ -89,8 +91,9 @@ def primary_header(template: DetectorTemplate, spec: DetectorSpec, plan: Exposur
                    visit: VisitKeywords, n_extensions: int) -> fits.Header:
     """Primary header of one exposure (template keywords + this exposure's values)."""
     h = template.primary.copy()
-    start = Time(plan.expstart, format="mjd", scale="utc")
-    iso = start.isot
+    with warnings.catch_warnings():      # "dubious year": UTC past the leap-second table
+        warnings.simplefilter("ignore", ErfaWarning)
+        iso = Time(plan.expstart, format="mjd", scale="utc").isot
     root = plan.rootname
     ipppss = root[:6]
     values: list[tuple[str, object, str]] = [

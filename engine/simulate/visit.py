@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from astropy.time import Time
+from erfa import ErfaWarning
 
 from hapsvm.errors import ConfigError, InputError
 from hapsvm.simulate.astrometry import (
@@ -263,7 +265,7 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
         if expstart_mjd is not None:
             raise ConfigError("give expstart_mjd or epoch_year, not both", key="epoch_year",
                               value=epoch_year)
-        expstart_mjd = float(Time(epoch_year, format="decimalyear").mjd)
+        expstart_mjd = _decimal_year_mjd(epoch_year)
     infos = _imaging_filters(spec, list(filters or spec.default_filters))
     extra_names = check_extras(spec, extras)
     shape = _chip_shape(spec, size)
@@ -278,7 +280,7 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
     geoms = [_geometry(template, p, target, pa, shape) for p in plans]
     motion = (pm_mean_mas_yr, pm_dispersion_mas_yr) if proper_motions else ((0.0, 0.0), 0.0)
     scene = _make_scene(spec, shape, geoms, target, seed, n_stars, n_galaxies,
-                        float(Time(start, format="mjd").decimalyear), motion, catalog_errors,
+                        _mjd_decimal_year(start), motion, catalog_errors,
                         crowded=crowding == "crowded")
     visit = VisitKeywords(proposal_id, obset_id, "SIM-FIELD", target[0], target[1],
                           (pa + template.pa_v3_offset) % 360.0, size is not None)
@@ -294,6 +296,20 @@ def simulate_visit(out_dir: Path | str, *, detector: str = "wfc3_ir", n_exposure
                  plan.exptime, *plan.apriori)
     return _finish(visit_dir, spec, template, plans, geoms, scene, paths, seed, target, pa,
                    wcsname, proposal_id, program_id, obset_id)
+
+
+def _decimal_year_mjd(year: float) -> float:
+    # UTC beyond the leap-second table (visits after ~2026) makes ERFA warn "dubious year";
+    # an unknown future leap second changes nothing at the precision of an epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ErfaWarning)
+        return float(Time(year, format="decimalyear").mjd)
+
+
+def _mjd_decimal_year(mjd: float) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ErfaWarning)
+        return float(Time(mjd, format="mjd").decimalyear)
 
 
 def _make_scene(spec: DetectorSpec, shape: tuple[int, int], geoms: list[ExposureGeometry],

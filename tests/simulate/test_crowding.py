@@ -109,3 +109,11 @@ def test_crowding_cli_option(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     stars = stars[stars["type"] == "star"]
     assert len(stars) > 0.9 * CROWDED_STARS_PER_ARCSEC2 * (64 * 0.128) ** 2
     assert "isim01a0q_flt.fits" in capsys.readouterr().out
+
+
+def test_crowding_visit_far_in_the_future_is_quiet(tmp_path: Path) -> None:
+    # the default filterwarnings=error turns ERFA's "dubious year" (UTC past the leap-second
+    # table) into a failure; a 2030 visit must simulate without it
+    visit = simulate_visit(tmp_path, detector="wfc3_ir", size=64, n_exposures=1,
+                           epoch_year=2030.0)
+    assert visit.truth.epoch == pytest.approx(2030.0, abs=1e-4)
