@@ -134,9 +134,11 @@ class CatalogParameters:
     """Fit a PSF at every catalogue position (MagPSF, FluxPSF, QfitPSF, Chi2PSF columns)."""
     psf_fit_shape: int = constrained(5, minimum=3)
     """Side of the square box of pixels fitted around each source (odd), pixels."""
+    psf_xy_bound_px: float = constrained(0.5, minimum=0)
+    """The PSF fit may move a source this far from its catalogue position, pixels (0: fixed)."""
     psf_stamp_px: int = constrained(15, minimum=5)
     """Size of the star stamps the effective PSF is built from (odd), pixels."""
-    psf_oversampling: int = constrained(4, minimum=1)
+    psf_oversampling: int = constrained(2, minimum=1)
     """Oversampling of the effective PSF."""
     psf_min_stars: int = constrained(10, minimum=1)
     """Fewest isolated bright stars for an effective PSF; fewer: a Gaussian of their FWHM."""

@@ -264,7 +264,8 @@ def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     with np.errstate(invalid="ignore"):
         fit = np.isfinite(snr) & (snr >= params.psf_min_snr)
     fitted = psf_fluxes(resid, prep.background.noise, x, y, fit, model,
-                        fit_shape=params.psf_fit_shape | 1, init_flux=phot.flux2)
+                        fit_shape=params.psf_fit_shape | 1, init_flux=phot.flux2,
+                        xy_bound_px=params.psf_xy_bound_px)
     del resid
     fallback = model_ee(model, prep.radii.r2, params.psf_stamp_px // 2) * apcorr.factor
     scale, n_ref = total_flux_scale(fitted, reference, far.flux2 * apcorr.factor,
@@ -281,7 +282,8 @@ def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     norm = f"median FluxAp2Cor / fit of {n_ref} stars" if n_ref else \
         "model encircled energy in aperture 2 x aperture correction"
     note = (f"{info.method} ({how}); {int(fit.sum())} rows fitted (S/N >= "
-            f"{params.psf_min_snr}), fixed positions, {params.psf_fit_shape | 1} px box; "
+            f"{params.psf_min_snr}), positions within {params.psf_xy_bound_px} px, "
+            f"{params.psf_fit_shape | 1} px box; "
             f"total-flux scale {scale:.4f} ({norm})")
     log.info("%s PSF photometry: %s", img.filter_name, note)
     return _PsfColumns({"FluxPSF": flux, "FluxErrPSF": err,

@@ -143,9 +143,10 @@ def build_psf_model(resid: np.ndarray, x: np.ndarray, y: np.ndarray, candidates:
     return CircularGaussianPRF(fwhm=fwhm), PsfModelInfo("gaussian", int(idx.size), fwhm)
 
 
-def _fixed(model: Fittable2DModel) -> Fittable2DModel:
+def _fixed(model: Fittable2DModel, names: tuple[str, ...] = ("x_0", "y_0", "fwhm")
+           ) -> Fittable2DModel:
     model = model.copy()
-    for name in ("x_0", "y_0", "fwhm"):
+    for name in names:
         if name in model.param_names:
             getattr(model, name).fixed = True
     return model
@@ -153,7 +154,7 @@ def _fixed(model: Fittable2DModel) -> Fittable2DModel:
 
 def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
                fit: np.ndarray, model: Fittable2DModel, *, fit_shape: int,
-               init_flux: np.ndarray) -> PsfFluxes:
+               init_flux: np.ndarray, xy_bound_px: float = 0.0) -> PsfFluxes:
     """Fit the model's flux at fixed positions with ``PSFPhotometry``, tile by tile.
 
     Parameters
@@ -171,6 +172,8 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
         Side of the square box of pixels fitted around each source (odd).
     init_flux
         Starting fluxes (e.g. aperture-2 fluxes), e⁻/s.
+    xy_bound_px
+        The fitted position may move this far from the catalogue position, pixels (0: fixed).
 
     Returns
     -------
@@ -182,7 +185,7 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
     ny, nx = resid.shape
     margin = fit_shape // 2 + 2
     ix, iy = np.rint(x).astype(int), np.rint(y).astype(int)
-    fixed = _fixed(model)
+    fixed = _fixed(model, ("fwhm",) if xy_bound_px > 0 else ("x_0", "y_0", "fwhm"))
     for ty in range(0, ny, _TILE):
         for tx in range(0, nx, _TILE):
             sel = np.flatnonzero(fit & (ix >= tx) & (ix < tx + _TILE) & (iy >= ty) &
@@ -191,20 +194,22 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
                 _fit_tile(resid, noise, x, y, sel, (max(ty - margin, 0), max(tx - margin, 0),
                                                     min(ty + _TILE + margin, ny),
                                                     min(tx + _TILE + margin, nx)),
-                          fixed, fit_shape, init_flux, out)
+                          fixed, (fit_shape, xy_bound_px), init_flux, out)
     return out
 
 
 def _fit_tile(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
               sel: np.ndarray, box: tuple[int, int, int, int], model: Fittable2DModel,
-              fit_shape: int, init_flux: np.ndarray, out: PsfFluxes) -> None:
+              shape_bound: tuple[int, float], init_flux: np.ndarray, out: PsfFluxes) -> None:
+    fit_shape, bound = shape_bound
     y0, x0, y1, x1 = box
     data = np.asarray(resid[y0:y1, x0:x1], float)
     sig = np.asarray(noise[y0:y1, x0:x1], float)
     bad = ~np.isfinite(sig) | ~np.isfinite(data)
     init = Table({"id": np.arange(1, sel.size + 1), "x": x[sel] - x0, "y": y[sel] - y0,
                   "flux": np.where(init_flux[sel] > 0, init_flux[sel], 1.0)})
-    phot = PSFPhotometry(model, (fit_shape, fit_shape), grouper=None)
+    phot = PSFPhotometry(model, (fit_shape, fit_shape), grouper=None,
+                         xy_bounds=(bound, bound) if bound > 0 else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyUserWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
