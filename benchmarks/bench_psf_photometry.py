@@ -188,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Commit {_git_commit()}; machine {platform.machine()}, Python "
         f"{platform.python_version()}, {os.cpu_count()} CPUs shared with other jobs (1-minute "
         "load in the timing table); written "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; hapsvm catalogue code from "
+        f"`{Path(build_catalogs.__code__.co_filename).parent}`.",
         "",
         "Runs: full-size visits of `benchmarks/peers/make_visits.py` (sim_ir: WFC3/IR 4 × F160W "
         "seed 1; sim_uvis: WFC3/UVIS 4 exposures F555W+F814W seed 2; sim_acs: ACS/WFC 6 "
