@@ -363,9 +363,12 @@ def _readme_paired(results: Path) -> str:
     for path in sorted(results.glob("paired_ir_*.json")):
         d = json.loads(path.read_text())
         s = d["summary"]
+        loads = [p[side]["load_before"] for p in d["pairs"] for side in ("a", "b")]
         parts.append(f"{d['visit']} {s['a_wall_s']['median']:.1f} s vs "
-                     f"{s['b_wall_s']['median']:.1f} s ({1 / s['wall_ratio']['median']:.2f}× "
-                     f"faster, {len(d['pairs'])} alternating pairs, commit "
+                     f"{s['b_wall_s']['median']:.1f} s wall ({1 / s['wall_ratio']['median']:.2f}× "
+                     f"faster; CPU {s['a_cpu_s']['median']:.1f} vs {s['b_cpu_s']['median']:.1f} "
+                     f"s; load {min(loads):.1f}-{max(loads):.1f}; "
+                     f"{len(d['pairs'])} alternating pairs, commit "
                      f"`{d['run']['commit']}`"
                      + ("" if s["all_exit_zero"] else "; **some runs failed**") + ")")
     if not parts:
