@@ -71,6 +71,14 @@ def export_commit(commit: str = "HEAD") -> tuple[str, Path]:
     return short, src / "pkgs"
 
 
+def realdata_for_exports() -> str:
+    """The real-data templates an export must simulate from: ``$HAPSVM_REALDATA``, else the
+    checkout's ``../shared/realdata`` (an export's own ``../shared`` does not exist, and without
+    templates the simulator falls back to a built-in keyword set that lacks keywords
+    runsinglehap needs, such as WFC3/IR's ``MEANDARK``)."""
+    return os.environ.get("HAPSVM_REALDATA") or str(ROOT.parent / "shared" / "realdata")
+
+
 def run_at_commit(script: str, argv: list[str]) -> None:
     """Re-run ``script`` (a path relative to the repository) from an export of HEAD.
 
@@ -81,7 +89,7 @@ def run_at_commit(script: str, argv: list[str]) -> None:
         return
     short, pkgs = export_commit()
     env = dict(os.environ, PYTHONPATH=str(pkgs), HAPSVM_BENCH_COMMIT=short,
-               HAPSVM_BENCH_RESULTS=str(RESULTS))
+               HAPSVM_BENCH_RESULTS=str(RESULTS), HAPSVM_REALDATA=realdata_for_exports())
     print(f"running {script} from git archive {short} ({pkgs.parent.relative_to(ROOT)})",
           file=sys.stderr, flush=True)
     os.execve(sys.executable, [sys.executable, str(pkgs.parent / script), *argv], env)

@@ -24,6 +24,8 @@ REAL_DATA="$(cd "$REPO/../shared/realdata/wfc3ir_goodss_visit21" && pwd)"
 REAL_POLLER="$WORK/results/real/hapsvm/ib6o21_input.out"
 read -r COMMIT PKGS < <("$REPO/.venv/bin/python" "$REPO/benchmarks/run_record.py" export)
 export HAPSVM_BENCH_COMMIT="$COMMIT"         # paired.py records the exported commit
+# an export has no ../shared beside it: simulate from the checkout's real-data templates
+export HAPSVM_REALDATA="${HAPSVM_REALDATA:-$(cd "$REPO/.." && pwd)/shared/realdata}"
 HPY=(env "PYTHONPATH=$PKGS" "$REPO/.venv/bin/python")
 [ -f "$SIM/isim01_input.out" ] || \
   "${HPY[@]}" "$REPO/benchmarks/peers/make_visits.py" "$WORK/visits" --only sim_ir
