@@ -62,8 +62,7 @@ def survey_exposure(task: SurveyTask) -> tuple[SkySample, dict[int, Path]]:
         rate = sci / np.float32(chip.exptime) if chip.in_units == "counts" else sci
         rates.append(clipped_statistic(rate[good], task.sky))
         if others:   # every other pixel per axis is plenty for a sky statistic
-            pix = np.rint(np.load(task.cache.ensure(chip), mmap_mode="r")[::2, ::2]).astype(
-                np.int32)
+            pix = np.rint(task.cache.get(chip)[::2, ::2]).astype(np.int32)
             ny, nx = task.cache.grid.shape
             sub_good, sub_rate = good[::2, ::2], rate[::2, ::2]
             inside = sub_good & (pix[..., 0] >= 0) & (pix[..., 0] < nx) & \

@@ -81,3 +81,29 @@ def test_read_chip_arrays_equals_the_direct_conversion(tiny_visit, tmp_path) -> 
         assert sci_new[0, 1] == np.finfo(np.float32).max and sci_new[0, 0] == 0
         if dq_dtype is np.int16:
             assert dq_new.max() > 32767     # negative int16 values keep their high bit
+
+
+def test_cached_splines_give_the_interpolated_map_exactly(tmp_path) -> None:
+    from hapsvm.mosaic.pixmaps import PixmapSpline, fit_pixmap_spline
+    from tests.mosaic.test_grid_pixmaps import _template_wcs
+
+    wcs, shape = _template_wcs("wfc3_ir")
+    grid = build_output_grid([chip_outline_sky(wcs, shape)], pixel_scale_arcsec=0.13)
+    direct = compute_pixmap(wcs, shape, grid, step_px=64)
+    spline = fit_pixmap_spline(wcs, shape, grid, step_px=64, max_error_px=0.01)
+    assert spline is not None
+    spline.save(tmp_path / "map.spline.npz")
+    again = PixmapSpline.load(tmp_path / "map.spline.npz").evaluate(dtype=np.float64)
+    assert again.dtype == np.float64 and np.array_equal(again, direct)
+    # What the cache stores for a chip: splines when they hold, else the exact map.
+    chip = Chip(path=tmp_path / "chip.fits", extver=1, shape=shape, wcs=wcs,
+                header=fits.Header(), exptime=1.0, in_units="cps", pixel_scale_arcsec=0.13,
+                readnoise=0.0, wcs_key="k")
+    cache = PixmapCache(tmp_path / "maps", grid, step_px=64)
+    assert cache.ensure(chip).name.endswith(".spline.npz")
+    assert np.array_equal(cache.get(chip), direct)
+    strict = PixmapCache(tmp_path / "maps", grid, step_px=64, max_error_px=1e-12)
+    assert strict.ensure(chip).suffix == ".npy"
+    assert np.array_equal(strict.get(chip), compute_pixmap(wcs, shape, grid))
+    box, mask = cache.footprint(chip)
+    assert mask.sum() > 0.9 * shape[0] * shape[1]
