@@ -5,6 +5,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_truth.py                       # 24 full-size visits
     .venv/bin/python benchmarks/bench_truth.py --per-detector 2 --size 512   # a quick look
+    .venv/bin/python benchmarks/bench_truth.py --catalogs            # point catalogues
 
 Visits (``hapsvm.simulate.simulate_visit``, 4 exposures each, three detectors): sparse fields
 (the simulator's default density and 40 or 1500 stars per chip) and crowded 47 Tuc-like fields
@@ -26,13 +27,20 @@ pixel) for completeness against magnitude and local star density.
 Writes ``benchmarks/results/truth.json`` (with command, commit, machine, load) and
 ``benchmarks/results/truth.md``; visits and runs go to ``benchmarks/work/truth/`` (deleted per
 visit unless ``--keep``). Progress: one line per visit on stderr.
+
+``--catalogs`` measures the point catalogues of the same visits instead: every visit runs the
+whole recipe v1 (a run kept by ``--keep`` that already has point catalogues is reused) and each
+filter point catalogue is scored by ``bench_psf_photometry.score`` (completeness at S/N ≥ 10,
+false fraction among Trusted rows, MagPSF against the true total magnitude), pooled per detector
+and filter, with the completeness curve of the crowded visits (``truth_catalogs.py``). Writes
+``benchmarks/results/truth_catalogs.json`` and ``.md`` after every visit (marked partial until
+the last one).
 """
 from __future__ import annotations
 
 import argparse
 import functools
 import json
-import re
 import resource
 import shutil
 import sys
@@ -42,10 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from astropy import units as u
-from astropy.coordinates import SkyCoord
-from astropy.io import fits
-from astropy.table import Table
 from astropy.wcs import WCS
 from omegaconf import OmegaConf
 
@@ -53,13 +57,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_alignment import recipe_file, rms_error  # noqa: E402
 from run_record import command_line, run_at_commit, start_record, write_result  # noqa: E402
+from truth_catalogs import (  # noqa: E402
+    TARGETS,
+    catalog_report,
+    completeness,
+    filter_catalogs,
+    score_run,
+)
 
 from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
 from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
 from hapsvm.cli import run_visit  # noqa: E402
 from hapsvm.core import Recipe, RecipeComposer  # noqa: E402
 from hapsvm.paths import project_paths  # noqa: E402
-from hapsvm.simulate import SimulatedVisit, VisitTruth, simulate_visit  # noqa: E402
+from hapsvm.simulate import SimulatedVisit, VisitTruth, load_truth, simulate_visit  # noqa: E402
+from hapsvm.simulate.truth import TRUTH_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "benchmarks/bench_truth.py"
@@ -79,7 +91,6 @@ PLAN: tuple[tuple[str, int | None, float, tuple[float, float], float], ...] = (
     ("crowded", None, 2027.0, (-3.0, 7.0), 0.5),
 )
 CROWDED_EXPTIME_S = 40.0
-MAG_BINS = np.arange(12.0, 28.01, 1.0)
 
 
 @dataclass
@@ -176,77 +187,38 @@ def pipeline_errors(visit: SimulatedVisit, out: Path) -> list[float]:
     return rms
 
 
-def completeness(visit: SimulatedVisit, out: Path, filter_name: str) -> dict[str, Any]:
-    """Point-catalogue completeness of the true stars against magnitude and local density."""
-    # the filter product: <...>_<filter>_<ipppss>_drc.fits (single exposures: 8-character ids)
-    pattern = re.compile(rf"_{filter_name.lower()}_[a-z0-9]{{6}}_(point-cat\.ecsv|dr[cz]\.fits)$")
-    cats = [p for p in out.glob("*point-cat.ecsv") if pattern.search(p.name)]
-    drz = [p for p in out.glob("*_dr[cz].fits") if pattern.search(p.name)]
-    if not cats or not drz:
-        return {"error": f"no point catalogue or drizzle of {filter_name} in {out}"}
-    cat = Table.read(cats[0], format="ascii.ecsv")
-    src = visit.truth.sources
-    stars = src[src["type"] == "star"]
-    with fits.open(drz[0]) as hdul:
-        wht = hdul["WHT"].data
-        w = WCS(hdul["SCI"].header)
-    x, y = w.all_world2pix(np.asarray(stars["ra"]), np.asarray(stars["dec"]), 0)
-    xi, yi = np.round(x).astype(int), np.round(y).astype(int)
-    m = 3
-    inside = (xi >= m) & (yi >= m) & (xi < wht.shape[1] - m) & (yi < wht.shape[0] - m)
-    exposed = np.zeros(len(stars), bool)
-    exposed[inside] = wht[yi[inside], xi[inside]] > 0
-    scale = float(np.sqrt(abs(np.linalg.det(w.pixel_scale_matrix)))) * 3600.0
-    c_star = SkyCoord(np.asarray(stars["ra"]), np.asarray(stars["dec"]), unit="deg")
-    c_cat = SkyCoord(np.asarray(cat["RA"]), np.asarray(cat["DEC"]), unit="deg")
-    _, sep, _ = c_star.match_to_catalog_sky(c_cat)
-    found = sep.to_value(u.arcsec) < scale
-    # local density: true stars within 1″ (the star itself excluded), per arcsec²
-    idx = c_star.search_around_sky(c_star, 1.0 * u.arcsec)[0]
-    density = (np.bincount(idx, minlength=len(stars)) - 1) / np.pi
-    mag = np.asarray(stars[f"mag_{filter_name.lower()}"], float)
-    sel = exposed
-    edges = np.quantile(density[sel], [0.0, 1 / 3, 2 / 3, 1.0])
-    rows = []
-    for lo, hi in zip(MAG_BINS[:-1], MAG_BINS[1:]):
-        in_bin = sel & (mag >= lo) & (mag < hi)
-        row = {"mag_lo": float(lo), "mag_hi": float(hi), "n": int(in_bin.sum()),
-               "completeness": float(found[in_bin].mean()) if in_bin.any() else None}
-        for k in range(3):
-            part = in_bin & (density >= edges[k]) & (density <= edges[k + 1])
-            row[f"completeness_density{k}"] = float(found[part].mean()) if part.any() else None
-        rows.append(row)
-    shifted = SkyCoord(c_star.ra + 0.7 * u.arcsec, c_star.dec + 0.7 * u.arcsec)
-    _, sep_r, _ = shifted.match_to_catalog_sky(c_cat)
-    return {"filter": filter_name, "n_catalog": len(cat), "n_true_stars_exposed": int(sel.sum()),
-            "match_radius_arcsec": scale, "density_edges_per_arcsec2": edges.tolist(),
-            "chance_match_fraction": float((sep_r.to_value(u.arcsec)[sel] < scale).mean()),
-            "bins": rows, "catalog": cats[0].name}
-
-
 def _usage() -> tuple[float, float]:
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime, time.perf_counter()
 
 
+def simulate_case(case: Case, size: int | None, work: Path) -> SimulatedVisit:
+    """Simulate the visit of ``case`` into ``work/visits/<name>`` (replacing an old copy)."""
+    exptime = CROWDED_EXPTIME_S if case.crowding == "crowded" else None
+    return simulate_visit(work / "visits" / case.name, detector=case.detector, size=size,
+                          seed=case.seed, n_stars=case.n_stars, crowding=case.crowding,
+                          epoch_year=case.epoch, pm_mean_mas_yr=case.pm_mean,
+                          pm_dispersion_mas_yr=case.pm_dispersion, exptime=exptime,
+                          overwrite=True)
+
+
+def run_pipeline(visit: SimulatedVisit, out: Path, recipe: str) -> Any:
+    """Run ``recipe`` on the visit into a fresh ``out``, aligning to its reference catalogue."""
+    shutil.rmtree(out, ignore_errors=True)
+    return run_visit(str(visit.poller_path), out,
+                     [f"align_to_catalog.catalog_file={visit.reference_catalog_path}",
+                      "align_to_catalog.providers=[file]",
+                      "align_to_catalog.catalog_cache_dir=''"], recipe=recipe)
+
+
 def run_case(case: Case, size: int | None, work: Path, align_recipe: str) -> dict[str, Any]:
     """Simulate one visit, run the pipeline, re-fit four ways, score."""
     cpu0, t0 = _usage()
-    exptime = CROWDED_EXPTIME_S if case.crowding == "crowded" else None
-    visit = simulate_visit(work / "visits" / case.name, detector=case.detector, size=size,
-                           seed=case.seed, n_stars=case.n_stars, crowding=case.crowding,
-                           epoch_year=case.epoch, pm_mean_mas_yr=case.pm_mean,
-                           pm_dispersion_mas_yr=case.pm_dispersion, exptime=exptime,
-                           overwrite=True)
+    visit = simulate_case(case, size, work)
     cpu1, t1 = _usage()
     out = work / "runs" / case.name
-    shutil.rmtree(out, ignore_errors=True)
     full = case.crowding == "crowded"
-    result = run_visit(str(visit.poller_path), out,
-                       [f"align_to_catalog.catalog_file={visit.reference_catalog_path}",
-                        "align_to_catalog.providers=[file]",
-                        "align_to_catalog.catalog_cache_dir=''"],
-                       recipe="v1" if full else align_recipe)
+    result = run_pipeline(visit, out, "v1" if full else align_recipe)
     cpu2, t2 = _usage()
     alignment = result.context.peek("alignment", case.detector)
     sources = result.context.peek("alignment_sources", case.detector)
@@ -262,9 +234,69 @@ def run_case(case: Case, size: int | None, work: Path, align_recipe: str) -> dic
         "steps_s": {r.step: round(r.seconds, 2) for r in result.records}}
     row["variants"] = fit_variants(visit, sources, case.detector)
     if full:
-        filt = visit.truth.exposures[0].filter
-        row["completeness"] = completeness(visit, out, filt)
+        products = filter_catalogs(out)
+        filt = visit.truth.exposures[0].filter.lower()
+        row["completeness"] = completeness(visit.truth, *products[filt], filt) if filt in \
+            products else {"error": f"no point catalogue or drizzle of {filt} in {out}"}
     return row
+
+
+def run_catalog_case(case: Case, size: int | None, work: Path) -> dict[str, Any]:
+    """Run recipe v1 on one visit and score its filter point catalogues against the truth.
+
+    A kept run (``--keep``) that already holds point catalogues is scored as it is, with the
+    truth of its kept visit.
+    """
+    visit_dir, out = work / "visits" / case.name, work / "runs" / case.name
+    reused = (visit_dir / TRUTH_DIR / "visit.json").is_file() and out.is_dir() and \
+        any(out.glob("*_point-cat.ecsv"))
+    cpu0, t0 = _usage()
+    row: dict[str, Any] = {**asdict(case), "name": case.name, "reused_run": reused,
+                           "exit_code": None, "simulate_s": None, "simulate_cpu_s": None,
+                           "run_s": None, "run_cpu_s": None, "steps_s": {}}
+    if reused:
+        truth = load_truth(visit_dir)
+    else:
+        visit = simulate_case(case, size, work)
+        cpu1, t1 = _usage()
+        result = run_pipeline(visit, out, "v1")
+        cpu2, t2 = _usage()
+        truth = visit.truth
+        row.update(exit_code=result.exit_code, simulate_s=t1 - t0, simulate_cpu_s=cpu1 - cpu0,
+                   run_s=t2 - t1, run_cpu_s=cpu2 - cpu1,
+                   steps_s={r.step: round(r.seconds, 2) for r in result.records})
+    cpu3, t3 = _usage()
+    row["stars_simulated"] = int(np.sum(truth.sources["type"] == "star"))
+    row["filters"] = score_run(truth, out, curve=case.crowding == "crowded")
+    cpu4, t4 = _usage()
+    row.update(score_s=t4 - t3, score_cpu_s=cpu4 - cpu3)
+    return row
+
+
+def main_catalogs(args: argparse.Namespace, record: dict, work: Path) -> None:
+    """``--catalogs``: run and score every visit, rewriting the results after each one."""
+    todo = cases(args.per_detector)
+    rows: list[dict] = []
+    for i, case in enumerate(todo, start=1):
+        row = json.loads(json.dumps(run_catalog_case(case, args.size, work), default=float))
+        rows.append(row)
+        parts = [f"{f.upper()} completeness {s['completeness_snr10']:.3f} "
+                 f"(n {s['n_stars_snr10']}), false {s['false_trusted']:.3f}, MagPSF "
+                 f"{s.get('MagPSF_median', float('nan')):+.4f} ± "
+                 f"{s.get('MagPSF_scatter', float('nan')):.4f} (n {s.get('MagPSF_n', 0)})"
+                 for f, s in row["filters"].items()]
+        print(f"{i}/{len(todo)} {case.name}: exit {row['exit_code']}, "
+              f"{'; '.join(parts) or 'no point catalogue'}; run {row['run_s'] or 0:.0f} s, "
+              f"score {row['score_s']:.0f} s", file=sys.stderr, flush=True)
+        figures = {"size": args.size, "visits_planned": len(todo), "visits_done": len(rows),
+                   "targets": TARGETS, "visits": rows}
+        path = write_result(args.name, record, figures)
+        page = catalog_report(rows, json.loads(path.read_text())["run"], len(todo))
+        (path.parent / f"{args.name}.md").write_text(page)
+        if not args.keep:
+            shutil.rmtree(work / "visits" / case.name, ignore_errors=True)
+            shutil.rmtree(work / "runs" / case.name, ignore_errors=True)
+    print(page)
 
 
 def ratio_rms(rows: list[dict], label: str, level: str) -> tuple[float, int]:
@@ -378,13 +410,22 @@ def main() -> None:
     parser.add_argument("--per-detector", type=int, default=len(PLAN))
     parser.add_argument("--size", type=int, default=None, help="image size (default: full)")
     parser.add_argument("--keep", action="store_true", help="keep the visits and runs")
-    parser.add_argument("--name", default="truth", help="results file stem")
+    parser.add_argument("--catalogs", action="store_true",
+                        help="run recipe v1 on every visit and score its point catalogues "
+                             "(results truth_catalogs.{json,md}); the alignment figures are "
+                             "not re-measured")
+    parser.add_argument("--name", default=None,
+                        help="results file stem (default truth, or truth_catalogs)")
     args = parser.parse_args()
+    args.name = args.name or ("truth_catalogs" if args.catalogs else "truth")
     argv = sys.argv[1:]
     run_at_commit(SCRIPT, argv)
     record = start_record(command_line(SCRIPT, argv))
     work = ROOT / "benchmarks" / "work" / "truth"
     work.mkdir(parents=True, exist_ok=True)
+    if args.catalogs:
+        main_catalogs(args, record, work)
+        return
     align_recipe = recipe_file(work)
     rows: list[dict] = []
     todo = cases(args.per_detector)
