@@ -9,11 +9,16 @@ segment of the detection image masked (dilated 2 px) and refilled from the star'
 profile. The correction is the random-effects weighted median of the ratios (a blended,
 very bright star cannot dominate). The light beyond the large aperture, out to
 ``apcorr_outer_factor`` times its radius, is measured on the same stars' radial profiles (other
-segments masked, each 1-px ring's median, sky from an annulus beyond the outer radius) and
-added as one more weighted median; the result is divided by the encircled energy of the outer
-aperture (``apcorr_large_ee``, 1 when it holds the whole PSF). The outer term is left out when
-its standard error exceeds 0.5 % (few or faint stars). Without that outer term a 1″
-large aperture misses ~1 % of a star's flux (0.5–1.5 %, more in the red and in the IR).
+segments masked, each 1-px ring's median, sky from an annulus 2–7 px beyond the outer radius)
+and multiplied in as one more weighted median; the result is divided by the encircled energy of
+the outer aperture (``apcorr_large_ee``, 1 when it holds the whole PSF). The outer term is left
+out when its standard error exceeds 0.5 % (few or faint stars). When it is included, the
+large-aperture fluxes are measured against that same outer sky: the PSF wing in the annulus
+just outside the large aperture, faint per pixel, would otherwise be subtracted from every pixel
+of the large aperture (about half a per cent of the flux on simulated ACS/WFC F814W). Without the
+outer term a 1″ large aperture misses ~1 % of a star's flux (0.5–1.5 %, more in the red and in
+the IR). The stars' large-aperture totals are kept (``ApertureCorrection.star_total``): the
+PSF fluxes' calibration follows them over the image.
 The corrected flux is F_2(far sky) × correction; its error adds the correction's standard
 error in quadrature.
 
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from astropy.stats import sigma_clipped_stats
@@ -43,6 +48,7 @@ __all__ = [
     "Neighbours",
     "aperture_correction",
     "far_sky_fluxes",
+    "weighted_median",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,16 @@ class ApertureCorrection:
     """Stars used (0 when the default was used)."""
     method: str
     """``measured`` or ``default``."""
+    stars: np.ndarray = field(default_factory=lambda: np.zeros(0, int), compare=False,
+                              repr=False)
+    """Catalogue indices of the reference stars whose large-aperture flux was measured."""
+    star_total: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
+                                   repr=False)
+    """Their total flux: large-aperture flux × the outer-light growth / ``large_ee`` (the
+    unit of the image), for calibrations that vary over the image (PSF fluxes)."""
+    star_total_err: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
+                                       repr=False)
+    """1-sigma errors of ``star_total`` (the correction's common error left out)."""
 
     @property
     def mag(self) -> float:
@@ -173,51 +189,98 @@ def _isolated(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, candidates: np.nd
     return ok
 
 
+@dataclass
+class _StarCutout:
+    """Pixels around one star: data, noise, distance from the star and what to leave out."""
+
+    data: np.ndarray
+    noise: np.ndarray
+    r: np.ndarray
+    """Distance of each pixel centre from the star, pixels."""
+    other: np.ndarray
+    """Other segments (dilated 2 px) and pixels without data (bool)."""
+    centre: tuple[float, float]
+    """The star's position in the cutout's frame, pixels."""
+
+
+def _cutout(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: float, y: float,
+            half: int) -> _StarCutout | None:
+    """The (2·half + 1)² box around (x, y), or None when it leaves the image."""
+    ny, nx = data.shape
+    ix, iy = round(x), round(y)
+    if ix - half < 0 or iy - half < 0 or ix + half >= nx or iy + half >= ny:
+        return None
+    sl = (slice(iy - half, iy + half + 1), slice(ix - half, ix + half + 1))
+    lab, sig = segm[sl], noise[sl]
+    yy, xx = np.mgrid[iy - half:iy + half + 1, ix - half:ix + half + 1]
+    own = segm[iy, ix]
+    other = ndimage.binary_dilation((lab > 0) & (lab != own), iterations=2) | ~np.isfinite(sig)
+    return _StarCutout(data[sl].astype(float), sig, np.hypot(xx - x, yy - y), other,
+                       (x - (ix - half), y - (iy - half)))
+
+
+def _sky(cut: _StarCutout, r_in: float) -> tuple[float, np.ndarray]:
+    """Clipped median of the unmasked annulus ``r_in``–``r_in + 5`` px, and that annulus."""
+    ring = (cut.r >= r_in) & (cut.r <= r_in + 5) & ~cut.other
+    if ring.sum() < 20:
+        return math.nan, ring
+    _, sky, _ = sigma_clipped_stats(cut.data[ring], sigma=3.0, maxiters=10)
+    return float(sky), ring
+
+
 def _masked_ratio(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: float, y: float,
-                  *, r2: float, r_big: float, t_eff: float) -> tuple[float, float]:
+                  *, r2: float, r_big: float, t_eff: float, r_sky: float = 0.0
+                  ) -> tuple[float, float, float, float]:
     """F_large / F_2 of one star with other segments masked (dilated 2 px) and refilled.
 
     Masked pixels of the large aperture get the mean of the unmasked pixels at the same radius
-    (1-px rings), so a neighbour's light is replaced by the star's own profile; the sky is the
-    clipped median of the unmasked far annulus. Returns (ratio, 1-sigma error), NaN when a
-    neighbour touches aperture 2 or masks more than 30 % of the large aperture.
+    (1-px rings), so a neighbour's light is replaced by the star's own profile. F_2 is measured
+    against the far sky of the catalogue (clipped median of the unmasked annulus 2–7 px beyond
+    ``r_big``), F_large against the annulus 2–7 px beyond ``r_sky`` when that is larger (the
+    outer-light term's sky: the PSF wing in the nearer annulus would be subtracted from the
+    large aperture's ~50× larger area). Returns (ratio, its 1-sigma error, F_large, its
+    error), NaN when a neighbour touches aperture 2 or masks more than 30 % of the large
+    aperture.
     """
-    ny, nx = data.shape
-    h = math.ceil(r_big + 7)
-    ix, iy = round(x), round(y)
-    if ix - h < 0 or iy - h < 0 or ix + h >= nx or iy + h >= ny:
-        return math.nan, math.nan
-    sl = (slice(iy - h, iy + h + 1), slice(ix - h, ix + h + 1))
-    cut, lab, sig = data[sl].astype(float), segm[sl], noise[sl]
-    yy, xx = np.mgrid[iy - h:iy + h + 1, ix - h:ix + h + 1]
-    r = np.hypot(xx - x, yy - y)
-    own = segm[iy, ix]
-    other = ndimage.binary_dilation((lab > 0) & (lab != own), iterations=2) | ~np.isfinite(sig)
-    inner, big = r <= r2 + 1, r <= r_big
-    if other[inner].any() or other[big].mean() > 0.3:
-        return math.nan, math.nan
-    ring = (r >= r_big + 2) & (r <= r_big + 7) & ~other
-    _, sky, _ = sigma_clipped_stats(cut[ring], sigma=3.0, maxiters=10)
-    net = cut - sky
-    rings = np.floor(r).astype(int)
-    good = big & ~other
-    sums = np.bincount(rings[good], weights=net[good], minlength=h + 2)
-    counts = np.bincount(rings[good], minlength=h + 2)
-    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    filled = np.where(big & other, means[np.minimum(rings, h + 1)], net)
-    centre = (x - (ix - h), y - (iy - h))
-    phot = aperture_photometry(filled, [CircularAperture(centre, r=r_big),
-                                        CircularAperture(centre, r=r2)])
-    total, f2 = float(phot["aperture_sum_0"][0]), float(phot["aperture_sum_1"][0])
-    var_big = float(np.sum(sig[big & np.isfinite(sig)] ** 2)) + max(total, 0) / max(t_eff, 1e-9)
-    var_sky = (math.pi / 2) * float(np.mean(sig[ring] ** 2)) / max(ring.sum(), 1)
-    var_big += big.sum() ** 2 * var_sky
+    nan = (math.nan, math.nan, math.nan, math.nan)
+    r_far = max(r_sky, r_big)
+    cut = _cutout(data, noise, segm, x, y, math.ceil(r_far + 7))
+    if cut is None:
+        return nan
+    r, other, sig = cut.r, cut.other, cut.noise
+    big = r <= r_big
+    if other[r <= r2 + 1].any() or other[big].mean() > 0.3:
+        return nan
+    sky_near, ring = _sky(cut, r_big + 2)
+    sky, far_ring = _sky(cut, r_far + 2) if r_far > r_big else (sky_near, ring)
+    if not (math.isfinite(sky) and math.isfinite(sky_near)):
+        return nan
+    phot = aperture_photometry(_refilled(cut.data - sky, r, big & ~other, big & other),
+                               [CircularAperture(cut.centre, r=r_big),
+                                CircularAperture(cut.centre, r=r2)])
+    total = float(phot["aperture_sum_0"][0])
+    f2 = float(phot["aperture_sum_1"][0]) - (sky_near - sky) * math.pi * r2 ** 2
+    if f2 <= 0:
+        return nan
+    var_sky = (math.pi / 2) * float(np.mean(sig[far_ring] ** 2)) / max(far_ring.sum(), 1)
+    var_big = float(np.sum(sig[big & np.isfinite(sig)] ** 2)) + \
+        max(total, 0) / max(t_eff, 1e-9) + big.sum() ** 2 * var_sky
     var2 = float(np.sum(sig[r <= r2] ** 2)) + max(f2, 0) / max(t_eff, 1e-9) + \
         (r <= r2).sum() ** 2 * var_sky
-    if f2 <= 0:
-        return math.nan, math.nan
     ratio = total / f2
-    return ratio, math.sqrt(var_big + ratio ** 2 * var2) / f2
+    return ratio, math.sqrt(var_big + ratio ** 2 * var2) / f2, total, math.sqrt(var_big)
+
+
+def _refilled(net: np.ndarray, r: np.ndarray, good: np.ndarray, masked: np.ndarray
+              ) -> np.ndarray:
+    """``net`` with the ``masked`` pixels replaced by the mean of the ``good`` pixels of their
+    1-px ring (a neighbour's light replaced by the star's own profile)."""
+    rings = np.floor(r).astype(int)
+    n_bins = int(rings.max()) + 1
+    sums = np.bincount(rings[good], weights=net[good], minlength=n_bins)
+    counts = np.bincount(rings[good], minlength=n_bins)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    return np.where(masked, means[rings], net)
 
 
 def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable: np.ndarray,
@@ -273,26 +336,32 @@ def aperture_correction(far: FarSkyFluxes, x: np.ndarray, y: np.ndarray, usable:
     idx = np.flatnonzero(_isolated(far, x, y, cand, radius_px, neighbours))
     if idx.size < min_stars:
         return default
+    growth, g_err = 1.0, 0.0
     if segm is not None and data is not None and noise is not None:
+        if outer_factor > 1:
+            growth, g_err = _outer_correction(data, noise, segm, x[idx], y[idx],
+                                              r_in=radius_px, r_out=outer_factor * radius_px,
+                                              min_stars=min_stars)
+        r_sky = outer_factor * radius_px if g_err > 0 else 0.0   # error 0: not included
         t_eff = t_eff_map if t_eff_map is not None else np.ones(len(x))
-        pairs = [_masked_ratio(data, noise, segm, x[i], y[i], r2=r2, r_big=radius_px,
-                               t_eff=float(t_eff[i])) for i in idx]
-        ratio = np.array([p[0] for p in pairs], float)
-        sig = np.array([p[1] for p in pairs], float)
+        per_star = np.array([_masked_ratio(data, noise, segm, x[i], y[i], r2=r2,
+                                           r_big=radius_px, t_eff=float(t_eff[i]), r_sky=r_sky)
+                             for i in idx], dtype=np.float64).reshape(-1, 4)
+        ratio, sig, big, big_err = per_star.T
     else:
-        ratio = far.big[idx] / far.flux2[idx]
-        sig = np.hypot(far.big_err[idx], ratio * far.err2[idx]) / far.flux2[idx]
+        big, big_err = far.big[idx], far.big_err[idx]
+        ratio = big / far.flux2[idx]
+        sig = np.hypot(big_err, ratio * far.err2[idx]) / far.flux2[idx]
     ok = np.isfinite(ratio) & np.isfinite(sig) & (sig > 0)
-    ratio, sig = ratio[ok], sig[ok]
-    if ratio.size < min_stars:
+    if ok.sum() < min_stars:
         return default
-    mean, error, n_used = _robust_weighted_mean(ratio, sig)
-    if outer_factor > 1 and segm is not None and data is not None and noise is not None:
-        growth, g_err = _outer_correction(data, noise, segm, x[idx], y[idx], r_in=radius_px,
-                                          r_out=outer_factor * radius_px, min_stars=min_stars)
-        mean, error = mean * growth, math.hypot(error * growth, mean * g_err)
+    mean, error, n_used = _robust_weighted_mean(ratio[ok], sig[ok])
+    mean, error = mean * growth, math.hypot(error * growth, mean * g_err)
     log.debug("aperture correction %.4f ± %.4f from %d stars", mean / large_ee, error, n_used)
-    return ApertureCorrection(mean / large_ee, error / large_ee, n_used, "measured")
+    scale = growth / large_ee
+    return ApertureCorrection(mean / large_ee, error / large_ee, n_used, "measured",
+                              stars=idx[ok], star_total=big[ok] * scale,
+                              star_total_err=big_err[ok] * scale)
 
 
 def _ring_medians(net: np.ndarray, rings: np.ndarray, good: np.ndarray, n_rings: int
@@ -312,47 +381,42 @@ def _outer_light(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: float
                  r_in: float, r_out: float) -> tuple[float, float]:
     """(F(r_in < r ≤ r_out) / F(r ≤ r_in), 1-sigma error) of one star from its ring medians.
 
-    Other segments (dilated 2 px) and pixels without data are left out; beyond ``r_in`` every
-    1-px ring contributes its median net level times its full pixel count (within it: the
-    pixel sum, masked pixels refilled with their ring's median); the sky is the clipped median
-    of the unmasked annulus 2–7 px beyond ``r_out``. NaN when the box leaves the image or a
-    ring keeps fewer than a third of its pixels.
+    Other segments (dilated 2 px) and pixels without data are left out. The star is replaced
+    by a profile image: within ``r_in`` its pixels (masked ones refilled with their 1-px ring's
+    median), beyond it every pixel its ring's median; both fluxes are exact circular-aperture
+    sums of that image (as the large aperture's). The sky is the clipped median of the
+    unmasked annulus 2–7 px beyond ``r_out``. NaN when the box leaves the image or a ring
+    between ``r_in`` and ``r_out`` keeps fewer than a third of its pixels.
     """
-    ny, nx = data.shape
-    h = math.ceil(r_out + 7)
-    ix, iy = round(x), round(y)
-    if ix - h < 0 or iy - h < 0 or ix + h >= nx or iy + h >= ny:
+    cut = _cutout(data, noise, segm, x, y, math.ceil(r_out + 7))
+    if cut is None:
         return math.nan, math.nan
-    sl = (slice(iy - h, iy + h + 1), slice(ix - h, ix + h + 1))
-    cut, lab, sig = data[sl].astype(float), segm[sl], noise[sl]
-    yy, xx = np.mgrid[iy - h:iy + h + 1, ix - h:ix + h + 1]
-    r = np.hypot(xx - x, yy - y)
-    own = segm[iy, ix]
-    other = ndimage.binary_dilation((lab > 0) & (lab != own), iterations=2) | ~np.isfinite(sig)
-    sky_ring = (r >= r_out + 2) & (r <= r_out + 7) & ~other
-    if sky_ring.sum() < 20:
+    sky, sky_ring = _sky(cut, r_out + 2)
+    if not math.isfinite(sky):
         return math.nan, math.nan
-    _, sky, _ = sigma_clipped_stats(cut[sky_ring], sigma=3.0, maxiters=10)
+    r, other, sig = cut.r, cut.other, cut.noise
     rings = np.floor(r).astype(int)
-    n_rings = math.floor(r_out) + 1
-    inside = r <= r_out
-    net = cut - sky
-    med = _ring_medians(net, rings, inside & ~other, n_rings)
-    counts = np.bincount(rings[inside], minlength=n_rings)[:n_rings]
-    kept = np.bincount(rings[inside & ~other], minlength=n_rings)[:n_rings]
-    if np.any(kept < counts / 3) or not np.all(np.isfinite(med)):
-        return math.nan, math.nan
+    reach = r <= r_out + 1                        # pixels an exact aperture of r_out touches
+    n_rings = int(rings[reach].max()) + 1
+    net = cut.data - sky
+    med = _ring_medians(net, rings, reach & ~other, n_rings)
+    counts = np.bincount(rings[reach], minlength=n_rings)
+    kept = np.bincount(rings[reach & ~other], minlength=n_rings)
     k_in = math.floor(r_in)
-    core = rings < k_in                   # the steep core: pixel sums, masked pixels refilled
-    inner = float(np.sum(np.where(other[core], med[rings[core]], net[core])))
-    outer = float(np.sum(med[k_in:] * counts[k_in:]))
-    if inner <= 0:
+    if np.any(kept[k_in:] < counts[k_in:] / 3) or not np.all(np.isfinite(med[k_in:])):
         return math.nan, math.nan
-    n_out = int(counts[k_in:].sum())
-    good_sig = sig[inside & ~other & (r >= k_in)]
+    profile = np.where(reach, med[np.minimum(rings, n_rings - 1)], 0.0)
+    model = np.where((r <= r_in + 1) & ~other, net, profile)
+    phot = aperture_photometry(model, [CircularAperture(cut.centre, r=r_in),
+                                       CircularAperture(cut.centre, r=r_out)])
+    inner, whole = float(phot["aperture_sum_0"][0]), float(phot["aperture_sum_1"][0])
+    if not (inner > 0 and np.isfinite(inner)):
+        return math.nan, math.nan
+    n_out = math.pi * (r_out ** 2 - r_in ** 2)
+    good_sig = sig[(r > r_in) & (r <= r_out) & ~other]
     var = (math.pi / 2) * float(np.sum(good_sig ** 2)) * n_out / max(good_sig.size, 1) + \
         n_out ** 2 * (math.pi / 2) * float(np.mean(sig[sky_ring] ** 2)) / sky_ring.sum()
-    return outer / inner, math.sqrt(var) / inner
+    return (whole - inner) / inner, math.sqrt(var) / inner
 
 
 def _outer_correction(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: np.ndarray,
@@ -377,7 +441,8 @@ def _outer_correction(data: np.ndarray, noise: np.ndarray, segm: np.ndarray, x: 
     return (1.0 + value, error) if used else (1.0, 0.0)
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The value at half the cumulative weight of the sorted values."""
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
@@ -409,4 +474,4 @@ def _robust_weighted_mean(values: np.ndarray, sigma: np.ndarray) -> tuple[float,
     tau2 = max(0.0, (q - (v.size - 1)) / denom) if denom > 0 else 0.0
     w = 1.0 / (s2 + tau2)
     error = 1.2533 * float(np.sqrt(1.0 / np.sum(w)))
-    return _weighted_median(v, w), error, int(v.size)
+    return weighted_median(v, w), error, int(v.size)

@@ -144,6 +144,9 @@ class CatalogParameters:
     """Fewest isolated bright stars for an effective PSF; fewer: a Gaussian of their FWHM."""
     psf_max_stars: int = constrained(200, minimum=1)
     """Most (brightest) stars the effective PSF is built from."""
+    psf_scale_degree: int = constrained(2, minimum=0)
+    """Degree of the polynomial in x and y that puts PSF-fit fluxes on the total-flux scale (the
+    drizzled PSF changes over the image); lower with fewer than 10 reference stars per term."""
     psf_min_snr: float = constrained(3.0, minimum=0)
     """Rows with a smaller aperture-2 S/N are not fitted (their PSF columns are missing)."""
     trust_min_snr: float = constrained(10.0, minimum=0)

@@ -268,23 +268,27 @@ def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
                         xy_bound_px=params.psf_xy_bound_px)
     del resid
     fallback = model_ee(model, prep.radii.r2, params.psf_stamp_px // 2) * apcorr.factor
-    scale, n_ref = total_flux_scale(fitted, reference, far.flux2 * apcorr.factor,
-                                    far.err2 * apcorr.factor, min_stars=params.apcorr_min_stars,
-                                    fallback=fallback)
-    flux = fitted.flux * scale
+    scale = total_flux_scale(fitted, x, y, reference, far.flux2 * apcorr.factor,
+                             far.err2 * apcorr.factor, shape=img.shape,
+                             min_stars=params.apcorr_min_stars, fallback=fallback,
+                             degree=params.psf_scale_degree,
+                             profile=(apcorr.stars, apcorr.star_total, apcorr.star_total_err))
+    flux = fitted.flux * scale.values
     t_eff = _t_eff(prep, x, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         poisson = np.where(t_eff > 0, np.clip(flux, 0, None) / t_eff, 0.0)
-        err = np.sqrt((fitted.err * scale) ** 2 + poisson)
+        err = np.sqrt((fitted.err * scale.values) ** 2 + poisson)
         merr = np.where(flux > 0, MAG_PER_RELFLUX * err / flux, np.nan)
     how = f"{info.n_stars} stars" if info.method == "epsf" else \
         f"FWHM {info.fwhm_px:.2f} px from {info.n_stars} stars"
-    norm = f"median FluxAp2Cor / fit of {n_ref} stars" if n_ref else \
-        "model encircled energy in aperture 2 x aperture correction"
+    norm = (f"median FluxAp2Cor / fit of {scale.n_stars} stars, times a degree-"
+            f"{scale.degree} polynomial in x, y of the large-aperture total / fit of "
+            f"{apcorr.stars.size} stars" if scale.n_stars else
+            "model encircled energy in aperture 2 x aperture correction")
     note = (f"{info.method} ({how}); {int(fit.sum())} rows fitted (S/N >= "
             f"{params.psf_min_snr}), positions within {params.psf_xy_bound_px} px, "
             f"{params.psf_fit_shape | 1} px box; "
-            f"total-flux scale {scale:.4f} ({norm})")
+            f"total-flux scale {scale.median:.4f} (median; {norm})")
     log.info("%s PSF photometry: %s", img.filter_name, note)
     return _PsfColumns({"FluxPSF": flux, "FluxErrPSF": err,
                         "MagPSF": abmag(flux, img.photflam, img.photplam), "MagErrPSF": merr,

@@ -12,8 +12,12 @@ The fitted flux is the model's normalisation, i.e. the flux inside the model's s
 on the *total*-flux scale with the image's measured aperture correction: the factor is the
 weighted median, over the aperture-correction reference stars, of the aperture-corrected flux
 divided by the fitted flux (with too few such stars: the model's own encircled energy in
-aperture 2 times the aperture correction). MagPSF therefore shares the total-flux calibration of
-MagAp2Cor but not its noise: on stars the fit weighs the core pixels by their noise.
+aperture 2 times the aperture correction), times its change over the image: one ePSF cannot
+follow a drizzled PSF that changes over the field (ACS/WFC: ±1–2 % of a star's flux outside the
+model's core across the image), so a low-order polynomial in x and y is fitted to the
+large-aperture total / fitted flux of the stars the aperture correction measured. MagPSF
+therefore shares the total-flux calibration of MagAp2Cor but not its noise: on stars the fit
+weighs the core pixels by their noise.
 """
 from __future__ import annotations
 
@@ -37,8 +41,10 @@ from photutils.psf import (
 )
 from scipy.spatial import cKDTree
 
-__all__ = ["PsfFluxes", "PsfModelInfo", "build_psf_model", "model_ee", "psf_fluxes",
-           "total_flux_scale"]
+from hapsvm.catalogs.apcorr import weighted_median
+
+__all__ = ["FluxScale", "PsfFluxes", "PsfModelInfo", "build_psf_model", "model_ee",
+           "psf_fluxes", "total_flux_scale"]
 
 log = logging.getLogger(__name__)
 
@@ -239,29 +245,130 @@ def model_ee(model: Fittable2DModel, radius_px: float, half: int) -> float:
     return float(inner["aperture_sum"][0]) / float(img.sum())
 
 
-def total_flux_scale(psf: PsfFluxes, reference: np.ndarray, total_flux: np.ndarray,
-                     total_err: np.ndarray, *, min_stars: int, fallback: float
-                     ) -> tuple[float, int]:
-    """Factor putting fitted fluxes on the total-flux scale, and the stars it came from.
+@dataclass(frozen=True)
+class FluxScale:
+    """Factor putting fitted fluxes on the total-flux scale, per source."""
 
-    The weighted median over ``reference`` stars of ``total_flux / psf.flux`` (weights from
-    both errors); ``fallback`` (and 0 stars) with fewer than ``min_stars`` usable stars.
+    values: np.ndarray
+    """The factor at each source's position."""
+    n_stars: int
+    """Reference stars it was fitted to (0: the fallback constant)."""
+    degree: int
+    """Degree of the polynomial in x and y (-1: the fallback constant)."""
+
+    @property
+    def median(self) -> float:
+        """Median factor over the sources (a summary for the header)."""
+        return float(np.median(self.values)) if self.values.size else math.nan
+
+
+def _design(x: np.ndarray, y: np.ndarray, shape: tuple[int, int], degree: int) -> np.ndarray:
+    """Monomials u^i v^j (i + j ≤ degree) of the positions scaled to [-1, 1] over the image."""
+    u, v = 2 * x / max(shape[1] - 1, 1) - 1, 2 * y / max(shape[0] - 1, 1) - 1
+    return np.column_stack([u ** (k - j) * v ** j for k in range(degree + 1)
+                            for j in range(k + 1)])
+
+
+def total_flux_scale(psf: PsfFluxes, x: np.ndarray, y: np.ndarray, reference: np.ndarray,
+                     total_flux: np.ndarray, total_err: np.ndarray, *, shape: tuple[int, int],
+                     min_stars: int, fallback: float, degree: int = 0,
+                     profile: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                     ) -> FluxScale:
+    """Factor putting fitted fluxes on the total-flux scale, a smooth function of position.
+
+    Its level is the weighted median over ``reference`` stars of ``total_flux / psf.flux``
+    (weights from both errors), the calibration of the aperture-corrected fluxes. Its change
+    over the image comes from ``profile``: the drizzled PSF changes over the image (e.g. with
+    the pixel scale of a distorted detector), and with it the fraction of a star's light the
+    fitted model holds, which leaves ±1–2 % trends across ACS/WFC. So ln(star total / fitted
+    flux) of the profile stars is fitted with a polynomial in x and y of ``degree`` (lower when
+    there are fewer than 10 stars per term; 0: no change), weighted by both errors plus the
+    star-to-star scatter they do not explain, stars beyond 4 robust sigma dropped, and clipped
+    to the range it takes at those stars (no extrapolation).
+
+    Parameters
+    ----------
+    psf
+        Fitted fluxes of every source.
+    x, y
+        Positions of every source, pixels.
+    reference
+        Stars that set the level (bool).
+    total_flux, total_err
+        Total (aperture-corrected) fluxes of every source and their errors, unit of
+        ``psf.flux``.
+    shape
+        Image shape (ny, nx).
+    min_stars, fallback
+        With fewer usable reference stars: the constant ``fallback``.
+    degree
+        Highest degree of the polynomial.
+    profile
+        (indices, total fluxes, errors) of the stars whose total flux was measured in a large
+        aperture, for the change over the image.
+
+    Returns
+    -------
+    FluxScale
 
     Examples
     --------
     >>> p = PsfFluxes(np.array([100.0, 200.0, 50.0]), np.ones(3), np.zeros(3), np.ones(3),
     ...               np.zeros(3, int))
-    >>> total_flux_scale(p, np.ones(3, bool), np.array([120.0, 240.0, 60.0]), np.ones(3),
-    ...                  min_stars=3, fallback=1.0)
-    (1.2, 3)
+    >>> s = total_flux_scale(p, np.zeros(3), np.zeros(3), np.ones(3, bool),
+    ...                      np.array([120.0, 240.0, 60.0]), np.ones(3), shape=(10, 10),
+    ...                      min_stars=3, fallback=1.0)
+    >>> np.round(s.values, 3).tolist(), s.n_stars, s.degree
+    ([1.2, 1.2, 1.2], 3, 0)
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = total_flux / psf.flux
         sig = np.abs(ratio) * np.hypot(total_err / total_flux, psf.err / psf.flux)
     ok = reference & np.isfinite(ratio) & np.isfinite(sig) & (sig > 0) & (psf.flux > 0)
     if ok.sum() < min_stars:
-        return fallback, 0
-    v, w = ratio[ok], 1.0 / sig[ok] ** 2
-    order = np.argsort(v)
-    cum = np.cumsum(w[order])
-    return float(v[order][np.searchsorted(cum, 0.5 * cum[-1])]), int(ok.sum())
+        return FluxScale(np.full(len(x), fallback), 0, -1)
+    trend, degree = _trend(psf, x, y, shape, degree, profile)
+    level = weighted_median(ratio[ok] / trend[ok], trend[ok] ** 2 / sig[ok] ** 2)
+    return FluxScale(level * trend, int(ok.sum()), degree)
+
+
+def _trend(psf: PsfFluxes, x: np.ndarray, y: np.ndarray, shape: tuple[int, int], degree: int,
+           profile: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+           ) -> tuple[np.ndarray, int]:
+    """exp(polynomial without its constant term) of ln(total / fit) of the profile stars at
+    every source, and the degree used (1 everywhere and degree 0 without enough stars)."""
+    if profile is None:
+        return np.ones(len(x)), 0
+    stars, total, total_err = profile
+    fit = psf.flux[stars]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ell = np.log(total / fit)
+        sig = np.hypot(total_err / total, psf.err[stars] / fit)
+    ok = np.isfinite(ell) & np.isfinite(sig) & (sig > 0) & (total > 0) & (fit > 0)
+    while degree > 0 and 10 * (degree + 1) * (degree + 2) // 2 > ok.sum():
+        degree -= 1
+    if degree == 0:
+        return np.ones(len(x)), 0
+    design = _design(x[stars][ok], y[stars][ok], shape, degree)
+    coef = _robust_polyfit(design, ell[ok], sig[ok])
+    coef[0] = 0.0
+    at_stars = design @ coef
+    log_trend = _design(x, y, shape, degree) @ coef
+    return np.exp(np.clip(log_trend, at_stars.min(), at_stars.max())), degree
+
+
+def _robust_polyfit(design: np.ndarray, values: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Weighted least squares with the unexplained scatter τ² added and 4-sigma clipping."""
+    keep = np.ones(values.size, bool)
+    tau2 = 0.0
+    coef: np.ndarray = np.zeros(design.shape[1])
+    for _ in range(4):
+        w = 1.0 / np.sqrt(sigma[keep] ** 2 + tau2)
+        coef = np.linalg.lstsq(design[keep] * w[:, None], values[keep] * w, rcond=None)[0]
+        res = values - design @ coef
+        spread = 1.4826 * float(np.median(np.abs(res[keep])))
+        tau2 = max(0.0, spread ** 2 - float(np.median(sigma[keep] ** 2)))
+        keep = np.abs(res) <= 4 * np.sqrt(sigma ** 2 + tau2)
+        if keep.sum() < design.shape[1]:
+            break
+    return coef

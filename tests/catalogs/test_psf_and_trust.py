@@ -10,6 +10,14 @@ from hapsvm.catalogs.point_catalog import stellar_locus
 from hapsvm.catalogs.trust import trusted_rows
 from tests.catalogs.test_point_catalog import DETECTORS, _isolated_stars
 
+#: robust scatter of MagPSF at S/N >= 50 these small fields support (issue 19: 0.02 on full-size
+#: visits): the IR field has 7 isolated bright stars, fewer than psf_min_stars, so its model is
+#: the Gaussian fallback, which does not follow the Moffat wings
+MAX_PSF_SCATTER = {"wfc3_ir": 0.025, "acs_wfc": 0.02}
+#: trusted fraction of the stars detected at S/N >= 10 (issue 19: 95 %); on the synthetic ACS
+#: products ~4 % of real stars have a CI below the lower limit (flag 16, never trusted)
+MIN_TRUSTED_COMPLETENESS = {"wfc3_ir": 0.95, "acs_wfc": 0.9}
+
 
 def _robust(values: np.ndarray) -> tuple[float, float]:
     med = float(np.median(values))
@@ -32,11 +40,12 @@ def test_psf_magnitude_is_unbiased_total_magnitude(catalog_case, detector: str) 
         print(f"{detector} {fname}: MagPSF - true, S/N>=50 isolated (n={sel.sum()}): median "
               f"{offset:+.4f}, robust scatter {scatter:.4f}; {tab.meta['PSF photometry']}")
         assert np.isfinite(dmag).sum() >= 15
-        # small synthetic fields: few PSF stars (IR: the Gaussian fallback), and the total-flux
-        # scale inherits the aperture correction's ~1 % error (full-size visits: see
-        # benchmarks/results/psf_photometry.md)
+        # issue 19 asks 0.01 on full-size visits (benchmarks/results/psf_photometry.md); these
+        # small fields measure the aperture correction, whose level MagPSF shares, from 6-15
+        # stars with a 1-3 % standard error ('Aperture correction error'), and too few stars
+        # for the light beyond the large aperture (~1 % on ACS) to pass the 0.5 % error limit
         assert abs(offset) <= 0.015
-        assert scatter <= 0.025
+        assert scatter <= MAX_PSF_SCATTER[detector]
 
 
 def test_stellar_locus_ignores_compact_sources_when_every_star_is_extended() -> None:
@@ -102,9 +111,8 @@ def test_trusted_rows_are_real_and_complete(catalog_case, detector: str) -> None
               f"{false:.3f}; trusted among detected S/N>=10 stars {complete:.3f} "
               f"(n={stars.sum()})")
         assert false <= 0.02
-        # real stars lost here are flag 16 (CI below the lower limit on these synthetic
-        # products, ~4 % on ACS); full-size simulated visits: benchmarks/results/psf_photometry.md
-        assert complete >= 0.9
+        # full-size simulated visits: benchmarks/results/psf_photometry.md
+        assert complete >= MIN_TRUSTED_COMPLETENESS[detector]
 
 
 def test_trusted_rows_need_a_second_filter_and_no_bright_neighbour() -> None:
