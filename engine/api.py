@@ -16,17 +16,26 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
-from hapsvm.core import Recipe, RecipeComposer, Runner, RunResult
+from hapsvm.core import Recipe
+from hapsvm.core import RecipeComposer
+from hapsvm.core import Runner
+from hapsvm.core import RunResult
 from hapsvm.core.compose import check_data_overrides
-from hapsvm.core.multirun import Failure, failure_of, write_run_summary
+from hapsvm.core.multirun import Failure
+from hapsvm.core.multirun import failure_of
+from hapsvm.core.multirun import write_run_summary
 from hapsvm.core.provenance import StepRecord as StepOutcome
-from hapsvm.core.usage import ResourceUsage, UsageMeter
+from hapsvm.core.usage import ResourceUsage
+from hapsvm.core.usage import UsageMeter
 from hapsvm.errors import HapsvmError
 from hapsvm.outcome import unit_facts
 from hapsvm.paths import project_paths

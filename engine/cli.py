@@ -17,15 +17,28 @@ import hydra
 import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
+from omegaconf import OmegaConf
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
-from hapsvm.api import RUN_ONLY_PREFIXES, finish_visit, run_recipe, tuned_collector, visit_name
-from hapsvm.core import register_recipes, split_recipe_argument, store_step_configs
-from hapsvm.core.multirun import failure_of, worst_exit_code
+from hapsvm.api import RUN_ONLY_PREFIXES
+from hapsvm.api import finish_visit
+from hapsvm.api import run_recipe
+from hapsvm.api import tuned_collector
+from hapsvm.api import visit_name
+from hapsvm.core import register_recipes
+from hapsvm.core import split_recipe_argument
+from hapsvm.core import store_step_configs
+from hapsvm.core.multirun import failure_of
+from hapsvm.core.multirun import worst_exit_code
 from hapsvm.core.usage import UsageMeter
-from hapsvm.errors import EXIT_CODES, ConfigError, HapsvmError, InputError
-from hapsvm.paths import USER_RECIPES_ENV, is_installed_copy, project_paths
+from hapsvm.errors import EXIT_CODES
+from hapsvm.errors import ConfigError
+from hapsvm.errors import HapsvmError
+from hapsvm.errors import InputError
+from hapsvm.paths import USER_RECIPES_ENV
+from hapsvm.paths import is_installed_copy
+from hapsvm.paths import project_paths
 from hapsvm.progress import enable_progress
 
 __all__ = ["main", "run_visit", "expand_visit_arguments"]

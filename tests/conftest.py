@@ -5,13 +5,15 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import hapsvm.steps  # noqa: F401  (registers every implemented step)
-from hapsvm.core import Recipe, RecipeComposer
+from hapsvm.core import Recipe
+from hapsvm.core import RecipeComposer
 from hapsvm.paths import project_paths
 from tests.repo import REPO_ROOT
 

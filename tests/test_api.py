@@ -15,7 +15,8 @@ import yaml
 import hapsvm
 from hapsvm.core import Recipe
 from hapsvm.errors import ConfigError
-from hapsvm.paths import USER_RECIPES_ENV, project_paths
+from hapsvm.paths import USER_RECIPES_ENV
+from hapsvm.paths import project_paths
 
 
 @pytest.fixture(scope="module")

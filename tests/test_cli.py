@@ -102,7 +102,8 @@ def test_tuned_collector_freezes_during_a_visit_and_leaks_nothing_after() -> Non
     import gc
     import weakref
 
-    from hapsvm.api import GC_THRESHOLDS, tuned_collector
+    from hapsvm.api import GC_THRESHOLDS
+    from hapsvm.api import tuned_collector
 
     class Node:
         pass

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from hapsvm.lazy import declared_exports, exports_of
+from hapsvm.lazy import declared_exports
+from hapsvm.lazy import exports_of
 from tests.repo import SOURCE_DIR
 
 DOMAIN_PACKAGES = ["hapsvm.align", "hapsvm.catalogs", "hapsvm.mosaic", "hapsvm.preview",

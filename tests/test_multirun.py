@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hapsvm.cli import expand_visit_arguments, run_visit
+from hapsvm.cli import expand_visit_arguments
+from hapsvm.cli import run_visit
 from hapsvm.errors import InputError
 from tests.reliability.compare import directory_differences
 from tests.visit.synthetic import write_exposure

@@ -6,7 +6,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from hapsvm.catalogs.pipeline import CatalogFile
-from hapsvm.core import RunProvenance, RunResult, VisitContext
+from hapsvm.core import RunProvenance
+from hapsvm.core import RunResult
+from hapsvm.core import VisitContext
 from hapsvm.outcome import unit_facts
 
 

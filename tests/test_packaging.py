@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from tests.repo import REPO_ROOT, SOURCE_DIR
+from tests.repo import REPO_ROOT
+from tests.repo import SOURCE_DIR
 
 #: Environment of the installed tools: nothing that points back at the checkout.
 _CLEAN_ENV = {k: v for k, v in os.environ.items()

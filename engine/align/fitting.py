@@ -4,12 +4,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 from astropy.table import Table
 from astropy.wcs import WCS
-from tweakwcs import XYXYMatch, align_wcs
+from tweakwcs import XYXYMatch
+from tweakwcs import align_wcs
 from tweakwcs.correctors import FITSWCSCorrector
 from tweakwcs.imalign import NotEnoughCatalogs
 

@@ -24,15 +24,15 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from stwcs.wcsutil import altwcs
 
-from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
-from hapsvm.align.corrections import SkyCorrection, measure_correction
-from hapsvm.align.headers import (
-    FitKeywords,
-    apply_correction,
-    mark_outcome,
-    prior_wcsname,
-    wcsname_for,
-)
+from hapsvm.align.chip_wcs import read_chip_wcs
+from hapsvm.align.chip_wcs import sci_extvers
+from hapsvm.align.corrections import SkyCorrection
+from hapsvm.align.corrections import measure_correction
+from hapsvm.align.headers import FitKeywords
+from hapsvm.align.headers import apply_correction
+from hapsvm.align.headers import mark_outcome
+from hapsvm.align.headers import prior_wcsname
+from hapsvm.align.headers import wcsname_for
 from hapsvm.align.results import DetectorAlignment
 from hapsvm.align.solve import nearest_in_time
 

@@ -25,7 +25,8 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from stwcs.wcsutil import altwcs
 
-from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
+from hapsvm.align.chip_wcs import read_chip_wcs
+from hapsvm.align.chip_wcs import sci_extvers
 from hapsvm.align.corrections import SkyCorrection
 
 __all__ = ["FitKeywords", "wcsname_for", "wcstype_for", "apply_correction", "mark_outcome",

@@ -11,21 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from hapsvm.align.catalog_cache import CachedReply, CatalogCache
+from hapsvm.align.catalog_cache import CachedReply
+from hapsvm.align.catalog_cache import CatalogCache
 from hapsvm.align.exceptions import CatalogUnavailableError
 from hapsvm.align.params import AlignmentSettings
-from hapsvm.align.refcat import (
-    CatalogRequest,
-    ReferenceCatalog,
-    read_catalog_file,
-    read_service_csv,
-)
-from hapsvm.align.service_http import (
-    UNREACHABLE_HOSTS,
-    HostUnreachableError,
-    UnreachableHosts,
-    build_opener,
-)
+from hapsvm.align.refcat import CatalogRequest
+from hapsvm.align.refcat import ReferenceCatalog
+from hapsvm.align.refcat import read_catalog_file
+from hapsvm.align.refcat import read_service_csv
+from hapsvm.align.service_http import UNREACHABLE_HOSTS
+from hapsvm.align.service_http import HostUnreachableError
+from hapsvm.align.service_http import UnreachableHosts
+from hapsvm.align.service_http import build_opener
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogProvider", "FileCatalogProvider", "ServiceCatalogProvider",

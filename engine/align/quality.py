@@ -1,7 +1,8 @@
 """Acceptance of a catalogue fit and its quality code 1-5 (spec §5.4)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 

@@ -1,7 +1,8 @@
 """Astrometric reference catalogues: one column set for every source, epoch propagation."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 

@@ -15,11 +15,16 @@ from astropy.wcs import WCS
 from scipy.spatial import cKDTree
 
 from hapsvm.align.chip_wcs import TangentPlane
-from hapsvm.align.corrections import SkyCorrection, measure_correction, wcs_grid_sky
-from hapsvm.align.fitting import ChipKey, FitRun, GroupFit
+from hapsvm.align.corrections import SkyCorrection
+from hapsvm.align.corrections import measure_correction
+from hapsvm.align.corrections import wcs_grid_sky
+from hapsvm.align.fitting import ChipKey
+from hapsvm.align.fitting import FitRun
+from hapsvm.align.fitting import GroupFit
 from hapsvm.align.refcat import ReferenceCatalog
 from hapsvm.align.sources import ExposureSources
-from hapsvm.align.starfit import StarFit, fit_stars
+from hapsvm.align.starfit import StarFit
+from hapsvm.align.starfit import fit_stars
 
 __all__ = ["refine_groups"]
 

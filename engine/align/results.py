@@ -1,7 +1,8 @@
 """A detector's alignment: what was tried, what was chosen, and each exposure's correction."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from hapsvm.align.chip_wcs import TangentPlane
 from hapsvm.align.corrections import SkyCorrection

@@ -8,25 +8,31 @@ from dataclasses import replace
 import numpy as np
 from astropy.wcs import WCS
 
-from hapsvm.align.chip_wcs import TangentPlane, plane_for
-from hapsvm.align.corrections import SkyCorrection, measure_correction
+from hapsvm.align.chip_wcs import TangentPlane
+from hapsvm.align.chip_wcs import plane_for
+from hapsvm.align.corrections import SkyCorrection
+from hapsvm.align.corrections import measure_correction
 from hapsvm.align.exceptions import CatalogUnavailableError
-from hapsvm.align.fitting import ChipKey, FitRun, GroupFit, fit_groups
+from hapsvm.align.fitting import ChipKey
+from hapsvm.align.fitting import FitRun
+from hapsvm.align.fitting import GroupFit
+from hapsvm.align.fitting import fit_groups
 from hapsvm.align.params import AlignmentSettings
 from hapsvm.align.providers import CatalogProvider
-from hapsvm.align.quality import QualityVerdict, evaluate_fit
-from hapsvm.align.refcat import CatalogRequest, ReferenceCatalog, decimal_year
+from hapsvm.align.quality import QualityVerdict
+from hapsvm.align.quality import evaluate_fit
+from hapsvm.align.refcat import CatalogRequest
+from hapsvm.align.refcat import ReferenceCatalog
+from hapsvm.align.refcat import decimal_year
 from hapsvm.align.refine import refine_groups
-from hapsvm.align.results import (
-    ALIGNED,
-    FAILED,
-    RELATIVE_ONLY,
-    DetectorAlignment,
-    ExposureSolution,
-    FitAttempt,
-    RelativeFit,
-    catalog_outcome,
-)
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import FAILED
+from hapsvm.align.results import RELATIVE_ONLY
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.align.results import ExposureSolution
+from hapsvm.align.results import FitAttempt
+from hapsvm.align.results import RelativeFit
+from hapsvm.align.results import catalog_outcome
 from hapsvm.align.sources import ExposureSources
 from hapsvm.align.starfit import GEOMETRY_PARAMETERS
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.stats import sigma_clipped_stats
-from astropy.utils.exceptions import AstropyUserWarning, AstropyWarning
-from photutils.background import (
-    Background2D,
-    MedianBackground,
-    SExtractorBackground,
-    StdBackgroundRMS,
-)
+from astropy.utils.exceptions import AstropyUserWarning
+from astropy.utils.exceptions import AstropyWarning
+from photutils.background import Background2D
+from photutils.background import MedianBackground
+from photutils.background import SExtractorBackground
+from photutils.background import StdBackgroundRMS
 from scipy import ndimage
 
-from hapsvm.align.chip_wcs import read_chip_wcs, sci_extvers
+from hapsvm.align.chip_wcs import read_chip_wcs
+from hapsvm.align.chip_wcs import sci_extvers
 from hapsvm.align.params import SourceFindingSettings
 
 __all__ = ["ChipSources", "ExposureSources", "find_chip_sources",

@@ -8,15 +8,17 @@ from pathlib import Path
 from astropy.io import fits
 
 from hapsvm.align.corrections import SkyCorrection
-from hapsvm.align.headerlets import HeaderletInfo, headerlet_name, make_headerlet
-from hapsvm.align.headers import (
-    FitKeywords,
-    apply_correction,
-    mark_outcome,
-    prior_wcsname,
-    wcsname_for,
-)
-from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution
+from hapsvm.align.headerlets import HeaderletInfo
+from hapsvm.align.headerlets import headerlet_name
+from hapsvm.align.headerlets import make_headerlet
+from hapsvm.align.headers import FitKeywords
+from hapsvm.align.headers import apply_correction
+from hapsvm.align.headers import mark_outcome
+from hapsvm.align.headers import prior_wcsname
+from hapsvm.align.headers import wcsname_for
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.align.results import ExposureSolution
 
 __all__ = ["fit_keywords", "update_exposure", "mark_unaligned"]
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 from astropy.stats import sigma_clipped_stats
-from photutils.aperture import CircularAperture, aperture_photometry
+from photutils.aperture import CircularAperture
+from photutils.aperture import aperture_photometry
 from scipy import ndimage
 from scipy.spatial import cKDTree
 

@@ -17,9 +17,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.stats import SigmaClip, sigma_clipped_stats
+from astropy.stats import SigmaClip
+from astropy.stats import sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
-from photutils.background import Background2D, SExtractorBackground
+from photutils.background import Background2D
+from photutils.background import SExtractorBackground
 from scipy import ndimage
 
 __all__ = ["MAX_STAT_PIXELS", "Background", "estimate_background", "footprint_mask"]

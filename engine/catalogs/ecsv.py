@@ -1,14 +1,18 @@
 """Catalogue metadata (spec §9.6) and ECSV writing with −9999.0 for missing values."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
-from astropy.table import Column, MaskedColumn, Table
+from astropy.table import Column
+from astropy.table import MaskedColumn
+from astropy.table import Table
 
 from hapsvm.catalogs.flags import FLAG_NOTES
-from hapsvm.catalogs.image import HEADER_KEYS, ProductImage
+from hapsvm.catalogs.image import HEADER_KEYS
+from hapsvm.catalogs.image import ProductImage
 from hapsvm.catalogs.params import CatalogParameters
 
 __all__ = ["FILL_VALUE", "CatalogInfo", "catalog_meta", "filled", "write_catalog"]

@@ -7,7 +7,8 @@ Per-detector values live in ``conf/detector/<det>.yaml``; the defaults are ACS/W
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from hapsvm.bounds import constrained
 

@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from photutils.aperture import CircularAnnulus, CircularAperture, aperture_photometry
+from photutils.aperture import CircularAnnulus
+from photutils.aperture import CircularAperture
+from photutils.aperture import aperture_photometry
 
 __all__ = ["ApertureFluxes", "ApertureRadii", "abmag", "annulus_stats", "aperture_fluxes"]
 

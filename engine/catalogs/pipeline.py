@@ -3,38 +3,40 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
 from astropy.table import Table
 
 from hapsvm.catalogs.apcorr import Neighbours
-from hapsvm.catalogs.ecsv import CatalogInfo, catalog_meta
-from hapsvm.catalogs.image import ProductImage, without_pixels
+from hapsvm.catalogs.ecsv import CatalogInfo
+from hapsvm.catalogs.ecsv import catalog_meta
+from hapsvm.catalogs.image import ProductImage
+from hapsvm.catalogs.image import without_pixels
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.catalogs.point_catalog import Positions, detect_point_positions, measure_point_catalog
-from hapsvm.catalogs.prepare import PreparedImage, prepare_image
-from hapsvm.catalogs.quality import (
-    cr_rejection_threshold,
-    flagged_fraction,
-    n_good_rows,
-    trim_total,
-)
-from hapsvm.catalogs.segment_catalog import (
-    SegmentDetection,
-    detect_segments,
-    measure_segment_catalog,
-)
-from hapsvm.catalogs.tables import (
-    POINT_COLUMNS,
-    SEGMENT_COLUMNS,
-    SEGMENT_EMPTY_COLUMNS,
-    make_table,
-    total_table,
-)
-from hapsvm.catalogs.trust import trust_notes, trusted_rows
+from hapsvm.catalogs.point_catalog import Positions
+from hapsvm.catalogs.point_catalog import detect_point_positions
+from hapsvm.catalogs.point_catalog import measure_point_catalog
+from hapsvm.catalogs.prepare import PreparedImage
+from hapsvm.catalogs.prepare import prepare_image
+from hapsvm.catalogs.quality import cr_rejection_threshold
+from hapsvm.catalogs.quality import flagged_fraction
+from hapsvm.catalogs.quality import n_good_rows
+from hapsvm.catalogs.quality import trim_total
+from hapsvm.catalogs.segment_catalog import SegmentDetection
+from hapsvm.catalogs.segment_catalog import detect_segments
+from hapsvm.catalogs.segment_catalog import measure_segment_catalog
+from hapsvm.catalogs.tables import POINT_COLUMNS
+from hapsvm.catalogs.tables import SEGMENT_COLUMNS
+from hapsvm.catalogs.tables import SEGMENT_EMPTY_COLUMNS
+from hapsvm.catalogs.tables import make_table
+from hapsvm.catalogs.tables import total_table
+from hapsvm.catalogs.trust import trust_notes
+from hapsvm.catalogs.trust import trusted_rows
 from hapsvm.errors import InputError
 
 __all__ = ["CatalogFile", "DetectorCatalogs", "ProductCatalogs", "build_catalogs"]

@@ -7,35 +7,36 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from hapsvm.catalogs.apcorr import (
-    ApertureCorrection,
-    FarSkyFluxes,
-    Neighbours,
-    aperture_correction,
-    far_sky_fluxes,
-)
-from hapsvm.catalogs.flags import (
-    COMPACT,
-    EDGE,
-    EXTENDED,
-    FAINT,
-    SATURATED,
-    ci_flags,
-    edge_flags,
-    faint_flags,
-    saturation_flags,
-)
+from hapsvm.catalogs.apcorr import ApertureCorrection
+from hapsvm.catalogs.apcorr import FarSkyFluxes
+from hapsvm.catalogs.apcorr import Neighbours
+from hapsvm.catalogs.apcorr import aperture_correction
+from hapsvm.catalogs.apcorr import far_sky_fluxes
+from hapsvm.catalogs.flags import COMPACT
+from hapsvm.catalogs.flags import EDGE
+from hapsvm.catalogs.flags import EXTENDED
+from hapsvm.catalogs.flags import FAINT
+from hapsvm.catalogs.flags import SATURATED
+from hapsvm.catalogs.flags import ci_flags
+from hapsvm.catalogs.flags import edge_flags
+from hapsvm.catalogs.flags import faint_flags
+from hapsvm.catalogs.flags import saturation_flags
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.catalogs.photometry import MAG_PER_RELFLUX, ApertureFluxes, abmag, aperture_fluxes
+from hapsvm.catalogs.photometry import MAG_PER_RELFLUX
+from hapsvm.catalogs.photometry import ApertureFluxes
+from hapsvm.catalogs.photometry import abmag
+from hapsvm.catalogs.photometry import aperture_fluxes
 from hapsvm.catalogs.points import find_point_sources
 from hapsvm.catalogs.prepare import PreparedImage
-from hapsvm.catalogs.psf_photometry import build_psf_model, model_ee, psf_fluxes, total_flux_scale
-from hapsvm.catalogs.saturated_stars import (
-    find_saturated_stars,
-    near_saturated,
-    saturation_mask,
-)
-from hapsvm.catalogs.tables import POINT_COLUMNS, make_table
+from hapsvm.catalogs.psf_photometry import build_psf_model
+from hapsvm.catalogs.psf_photometry import model_ee
+from hapsvm.catalogs.psf_photometry import psf_fluxes
+from hapsvm.catalogs.psf_photometry import total_flux_scale
+from hapsvm.catalogs.saturated_stars import find_saturated_stars
+from hapsvm.catalogs.saturated_stars import near_saturated
+from hapsvm.catalogs.saturated_stars import saturation_mask
+from hapsvm.catalogs.tables import POINT_COLUMNS
+from hapsvm.catalogs.tables import make_table
 
 __all__ = [
     "Positions",

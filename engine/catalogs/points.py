@@ -13,7 +13,8 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from astropy.table import Table, vstack
+from astropy.table import Table
+from astropy.table import vstack
 from photutils.detection import DAOStarFinder
 from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.special import erf

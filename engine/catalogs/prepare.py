@@ -7,9 +7,11 @@ from functools import cached_property
 
 import numpy as np
 
-from hapsvm.catalogs.background import Background, estimate_background
+from hapsvm.catalogs.background import Background
+from hapsvm.catalogs.background import estimate_background
 from hapsvm.catalogs.flags import edge_count_map
-from hapsvm.catalogs.image import ProductImage, exposure_count
+from hapsvm.catalogs.image import ProductImage
+from hapsvm.catalogs.image import exposure_count
 from hapsvm.catalogs.params import CatalogParameters
 from hapsvm.catalogs.photometry import ApertureRadii
 

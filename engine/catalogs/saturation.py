@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from astropy.wcs import WCS, FITSFixedWarning
+from astropy.wcs import WCS
+from astropy.wcs import FITSFixedWarning
 
 __all__ = ["saturated_pixels"]
 

@@ -12,11 +12,16 @@ from photutils.segmentation import SourceCatalog
 from photutils.utils import calc_total_error
 
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.catalogs.photometry import abmag, aperture_fluxes
-from hapsvm.catalogs.point_catalog import Positions, source_flags
+from hapsvm.catalogs.photometry import abmag
+from hapsvm.catalogs.photometry import aperture_fluxes
+from hapsvm.catalogs.point_catalog import Positions
+from hapsvm.catalogs.point_catalog import source_flags
 from hapsvm.catalogs.prepare import PreparedImage
-from hapsvm.catalogs.segments import Segmentation, segment_image
-from hapsvm.catalogs.tables import SEGMENT_COLUMNS, SEGMENT_EMPTY_COLUMNS, make_table
+from hapsvm.catalogs.segments import Segmentation
+from hapsvm.catalogs.segments import segment_image
+from hapsvm.catalogs.tables import SEGMENT_COLUMNS
+from hapsvm.catalogs.tables import SEGMENT_EMPTY_COLUMNS
+from hapsvm.catalogs.tables import make_table
 
 __all__ = ["SegmentDetection", "detect_segments", "measure_segment_catalog"]
 

@@ -19,17 +19,16 @@ import importlib.util
 import logging
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 from astropy.convolution import RickerWavelet2DKernel
 from astropy.utils.exceptions import AstropyUserWarning
-from photutils.segmentation import (
-    SegmentationImage,
-    deblend_sources,
-    detect_sources,
-    make_2dgaussian_kernel,
-)
+from photutils.segmentation import SegmentationImage
+from photutils.segmentation import deblend_sources
+from photutils.segmentation import detect_sources
+from photutils.segmentation import make_2dgaussian_kernel
 from photutils.utils.exceptions import NoDetectionsWarning
 from scipy.signal import fftconvolve
 

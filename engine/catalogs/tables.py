@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.table import Column, Table
+from astropy.table import Column
+from astropy.table import Table
 
 __all__ = [
     "DEG",

@@ -22,7 +22,9 @@ import numpy as np
 from astropy.table import Table
 from scipy.spatial import cKDTree
 
-from hapsvm.catalogs.flags import COMPACT, EDGE, EXTENDED
+from hapsvm.catalogs.flags import COMPACT
+from hapsvm.catalogs.flags import EDGE
+from hapsvm.catalogs.flags import EXTENDED
 
 __all__ = ["TRUST_NOTES", "trust_notes", "trusted_rows"]
 

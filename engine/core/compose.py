@@ -11,23 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
+from hydra import compose
+from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig
+from omegaconf import ListConfig
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from hapsvm.core.recipes import (
-    RECIPE_GROUP,
-    ProjectPaths,
-    check_data_overrides,
-    read_recipe_file,
-    register_recipes,
-    split_recipe_argument,
-)
-from hapsvm.core.registry import StepSpec, registered_steps
-from hapsvm.core.schema import load_schema, validate_against
+from hapsvm.core.recipes import RECIPE_GROUP
+from hapsvm.core.recipes import ProjectPaths
+from hapsvm.core.recipes import check_data_overrides
+from hapsvm.core.recipes import read_recipe_file
+from hapsvm.core.recipes import register_recipes
+from hapsvm.core.recipes import split_recipe_argument
+from hapsvm.core.registry import StepSpec
+from hapsvm.core.registry import registered_steps
+from hapsvm.core.schema import load_schema
+from hapsvm.core.schema import validate_against
 from hapsvm.errors import ConfigError
 
 __all__ = ["Recipe", "ProjectPaths", "RecipeComposer", "store_step_configs", "compose_config",

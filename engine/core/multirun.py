@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +23,15 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from hapsvm.core.context import atomic_write
-from hapsvm.core.multirun_report import (
-    FAILURES_FILE,
-    HTML_FILE,
-    SummaryRow,
-    failure_reason,
-    failure_table,
-    group_failures,
-    render_html,
-    row_table,
-    summary_row,
-)
+from hapsvm.core.multirun_report import FAILURES_FILE
+from hapsvm.core.multirun_report import HTML_FILE
+from hapsvm.core.multirun_report import SummaryRow
+from hapsvm.core.multirun_report import failure_reason
+from hapsvm.core.multirun_report import failure_table
+from hapsvm.core.multirun_report import group_failures
+from hapsvm.core.multirun_report import render_html
+from hapsvm.core.multirun_report import row_table
+from hapsvm.core.multirun_report import summary_row
 from hapsvm.core.runner import RunResult
 from hapsvm.core.usage import ResourceUsage
 from hapsvm.errors import StepFailed

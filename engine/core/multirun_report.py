@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 __all__ = ["failure_reason", "SummaryRow", "summary_row", "FailureGroup", "group_failures",

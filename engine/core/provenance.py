@@ -4,7 +4,8 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from importlib import metadata
 from pathlib import Path
 from typing import Any

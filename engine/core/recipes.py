@@ -19,7 +19,8 @@ import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from hapsvm.core.schema import load_schema, validate_against
+from hapsvm.core.schema import load_schema
+from hapsvm.core.schema import validate_against
 from hapsvm.errors import ConfigError
 
 __all__ = ["ProjectPaths", "RECIPE_GROUP", "register_recipes", "register_recipe_file",

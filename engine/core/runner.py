@@ -4,18 +4,31 @@ from __future__ import annotations
 import logging
 import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
+from omegaconf import OmegaConf
 
-from hapsvm.core.compose import Recipe, RecipeComposer
-from hapsvm.core.context import VisitContext, WorkUnit, remove_scratch
-from hapsvm.core.provenance import RunProvenance, StepRecord
-from hapsvm.core.registry import StepSpec, get_step
-from hapsvm.core.resume import OutputLock, StateStore, chain_key
-from hapsvm.errors import ConfigError, HapsvmError, NoWorkFound, OutputLockedError, StepFailed
+from hapsvm.core.compose import Recipe
+from hapsvm.core.compose import RecipeComposer
+from hapsvm.core.context import VisitContext
+from hapsvm.core.context import WorkUnit
+from hapsvm.core.context import remove_scratch
+from hapsvm.core.provenance import RunProvenance
+from hapsvm.core.provenance import StepRecord
+from hapsvm.core.registry import StepSpec
+from hapsvm.core.registry import get_step
+from hapsvm.core.resume import OutputLock
+from hapsvm.core.resume import StateStore
+from hapsvm.core.resume import chain_key
+from hapsvm.errors import ConfigError
+from hapsvm.errors import HapsvmError
+from hapsvm.errors import NoWorkFound
+from hapsvm.errors import OutputLockedError
+from hapsvm.errors import StepFailed
 
 __all__ = ["Runner", "RunResult", "SEEDED_KEYS", "check_wiring"]
 

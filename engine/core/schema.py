@@ -20,7 +20,8 @@ from typing import Any
 
 import jsonschema
 
-from hapsvm.bounds import constrained, constraints_of
+from hapsvm.bounds import constrained
+from hapsvm.bounds import constraints_of
 from hapsvm.errors import ConfigError
 
 __all__ = ["constrained", "config_schema", "field_docs", "validate_against", "load_schema"]

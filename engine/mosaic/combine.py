@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from hapsvm.mosaic.params import COMBINE_TYPES, CosmicRayParams
+from hapsvm.mosaic.params import COMBINE_TYPES
+from hapsvm.mosaic.params import CosmicRayParams
 
 __all__ = ["SingleDrizzle", "combine_singles", "minmed_combine", "trimmed_combine"]
 

@@ -5,8 +5,10 @@ import numpy as np
 from drizzle.resample import blot_image
 from scipy import ndimage
 
-from hapsvm.mosaic.params import CosmicRayParams, SkyParams
-from hapsvm.mosaic.sky import clip_values, mode_of
+from hapsvm.mosaic.params import CosmicRayParams
+from hapsvm.mosaic.params import SkyParams
+from hapsvm.mosaic.sky import clip_values
+from hapsvm.mosaic.sky import mode_of
 
 __all__ = ["blot_median", "driz_cr_mask", "quick_derivative", "static_mask"]
 

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
 from drizzle.resample import Drizzle
 
-from hapsvm.mosaic.chips import Chip, read_chip_arrays
+from hapsvm.mosaic.chips import Chip
+from hapsvm.mosaic.chips import read_chip_arrays
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.parallel import run_beside, save_array
-from hapsvm.mosaic.params import KERNELS, DrizzleParams, good_pixel_mask
+from hapsvm.mosaic.parallel import run_beside
+from hapsvm.mosaic.parallel import save_array
+from hapsvm.mosaic.params import KERNELS
+from hapsvm.mosaic.params import DrizzleParams
+from hapsvm.mosaic.params import good_pixel_mask
 from hapsvm.mosaic.pixmaps import PixmapCache
 
 __all__ = ["ChipJob", "DrizzleArrays", "chip_inputs", "drizzle_chips"]

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hapsvm.parallel import run_beside, run_tasks
+from hapsvm.parallel import run_beside
+from hapsvm.parallel import run_tasks
 
 if TYPE_CHECKING:
     from hapsvm.mosaic.chips import Exposure

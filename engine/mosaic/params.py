@@ -8,7 +8,8 @@ each field here is a recipe key, its docstring the schema description and its
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 

@@ -3,28 +3,34 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
 
 from hapsvm.mosaic.chips import Exposure
-from hapsvm.mosaic.combine import SingleDrizzle, combine_singles
-from hapsvm.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
+from hapsvm.mosaic.combine import SingleDrizzle
+from hapsvm.mosaic.combine import combine_singles
+from hapsvm.mosaic.drizzling import ChipJob
+from hapsvm.mosaic.drizzling import DrizzleArrays
+from hapsvm.mosaic.drizzling import drizzle_chips
 from hapsvm.mosaic.footprints import FootprintMasks
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.parallel import WorkBudget, run_tasks, save_array
-from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams
+from hapsvm.mosaic.parallel import WorkBudget
+from hapsvm.mosaic.parallel import run_tasks
+from hapsvm.mosaic.parallel import save_array
+from hapsvm.mosaic.params import CosmicRayParams
+from hapsvm.mosaic.params import DrizzleParams
+from hapsvm.mosaic.params import SkyParams
 from hapsvm.mosaic.pixmaps import PixmapCache
 from hapsvm.mosaic.sky import solve_sky
-from hapsvm.mosaic.workers import (
-    BlotTask,
-    SepTask,
-    SurveyTask,
-    blot_and_flag,
-    drizzle_single,
-    survey_exposure,
-)
+from hapsvm.mosaic.workers import BlotTask
+from hapsvm.mosaic.workers import SepTask
+from hapsvm.mosaic.workers import SurveyTask
+from hapsvm.mosaic.workers import blot_and_flag
+from hapsvm.mosaic.workers import drizzle_single
+from hapsvm.mosaic.workers import survey_exposure
 
 __all__ = ["DrizzleOutcome", "ProductDrizzle", "drizzle_product", "exposure_footprints",
            "footprint_masks"]

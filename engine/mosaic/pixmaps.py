@@ -7,12 +7,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
+from typing import BinaryIO
 
 import numpy as np
 from astropy.wcs import WCS
 from drizzle.utils import calc_pixmap
-from scipy.interpolate import BSpline, make_interp_spline
+from scipy.interpolate import BSpline
+from scipy.interpolate import make_interp_spline
 
 from hapsvm.mosaic.chips import Chip
 from hapsvm.mosaic.footprints import chip_footprint

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,15 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
-from hapsvm.mosaic.chips import Chip, Exposure
+from hapsvm.mosaic.chips import Chip
+from hapsvm.mosaic.chips import Exposure
 from hapsvm.mosaic.drizzling import DrizzleArrays
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.header_rules import HeaderRules, header_value
+from hapsvm.mosaic.header_rules import HeaderRules
+from hapsvm.mosaic.header_rules import header_value
 from hapsvm.mosaic.params import DrizzleParams
-from hapsvm.mosaic.s_region import region_polygons, s_region_string
+from hapsvm.mosaic.s_region import region_polygons
+from hapsvm.mosaic.s_region import s_region_string
 from hapsvm.mosaic.skycells import sky_cells_for
 
 __all__ = ["ProductSpec", "build_product", "polygon_sky_samples"]

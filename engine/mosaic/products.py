@@ -9,27 +9,38 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hapsvm.mosaic.chips import Exposure, read_exposure_chips
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.chips import read_exposure_chips
 from hapsvm.mosaic.copies import write_cr_flags
 from hapsvm.mosaic.drizzling import ChipJob
 from hapsvm.mosaic.footprints import footprint_statistics
 from hapsvm.mosaic.header_rules import read_rules
-from hapsvm.mosaic.parallel import WorkBudget, run_tasks
-from hapsvm.mosaic.params import FilterProductParams, ProductParams, TotalProductParams
-from hapsvm.mosaic.pipeline import DrizzleOutcome, drizzle_product, footprint_masks
+from hapsvm.mosaic.parallel import WorkBudget
+from hapsvm.mosaic.parallel import run_tasks
+from hapsvm.mosaic.params import FilterProductParams
+from hapsvm.mosaic.params import ProductParams
+from hapsvm.mosaic.params import TotalProductParams
+from hapsvm.mosaic.pipeline import DrizzleOutcome
+from hapsvm.mosaic.pipeline import drizzle_product
+from hapsvm.mosaic.pipeline import footprint_masks
 from hapsvm.mosaic.pixmaps import PixmapCache
-from hapsvm.mosaic.product_file import ProductSpec, build_product
-from hapsvm.mosaic.workers import ProductTask, write_product_file
+from hapsvm.mosaic.product_file import ProductSpec
+from hapsvm.mosaic.product_file import build_product
+from hapsvm.mosaic.workers import ProductTask
+from hapsvm.mosaic.workers import write_product_file
 from hapsvm.visit.instruments import instrument_facts
 
 if TYPE_CHECKING:
-    from hapsvm.visit.product_tree import ExposureProduct, FilterProduct, TotalProduct
+    from hapsvm.visit.product_tree import ExposureProduct
+    from hapsvm.visit.product_tree import FilterProduct
+    from hapsvm.visit.product_tree import TotalProduct
 
 __all__ = ["SaveProduct", "drizzle_filter_product", "drizzle_total_product"]
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hapsvm.mosaic.params import SKY_METHODS, SkyParams
+from hapsvm.mosaic.params import SKY_METHODS
+from hapsvm.mosaic.params import SkyParams
 
 __all__ = ["SkySample", "clip_values", "clipped_statistic", "mode_of", "solve_sky"]
 

@@ -7,15 +7,28 @@ from pathlib import Path
 
 import numpy as np
 
-from hapsvm.mosaic.chips import Chip, Exposure, read_chip_arrays
-from hapsvm.mosaic.cosmic_rays import blot_median, driz_cr_mask, static_mask
-from hapsvm.mosaic.drizzling import ChipJob, DrizzleArrays, drizzle_chips
+from hapsvm.mosaic.chips import Chip
+from hapsvm.mosaic.chips import Exposure
+from hapsvm.mosaic.chips import read_chip_arrays
+from hapsvm.mosaic.cosmic_rays import blot_median
+from hapsvm.mosaic.cosmic_rays import driz_cr_mask
+from hapsvm.mosaic.cosmic_rays import static_mask
+from hapsvm.mosaic.drizzling import ChipJob
+from hapsvm.mosaic.drizzling import DrizzleArrays
+from hapsvm.mosaic.drizzling import drizzle_chips
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.parallel import run_tasks, save_array
-from hapsvm.mosaic.params import CosmicRayParams, DrizzleParams, SkyParams, good_pixel_mask
+from hapsvm.mosaic.parallel import run_tasks
+from hapsvm.mosaic.parallel import save_array
+from hapsvm.mosaic.params import CosmicRayParams
+from hapsvm.mosaic.params import DrizzleParams
+from hapsvm.mosaic.params import SkyParams
+from hapsvm.mosaic.params import good_pixel_mask
 from hapsvm.mosaic.pixmaps import PixmapCache
-from hapsvm.mosaic.product_file import ProductSpec, build_product
-from hapsvm.mosaic.sky import SkySample, clip_values, clipped_statistic
+from hapsvm.mosaic.product_file import ProductSpec
+from hapsvm.mosaic.product_file import build_product
+from hapsvm.mosaic.sky import SkySample
+from hapsvm.mosaic.sky import clip_values
+from hapsvm.mosaic.sky import clipped_statistic
 
 __all__ = ["BlotTask", "ProductTask", "SepTask", "SurveyTask", "blot_and_flag", "drizzle_single",
            "ensure_pixmap", "run_tasks", "save_array", "survey_exposure", "write_product_file"]

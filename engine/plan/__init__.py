@@ -7,9 +7,17 @@ headers; ``model`` turns them into predictions with coefficients calibrated on m
 """
 from __future__ import annotations
 
-from hapsvm.plan.features import DetectorFeatures, PlanSettings, VisitFeatures, visit_features
-from hapsvm.plan.model import Prediction, ResourceModel, load_model
-from hapsvm.plan.table import DEFAULT_CLASSES, PlanRow, memory_class, plan_table
+from hapsvm.plan.features import DetectorFeatures
+from hapsvm.plan.features import PlanSettings
+from hapsvm.plan.features import VisitFeatures
+from hapsvm.plan.features import visit_features
+from hapsvm.plan.model import Prediction
+from hapsvm.plan.model import ResourceModel
+from hapsvm.plan.model import load_model
+from hapsvm.plan.table import DEFAULT_CLASSES
+from hapsvm.plan.table import PlanRow
+from hapsvm.plan.table import memory_class
+from hapsvm.plan.table import plan_table
 
 __all__ = ["DetectorFeatures", "PlanSettings", "VisitFeatures", "visit_features", "Prediction",
            "ResourceModel", "load_model", "DEFAULT_CLASSES", "PlanRow", "memory_class",

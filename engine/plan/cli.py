@@ -12,26 +12,31 @@ import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from dataclasses import fields
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from hapsvm import visit
 from hapsvm.api import visit_name
-from hapsvm.core import Recipe, RecipeComposer, atomic_write, check_data_overrides, get_step
+from hapsvm.core import Recipe
+from hapsvm.core import RecipeComposer
+from hapsvm.core import atomic_write
+from hapsvm.core import check_data_overrides
+from hapsvm.core import get_step
 from hapsvm.errors import HapsvmError
 from hapsvm.paths import project_paths
-from hapsvm.plan.features import PlanSettings, visit_features
-from hapsvm.plan.model import ResourceModel, load_model
-from hapsvm.plan.table import (
-    DEFAULT_CLASSES,
-    PlanRow,
-    memory_class,
-    memory_label,
-    parse_memory,
-    plan_table,
-)
+from hapsvm.plan.features import PlanSettings
+from hapsvm.plan.features import visit_features
+from hapsvm.plan.model import ResourceModel
+from hapsvm.plan.model import load_model
+from hapsvm.plan.table import DEFAULT_CLASSES
+from hapsvm.plan.table import PlanRow
+from hapsvm.plan.table import memory_class
+from hapsvm.plan.table import memory_label
+from hapsvm.plan.table import parse_memory
+from hapsvm.plan.table import plan_table
 
 __all__ = ["plan_main", "plan_settings", "plan_visit", "PlanOptions"]
 

@@ -8,16 +8,22 @@ a-priori WCS (the aligned one differs by the pointing correction) with its TAN-S
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hapsvm import mosaic, visit
-from hapsvm.errors import InputError, NoViableDataError
-from hapsvm.plan.headers import UnusualFitsError, scan_headers, sip_outline
+from hapsvm import mosaic
+from hapsvm import visit
+from hapsvm.errors import InputError
+from hapsvm.errors import NoViableDataError
+from hapsvm.plan.headers import UnusualFitsError
+from hapsvm.plan.headers import scan_headers
+from hapsvm.plan.headers import sip_outline
 from hapsvm.steps.define_products import DefineProductsConfig
 from hapsvm.visit.exposure import exposure_from_headers
 

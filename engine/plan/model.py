@@ -19,12 +19,16 @@ wall time because it does not depend on what else the machine runs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS, product_bytes, workers_within
-from hapsvm.plan.features import DetectorFeatures, VisitFeatures
+from hapsvm.mosaic.parallel import PARALLEL_MIN_PIXELS
+from hapsvm.mosaic.parallel import product_bytes
+from hapsvm.mosaic.parallel import workers_within
+from hapsvm.plan.features import DetectorFeatures
+from hapsvm.plan.features import VisitFeatures
 
 __all__ = ["MODEL_FILE", "LinearModel", "ResourceModel", "Prediction", "memory_terms",
            "time_terms", "load_model"]

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from hapsvm.preview.images import DrizzleImage, pivot_wavelength
+from hapsvm.preview.images import DrizzleImage
+from hapsvm.preview.images import pivot_wavelength
 from hapsvm.preview.levels import display_levels
 from hapsvm.preview.params import StretchSettings
-from hapsvm.preview.stretch import row_blocks, stretch_block, to_uint8
+from hapsvm.preview.stretch import row_blocks
+from hapsvm.preview.stretch import stretch_block
+from hapsvm.preview.stretch import to_uint8
 
 __all__ = ["order_by_wavelength", "color_composite"]
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from hapsvm.preview.levels import DisplayLevels, display_levels
+from hapsvm.preview.levels import DisplayLevels
+from hapsvm.preview.levels import display_levels
 from hapsvm.preview.params import StretchSettings
 
 __all__ = ["row_blocks", "stretch_block", "stretch_to_unit", "stretch_to_uint8", "to_uint8"]

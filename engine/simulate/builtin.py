@@ -14,7 +14,8 @@ from astropy.io import fits
 
 from hapsvm.simulate.detectors import get_detector
 from hapsvm.simulate.geometry import ChipGeometry
-from hapsvm.simulate.template_types import ChipTemplate, DetectorTemplate
+from hapsvm.simulate.template_types import ChipTemplate
+from hapsvm.simulate.template_types import DetectorTemplate
 
 __all__ = ["builtin_template"]
 

@@ -8,11 +8,13 @@ import sys
 from astropy.io import fits
 
 from hapsvm.errors import HapsvmError
-from hapsvm.simulate.astrometry import DEFAULT_PM_DISPERSION_MAS_YR, DEFAULT_PM_MEAN_MAS_YR
+from hapsvm.simulate.astrometry import DEFAULT_PM_DISPERSION_MAS_YR
+from hapsvm.simulate.astrometry import DEFAULT_PM_MEAN_MAS_YR
 from hapsvm.simulate.crowding import CROWDING_MODES
 from hapsvm.simulate.detectors import DETECTORS
 from hapsvm.simulate.plan import EXTRAS
-from hapsvm.simulate.visit import SimulatedVisit, simulate_visit
+from hapsvm.simulate.visit import SimulatedVisit
+from hapsvm.simulate.visit import simulate_visit
 
 __all__ = ["main", "build_parser"]
 

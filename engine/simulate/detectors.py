@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hapsvm.errors import ConfigError
-from hapsvm.visit.instruments import DetectorFacts, detector_facts, instrument_facts
+from hapsvm.visit.instruments import DetectorFacts
+from hapsvm.visit.instruments import detector_facts
+from hapsvm.visit.instruments import instrument_facts
 
 __all__ = ["DetectorSpec", "DETECTORS", "get_detector"]
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from hapsvm.simulate.geometry import tan_offsets, tan_point
+from hapsvm.simulate.geometry import tan_offsets
+from hapsvm.simulate.geometry import tan_point
 from hapsvm.simulate.scene import Scene
 from hapsvm.simulate.writer import ExposureGeometry
 

@@ -6,7 +6,8 @@ import math
 import numpy as np
 from scipy.signal import fftconvolve
 
-from hapsvm.simulate.psf import PsfModel, psf_stamps
+from hapsvm.simulate.psf import PsfModel
+from hapsvm.simulate.psf import psf_stamps
 
 __all__ = ["sersic_bn", "sersic_stamp", "add_galaxies"]
 

@@ -8,7 +8,8 @@ Tangent-plane offsets (xi, eta) are gnomonic, xi toward East, in degrees unless 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 from astropy.io import fits

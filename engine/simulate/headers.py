@@ -12,9 +12,12 @@ from erfa import ErfaWarning
 
 from hapsvm.simulate.detectors import DetectorSpec
 from hapsvm.simulate.filters import FilterInfo
-from hapsvm.simulate.geometry import ChipGeometry, orientat, wcs_header
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import orientat
+from hapsvm.simulate.geometry import wcs_header
 from hapsvm.simulate.plan import ExposurePlan
-from hapsvm.simulate.templates import ChipTemplate, DetectorTemplate
+from hapsvm.simulate.templates import ChipTemplate
+from hapsvm.simulate.templates import DetectorTemplate
 
 __all__ = ["VisitKeywords", "filter_values", "primary_header", "extension_headers",
            "apriori_wcsname",

@@ -10,7 +10,9 @@ import numpy as np
 
 from hapsvm.errors import ConfigError
 from hapsvm.simulate.detectors import DetectorSpec
-from hapsvm.simulate.filters import FilterInfo, filters_of, get_filter
+from hapsvm.simulate.filters import FilterInfo
+from hapsvm.simulate.filters import filters_of
+from hapsvm.simulate.filters import get_filter
 
 __all__ = ["EXTRAS", "ExtraSpec", "ExposurePlan", "check_extras", "plan_exposures",
            "exposure_id"]

@@ -1,19 +1,29 @@
 """Render the pixels of one chip of one exposure: sky, sources, noise, cosmic rays, defects, DQ."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 from astropy.wcs import WCS
 
 from hapsvm.simulate.detectors import DetectorSpec
-from hapsvm.simulate.effects import DQ_SATURATED, PixelDefects, bleed_saturation, cosmic_rays
+from hapsvm.simulate.effects import DQ_SATURATED
+from hapsvm.simulate.effects import PixelDefects
+from hapsvm.simulate.effects import bleed_saturation
+from hapsvm.simulate.effects import cosmic_rays
 from hapsvm.simulate.filters import get_filter
 from hapsvm.simulate.galaxies import add_galaxies
-from hapsvm.simulate.geometry import ChipGeometry, relative_pixel_area
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import relative_pixel_area
 from hapsvm.simulate.plan import ExposurePlan
-from hapsvm.simulate.psf import PsfModel, add_points, psf_for
-from hapsvm.simulate.scene import Scene, fluxes_e_s, galaxy_mags, star_mags
+from hapsvm.simulate.psf import PsfModel
+from hapsvm.simulate.psf import add_points
+from hapsvm.simulate.psf import psf_for
+from hapsvm.simulate.scene import Scene
+from hapsvm.simulate.scene import fluxes_e_s
+from hapsvm.simulate.scene import galaxy_mags
+from hapsvm.simulate.scene import star_mags
 
 __all__ = ["ChipPixels", "render_chip", "IR_EFFECTIVE_READ_NOISE_E", "CR_MASK_THRESHOLD_E"]
 

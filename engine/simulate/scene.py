@@ -8,8 +8,10 @@ import numpy as np
 from astropy.table import Table
 
 from hapsvm.simulate.astrometry import CatalogAstrometry
-from hapsvm.simulate.crowding import cluster_stars, gaia_selection
-from hapsvm.simulate.filters import FilterInfo, ab_zeropoint
+from hapsvm.simulate.crowding import cluster_stars
+from hapsvm.simulate.crowding import gaia_selection
+from hapsvm.simulate.filters import FilterInfo
+from hapsvm.simulate.filters import ab_zeropoint
 from hapsvm.simulate.geometry import tan_point
 
 __all__ = ["GAIA_EPOCH", "GAIA_LIMIT_MAG", "Scene", "make_scene", "star_mags", "galaxy_mags",

@@ -18,9 +18,12 @@ from astropy.table import Table
 
 import hapsvm
 from hapsvm.simulate.builtin import builtin_template
-from hapsvm.simulate.detectors import DetectorSpec, get_detector
-from hapsvm.simulate.geometry import ChipGeometry, orientat
-from hapsvm.simulate.template_types import ChipTemplate, DetectorTemplate
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.detectors import get_detector
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import orientat
+from hapsvm.simulate.template_types import ChipTemplate
+from hapsvm.simulate.template_types import DetectorTemplate
 
 __all__ = ["REALDATA_DIR", "ENV_VAR", "realdata_dir", "ChipTemplate", "DetectorTemplate",
            "load_template", "clean_extension_header", "clean_primary_header",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,8 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from hapsvm.errors import InputError
-from hapsvm.simulate.geometry import apply_matrix, apriori_matrix
+from hapsvm.simulate.geometry import apply_matrix
+from hapsvm.simulate.geometry import apriori_matrix
 
 __all__ = ["TRUTH_DIR", "ExposureTruth", "VisitTruth", "load_truth", "wcs_path", "crmask_path"]
 

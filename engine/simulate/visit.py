@@ -4,43 +4,57 @@ from __future__ import annotations
 import logging
 import shutil
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from astropy.time import Time
 from erfa import ErfaWarning
 
-from hapsvm.errors import ConfigError, InputError
-from hapsvm.simulate.astrometry import (
-    DEFAULT_PM_DISPERSION_MAS_YR,
-    DEFAULT_PM_MEAN_MAS_YR,
-    draw_catalog_astrometry,
-)
-from hapsvm.simulate.crowding import CROWDED_STARS_PER_ARCSEC2, CROWDING_MODES
-from hapsvm.simulate.detectors import DetectorSpec, get_detector
-from hapsvm.simulate.filters import FilterInfo, get_filter
-from hapsvm.simulate.footprint import keep_near_chips, scene_box
-from hapsvm.simulate.geometry import (
-    ChipGeometry,
-    apriori_matrix,
-    crop_chip,
-    move_matrix,
-    orientat,
-    reference_point,
-    roll_matrix,
-    tan_point,
-    transform_chip,
-)
-from hapsvm.simulate.headers import VisitKeywords, apriori_wcsname
-from hapsvm.simulate.plan import ExposurePlan, check_extras, plan_exposures
+from hapsvm.errors import ConfigError
+from hapsvm.errors import InputError
+from hapsvm.simulate.astrometry import DEFAULT_PM_DISPERSION_MAS_YR
+from hapsvm.simulate.astrometry import DEFAULT_PM_MEAN_MAS_YR
+from hapsvm.simulate.astrometry import draw_catalog_astrometry
+from hapsvm.simulate.crowding import CROWDED_STARS_PER_ARCSEC2
+from hapsvm.simulate.crowding import CROWDING_MODES
+from hapsvm.simulate.detectors import DetectorSpec
+from hapsvm.simulate.detectors import get_detector
+from hapsvm.simulate.filters import FilterInfo
+from hapsvm.simulate.filters import get_filter
+from hapsvm.simulate.footprint import keep_near_chips
+from hapsvm.simulate.footprint import scene_box
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import apriori_matrix
+from hapsvm.simulate.geometry import crop_chip
+from hapsvm.simulate.geometry import move_matrix
+from hapsvm.simulate.geometry import orientat
+from hapsvm.simulate.geometry import reference_point
+from hapsvm.simulate.geometry import roll_matrix
+from hapsvm.simulate.geometry import tan_point
+from hapsvm.simulate.geometry import transform_chip
+from hapsvm.simulate.headers import VisitKeywords
+from hapsvm.simulate.headers import apriori_wcsname
+from hapsvm.simulate.plan import ExposurePlan
+from hapsvm.simulate.plan import check_extras
+from hapsvm.simulate.plan import plan_exposures
 from hapsvm.simulate.poller import write_poller
 from hapsvm.simulate.psf import psf_for
 from hapsvm.simulate.render import CR_MASK_THRESHOLD_E
-from hapsvm.simulate.scene import Scene, make_scene, sources_table, write_reference_catalogs
-from hapsvm.simulate.templates import DetectorTemplate, load_template
-from hapsvm.simulate.truth import TRUTH_DIR, ExposureTruth, VisitTruth
-from hapsvm.simulate.writer import ExposureGeometry, header_chips_of, write_exposure
+from hapsvm.simulate.scene import Scene
+from hapsvm.simulate.scene import make_scene
+from hapsvm.simulate.scene import sources_table
+from hapsvm.simulate.scene import write_reference_catalogs
+from hapsvm.simulate.templates import DetectorTemplate
+from hapsvm.simulate.templates import load_template
+from hapsvm.simulate.truth import TRUTH_DIR
+from hapsvm.simulate.truth import ExposureTruth
+from hapsvm.simulate.truth import VisitTruth
+from hapsvm.simulate.writer import ExposureGeometry
+from hapsvm.simulate.writer import header_chips_of
+from hapsvm.simulate.writer import write_exposure
 
 __all__ = ["SimulatedVisit", "simulate_visit", "DEFAULT_TARGET", "DEFAULT_EXPSTART"]
 

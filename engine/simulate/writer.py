@@ -10,19 +10,21 @@ from astropy.wcs import WCS
 
 from hapsvm.simulate.detectors import DetectorSpec
 from hapsvm.simulate.effects import pixel_defects
-from hapsvm.simulate.geometry import ChipGeometry, transform_chip, wcs_header
-from hapsvm.simulate.headers import (
-    VisitKeywords,
-    extension_headers,
-    ir_sample_sequence,
-    primary_header,
-    s_region,
-)
+from hapsvm.simulate.geometry import ChipGeometry
+from hapsvm.simulate.geometry import transform_chip
+from hapsvm.simulate.geometry import wcs_header
+from hapsvm.simulate.headers import VisitKeywords
+from hapsvm.simulate.headers import extension_headers
+from hapsvm.simulate.headers import ir_sample_sequence
+from hapsvm.simulate.headers import primary_header
+from hapsvm.simulate.headers import s_region
 from hapsvm.simulate.plan import ExposurePlan
-from hapsvm.simulate.render import ChipPixels, render_chip
+from hapsvm.simulate.render import ChipPixels
+from hapsvm.simulate.render import render_chip
 from hapsvm.simulate.scene import Scene
 from hapsvm.simulate.templates import DetectorTemplate
-from hapsvm.simulate.truth import crmask_path, wcs_path
+from hapsvm.simulate.truth import crmask_path
+from hapsvm.simulate.truth import wcs_path
 
 __all__ = ["ExposureGeometry", "write_exposure"]
 

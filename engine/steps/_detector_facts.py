@@ -8,11 +8,13 @@ needs are stored in Hydra's ConfigStore as ``hst_detector_<key>``, which
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from hydra.core.config_store import ConfigStore
 
-from hapsvm.visit.instruments import DETECTORS, DetectorFacts
+from hapsvm.visit.instruments import DETECTORS
+from hapsvm.visit.instruments import DetectorFacts
 
 __all__ = ["DetectorSection", "store_detector_facts"]
 

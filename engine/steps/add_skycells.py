@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from hapsvm import mosaic
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import constrained
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from hapsvm import align
 from hapsvm.align.params import AlignmentSettings
-from hapsvm.core import VisitContext, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hapsvm import align, visit
-from hapsvm.core import VisitContext, register_step
+from hapsvm import align
+from hapsvm import visit
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

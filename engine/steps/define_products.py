@@ -5,7 +5,10 @@ import logging
 from dataclasses import dataclass
 
 from hapsvm import visit
-from hapsvm.core import VisitContext, WorkUnit, constrained, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import WorkUnit
+from hapsvm.core import constrained
+from hapsvm.core import register_step
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hapsvm import mosaic
-from hapsvm.core import VisitContext, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.mosaic.params import FilterProductParams
 from hapsvm.paths import project_paths
 

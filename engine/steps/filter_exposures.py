@@ -5,8 +5,11 @@ import logging
 from dataclasses import dataclass
 
 from hapsvm import visit
-from hapsvm.core import VisitContext, constrained, register_step
-from hapsvm.errors import InputError, NoViableDataError
+from hapsvm.core import VisitContext
+from hapsvm.core import constrained
+from hapsvm.core import register_step
+from hapsvm.errors import InputError
+from hapsvm.errors import NoViableDataError
 
 log = logging.getLogger(__name__)
 

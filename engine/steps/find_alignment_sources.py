@@ -5,9 +5,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from hapsvm import align, visit
+from hapsvm import align
+from hapsvm import visit
 from hapsvm.align.params import SourceFindingSettings
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import constrained
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 from hapsvm.parallel import run_tasks
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hapsvm import catalogs
 from hapsvm.catalogs.params import CatalogParameters
-from hapsvm.core import VisitContext, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

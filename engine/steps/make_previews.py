@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hapsvm import preview, visit
-from hapsvm.core import VisitContext, register_step
+from hapsvm import preview
+from hapsvm import visit
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 from hapsvm.preview.params import PreviewSettings
 

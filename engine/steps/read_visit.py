@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hapsvm import visit
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import constrained
+from hapsvm.core import register_step
 from hapsvm.errors import InputError
 from hapsvm.progress import progress
 

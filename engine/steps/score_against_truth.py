@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hapsvm import simulate
-from hapsvm.core import VisitContext, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ import logging
 from dataclasses import dataclass
 
 from hapsvm import visit
-from hapsvm.core import VisitContext, register_step
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 from hapsvm.errors import NoWorkFound
 
 log = logging.getLogger(__name__)

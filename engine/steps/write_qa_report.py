@@ -6,8 +6,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hapsvm import __version__, visit
-from hapsvm.core import VisitContext, constrained, register_step
+from hapsvm import __version__
+from hapsvm import visit
+from hapsvm.core import VisitContext
+from hapsvm.core import constrained
+from hapsvm.core import register_step
 from hapsvm.preview import report
 
 log = logging.getLogger(__name__)

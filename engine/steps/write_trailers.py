@@ -5,8 +5,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from hapsvm import __version__, visit
-from hapsvm.core import VisitContext, register_step
+from hapsvm import __version__
+from hapsvm import visit
+from hapsvm.core import VisitContext
+from hapsvm.core import register_step
 
 log = logging.getLogger(__name__)
 

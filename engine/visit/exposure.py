@@ -13,7 +13,10 @@ from astropy.utils.exceptions import AstropyWarning
 
 from hapsvm.errors import InputError
 from hapsvm.visit.inputs import InputRow
-from hapsvm.visit.instruments import DETECTORS, INSTRUMENTS, DetectorFacts, find_detector
+from hapsvm.visit.instruments import DETECTORS
+from hapsvm.visit.instruments import INSTRUMENTS
+from hapsvm.visit.instruments import DetectorFacts
+from hapsvm.visit.instruments import find_detector
 from hapsvm.visit.naming import derive_filter_name
 
 __all__ = ["ExposureInfo", "UnusableInput", "read_exposure", "exposure_from_headers"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from astropy.table import Table
 
-from hapsvm.visit.exposure import ExposureInfo, UnusableInput
+from hapsvm.visit.exposure import ExposureInfo
+from hapsvm.visit.exposure import UnusableInput
 from hapsvm.visit.product_tree import ProductTree
 from hapsvm.visit.vetting import Decision
 

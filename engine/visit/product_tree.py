@@ -1,13 +1,18 @@
 """The SVM product tree of a visit: detector → filter → exposure products with every name."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from hapsvm.errors import HapsvmError, NoViableDataError
+from hapsvm.errors import HapsvmError
+from hapsvm.errors import NoViableDataError
 from hapsvm.visit.exposure import ExposureInfo
-from hapsvm.visit.naming import VisitPrefix, manifest_name, product_type_for
-from hapsvm.visit.vetting import is_grism, is_ramp
+from hapsvm.visit.naming import VisitPrefix
+from hapsvm.visit.naming import manifest_name
+from hapsvm.visit.naming import product_type_for
+from hapsvm.visit.vetting import is_grism
+from hapsvm.visit.vetting import is_ramp
 
 __all__ = ["ExposureProduct", "FilterProduct", "TotalProduct", "ProductTree", "UnknownUnitError",
            "build_product_tree", "sort_exposures", "nexp_bin"]

@@ -1,10 +1,12 @@
 """Decide which exposures of a visit can be processed (spec §2 filtering rules)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from hapsvm.visit.exposure import ExposureInfo
-from hapsvm.visit.instruments import detector_facts, instrument_facts
+from hapsvm.visit.instruments import detector_facts
+from hapsvm.visit.instruments import instrument_facts
 
 __all__ = ["VettingRules", "Decision", "vet_exposure", "is_grism", "is_ramp"]
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 from astropy.wcs import WCS
 
-from hapsvm.align import ChipSources, ExposureSources, ReferenceCatalog
+from hapsvm.align import ChipSources
+from hapsvm.align import ExposureSources
+from hapsvm.align import ReferenceCatalog
 
 RA0, DEC0 = 53.1, -27.8
 
@@ -110,7 +112,9 @@ def align_simulated(visit, finding, fitting, *, detector: str):  # type: ignore[
 
     Returns the ``DetectorAlignment`` and the chips' prior WCS by (rootname, extver).
     """
-    from hapsvm.align import FileCatalogProvider, align_detector, find_exposure_sources
+    from hapsvm.align import FileCatalogProvider
+    from hapsvm.align import align_detector
+    from hapsvm.align import find_exposure_sources
     from hapsvm.align.chip_wcs import read_exposure_wcs
 
     exps, wcs, priors = [], {}, {}

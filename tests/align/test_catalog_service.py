@@ -4,22 +4,22 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import (
-    CatalogCache,
-    CatalogRequest,
-    CatalogUnavailableError,
-    ServiceCatalogProvider,
-    ServiceSettings,
-)
+from hapsvm.align import CatalogCache
+from hapsvm.align import CatalogRequest
+from hapsvm.align import CatalogUnavailableError
+from hapsvm.align import ServiceCatalogProvider
+from hapsvm.align import ServiceSettings
 from hapsvm.cli import run_visit
 from hapsvm.errors import InputError
 from tests.align.test_pipeline import alignment_recipe

@@ -11,23 +11,23 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import (
-    CatalogRequest,
-    CatalogUnavailableError,
-    ServiceCatalogProvider,
-    ServiceSettings,
-    UnreachableHosts,
-    catalog_providers,
-)
+from hapsvm.align import CatalogRequest
+from hapsvm.align import CatalogUnavailableError
+from hapsvm.align import ServiceCatalogProvider
+from hapsvm.align import ServiceSettings
+from hapsvm.align import UnreachableHosts
+from hapsvm.align import catalog_providers
 from hapsvm.align.headers import mark_outcome
 from hapsvm.cli import run_visit
-from hapsvm.core import RecipeComposer, registered_steps
+from hapsvm.core import RecipeComposer
+from hapsvm.core import registered_steps
 from tests.align.test_catalog_service import CatalogServer
 
 #: The base URL runsinglehap uses when ASTROMETRIC_CATALOG_URL is unset (spec §1.4).

@@ -9,18 +9,20 @@ import pytest
 from astropy.io import fits
 from stwcs.wcsutil import altwcs
 
-from hapsvm.align import (
-    SkyCorrection,
-    assign_grism_solution,
-    fit_keywords,
-    plane_for,
-    read_chip_wcs,
-    update_grism,
-    wcs_names,
-)
+from hapsvm.align import SkyCorrection
+from hapsvm.align import assign_grism_solution
+from hapsvm.align import fit_keywords
+from hapsvm.align import plane_for
+from hapsvm.align import read_chip_wcs
+from hapsvm.align import update_grism
+from hapsvm.align import wcs_names
 from hapsvm.align.grism import choose_common_name
-from hapsvm.align.results import ALIGNED, DetectorAlignment, ExposureSolution, RelativeFit
-from tests.align.helpers import rms, wcs_error_mas
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.align.results import ExposureSolution
+from hapsvm.align.results import RelativeFit
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 from tests.conftest import VISIT21
 
 MODERN = VISIT21 / "IRG102_icwz15e7q_flt.fits"

@@ -9,24 +9,30 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import (
-    FitKeywords,
-    HeaderletInfo,
-    SkyCorrection,
-    TangentPlane,
-    apply_correction,
-    headerlet_name,
-    make_headerlet,
-    measure_correction,
-    plane_for,
-    read_chip_wcs,
-    wcsname_for,
-    wcstype_for,
-)
-from hapsvm.align.grism import assign_grism_solution, update_grism
-from hapsvm.align.results import ALIGNED, FAILED, DetectorAlignment, ExposureSolution, RelativeFit
-from hapsvm.align.update import fit_keywords, mark_unaligned, update_exposure
-from tests.align.helpers import rms, wcs_error_mas
+from hapsvm.align import FitKeywords
+from hapsvm.align import HeaderletInfo
+from hapsvm.align import SkyCorrection
+from hapsvm.align import TangentPlane
+from hapsvm.align import apply_correction
+from hapsvm.align import headerlet_name
+from hapsvm.align import make_headerlet
+from hapsvm.align import measure_correction
+from hapsvm.align import plane_for
+from hapsvm.align import read_chip_wcs
+from hapsvm.align import wcsname_for
+from hapsvm.align import wcstype_for
+from hapsvm.align.grism import assign_grism_solution
+from hapsvm.align.grism import update_grism
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import FAILED
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.align.results import ExposureSolution
+from hapsvm.align.results import RelativeFit
+from hapsvm.align.update import fit_keywords
+from hapsvm.align.update import mark_unaligned
+from hapsvm.align.update import update_exposure
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 from tests.conftest import REALDATA
 
 LOOKUP = REALDATA / "headers_wcs" / "dist_lookup.fits.gz"

@@ -16,7 +16,8 @@ from hapsvm.cli import run_visit
 from hapsvm.core import Recipe
 from hapsvm.paths import project_paths
 from hapsvm.simulate import VisitTruth
-from tests.align.helpers import rms, wcs_error_mas
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 
 ALIGN_STEPS = ["read_visit", "filter_exposures", "define_products", "write_visit_plan",
                "copy_inputs", "find_alignment_sources", "align_to_catalog", "apply_alignment",

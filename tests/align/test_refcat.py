@@ -7,19 +7,15 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from hapsvm.align import (
-    CatalogRequest,
-    CatalogUnavailableError,
-    FileCatalogProvider,
-    ServiceSettings,
-)
+from hapsvm.align import CatalogRequest
+from hapsvm.align import CatalogUnavailableError
+from hapsvm.align import FileCatalogProvider
+from hapsvm.align import ServiceSettings
 from hapsvm.align.providers import make_providers
-from hapsvm.align.refcat import (
-    catalog_from_table,
-    decimal_year,
-    read_catalog_file,
-    read_service_csv,
-)
+from hapsvm.align.refcat import catalog_from_table
+from hapsvm.align.refcat import decimal_year
+from hapsvm.align.refcat import read_catalog_file
+from hapsvm.align.refcat import read_service_csv
 from hapsvm.errors import InputError
 
 

@@ -8,7 +8,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from hapsvm.align.results import ALIGNED
-from tests.align.helpers import align_simulated, rms, wcs_error_mas
+from tests.align.helpers import align_simulated
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}
 #: Required final WCS error (mas RMS over each chip) and the level the tests hold us to with an

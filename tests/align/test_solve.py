@@ -6,9 +6,17 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hapsvm.align import AlignmentSettings, CatalogUnavailableError, align_detector
-from hapsvm.align.results import ALIGNED, FAILED, RELATIVE_ONLY
-from tests.align.helpers import MemoryProvider, rms, star_field, synthetic_visit, wcs_error_mas
+from hapsvm.align import AlignmentSettings
+from hapsvm.align import CatalogUnavailableError
+from hapsvm.align import align_detector
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import FAILED
+from hapsvm.align.results import RELATIVE_ONLY
+from tests.align.helpers import MemoryProvider
+from tests.align.helpers import rms
+from tests.align.helpers import star_field
+from tests.align.helpers import synthetic_visit
+from tests.align.helpers import wcs_error_mas
 
 SETTINGS = AlignmentSettings()
 

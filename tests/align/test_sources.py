@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.align import SourceFindingSettings, find_chip_sources, find_exposure_sources
+from hapsvm.align import SourceFindingSettings
+from hapsvm.align import find_chip_sources
+from hapsvm.align import find_exposure_sources
 
 SETTINGS = SourceFindingSettings(box_size_px=16, kernel_fwhm_px=2.0, window_fwhm_px=2.5)
 

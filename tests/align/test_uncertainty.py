@@ -11,9 +11,13 @@ import numpy as np
 from astropy.wcs import WCS
 from omegaconf import OmegaConf
 
-from hapsvm.align.results import ALIGNED, DetectorAlignment
-from hapsvm.simulate import SimulatedVisit, simulate_visit
-from tests.align.helpers import align_simulated, rms, wcs_error_mas
+from hapsvm.align.results import ALIGNED
+from hapsvm.align.results import DetectorAlignment
+from hapsvm.simulate import SimulatedVisit
+from hapsvm.simulate import simulate_visit
+from tests.align.helpers import align_simulated
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 
 INSTRUMENT = {"wfc3_ir": "wfc3", "wfc3_uvis": "wfc3", "acs_wfc": "acs"}
 

@@ -18,9 +18,11 @@ from astropy.wcs import WCS
 
 from hapsvm.align.chip_wcs import read_exposure_wcs
 from hapsvm.cli import run_visit
-from tests.align.helpers import rms, wcs_error_mas
+from tests.align.helpers import rms
+from tests.align.helpers import wcs_error_mas
 from tests.align.test_pipeline import alignment_recipe
-from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
+from tests.conftest import VISIT21_DIRECT
+from tests.conftest import VISIT21_GRISM
 
 pytestmark = pytest.mark.realdata
 

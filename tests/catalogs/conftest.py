@@ -11,8 +11,12 @@ from astropy.table import Table
 from omegaconf import OmegaConf
 from scipy.spatial import cKDTree
 
-from hapsvm.catalogs import CatalogParameters, DetectorCatalogs, build_catalogs, read_product
-from tests.catalogs.synthetic import SynthProducts, make_products
+from hapsvm.catalogs import CatalogParameters
+from hapsvm.catalogs import DetectorCatalogs
+from hapsvm.catalogs import build_catalogs
+from hapsvm.catalogs import read_product
+from tests.catalogs.synthetic import SynthProducts
+from tests.catalogs.synthetic import make_products
 
 #: instrument group of each synthetic detector
 INSTRUMENTS = {"wfc3_ir": "wfc3", "acs_wfc": "acs"}

@@ -11,7 +11,8 @@ product is the WHT-weighted mean of the filter products, as a drizzle of all exp
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,8 @@ def _write(path: Path, pri: fits.Header, sci_hdr: fits.Header, sci: np.ndarray,
 
 
 def _ee(fwhm: float, half: int, radius: float) -> float:
-    from photutils.aperture import CircularAperture, aperture_photometry
+    from photutils.aperture import CircularAperture
+    from photutils.aperture import aperture_photometry
 
     stamp = psf_stamp(fwhm, half)
     ap = CircularAperture((half, half), r=radius)

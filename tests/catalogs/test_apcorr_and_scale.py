@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from hapsvm.catalogs.apcorr import aperture_correction, far_sky_fluxes
-from hapsvm.catalogs.psf_photometry import PsfFluxes, total_flux_scale
-from hapsvm.simulate.psf import PsfModel, add_points
+from hapsvm.catalogs.apcorr import aperture_correction
+from hapsvm.catalogs.apcorr import far_sky_fluxes
+from hapsvm.catalogs.psf_photometry import PsfFluxes
+from hapsvm.catalogs.psf_photometry import total_flux_scale
+from hapsvm.simulate.psf import PsfModel
+from hapsvm.simulate.psf import add_points
 
 SIZE, SPACING, FLUX, SKY_SIGMA = 640, 100, 5000.0, 0.01
 

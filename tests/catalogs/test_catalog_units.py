@@ -9,18 +9,23 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from hapsvm.catalogs import (
-    FILL_VALUE,
-    CatalogParameters,
-    build_catalogs,
-    read_product,
-    saturated_pixels,
-    write_catalog,
-)
+from hapsvm.catalogs import FILL_VALUE
+from hapsvm.catalogs import CatalogParameters
+from hapsvm.catalogs import build_catalogs
+from hapsvm.catalogs import read_product
+from hapsvm.catalogs import saturated_pixels
+from hapsvm.catalogs import write_catalog
 from hapsvm.catalogs.background import estimate_background
-from hapsvm.catalogs.flags import EDGE, SATURATED, edge_flags, faint_flags, saturation_flags
-from hapsvm.catalogs.photometry import ApertureRadii, aperture_fluxes
-from hapsvm.catalogs.quality import cr_rejection_threshold, n_good_rows, trim_total
+from hapsvm.catalogs.flags import EDGE
+from hapsvm.catalogs.flags import SATURATED
+from hapsvm.catalogs.flags import edge_flags
+from hapsvm.catalogs.flags import faint_flags
+from hapsvm.catalogs.flags import saturation_flags
+from hapsvm.catalogs.photometry import ApertureRadii
+from hapsvm.catalogs.photometry import aperture_fluxes
+from hapsvm.catalogs.quality import cr_rejection_threshold
+from hapsvm.catalogs.quality import n_good_rows
+from hapsvm.catalogs.quality import trim_total
 from hapsvm.errors import InputError
 from tests.catalogs.synthetic import make_products
 

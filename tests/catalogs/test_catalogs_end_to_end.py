@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
-from astropy.wcs import WCS, FITSFixedWarning
+from astropy.wcs import WCS
+from astropy.wcs import FITSFixedWarning
 from scipy.spatial import cKDTree
 
 from hapsvm.catalogs.flags import SATURATED

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from hapsvm.catalogs.flags import COMPACT, EXTENDED
+from hapsvm.catalogs.flags import COMPACT
+from hapsvm.catalogs.flags import EXTENDED
 from hapsvm.catalogs.point_catalog import stellar_locus
 from hapsvm.catalogs.trust import trusted_rows
-from tests.catalogs.test_point_catalog import DETECTORS, _isolated_stars
+from tests.catalogs.test_point_catalog import DETECTORS
+from tests.catalogs.test_point_catalog import _isolated_stars
 
 #: robust scatter of MagPSF at S/N >= 50 these small fields support (issue 19: 0.02 on full-size
 #: visits): the IR field has 7 isolated bright stars, fewer than psf_min_stars, so its model is
@@ -69,7 +71,8 @@ def test_aperture_correction_with_every_star_flagged_extended(catalog_case, dete
                                                               ) -> None:
     from dataclasses import replace
 
-    from hapsvm.catalogs import build_catalogs, read_product
+    from hapsvm.catalogs import build_catalogs
+    from hapsvm.catalogs import read_product
 
     case = catalog_case(detector)
     params = replace(case.params, ci_upper_limit=0.0, psf_photometry=False)

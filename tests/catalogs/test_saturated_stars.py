@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hapsvm.catalogs.saturated_stars import find_saturated_stars, near_saturated
+from hapsvm.catalogs.saturated_stars import find_saturated_stars
+from hapsvm.catalogs.saturated_stars import near_saturated
 
 
 def _bled_star(x0: float = 40.3, y0: float = 38.6) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,9 @@ from photutils.segmentation import SegmentationImage
 from scipy.spatial import cKDTree
 
 from hapsvm.catalogs import CatalogParameters
-from hapsvm.catalogs.segments import crowding, deblend_labels, segment_image
+from hapsvm.catalogs.segments import crowding
+from hapsvm.catalogs.segments import deblend_labels
+from hapsvm.catalogs.segments import segment_image
 
 DETECTORS = ["wfc3_ir", "acs_wfc"]
 SPEC_COLUMNS = ["X-Centroid", "Y-Centroid", "RA", "DEC", "ID", "CI", "Flags", "MagAp1",

@@ -6,7 +6,8 @@ import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
+from types import SimpleNamespace
 
 import numpy as np
 import pytest

@@ -63,7 +63,8 @@ def test_the_step_order_is_written_once_in_the_base_recipe() -> None:
 
 
 def test_recipe_pins_beat_detector_files_and_lose_to_the_command_line() -> None:
-    from hapsvm.core import Recipe, RecipeComposer
+    from hapsvm.core import Recipe
+    from hapsvm.core import RecipeComposer
 
     tuned = next(p.stem for p in PATHS.recipes.glob("v1-tuned-*.yaml"))
     composer = RecipeComposer(PATHS, Recipe.load(tuned, PATHS))
@@ -95,7 +96,8 @@ def test_recipe_files_are_data(tmp_path: Path, body: str) -> None:
 
 @pytest.mark.parametrize("recipe", sorted(p.stem for p in PATHS.recipes.glob("*.yaml")))
 def test_every_recipe_composes_and_validates_for_every_detector(recipe: str) -> None:
-    from hapsvm.core import Recipe, RecipeComposer
+    from hapsvm.core import Recipe
+    from hapsvm.core import RecipeComposer
 
     composer = RecipeComposer(PATHS, Recipe.load(recipe, PATHS))
     text = (PATHS.recipes / f"{recipe}.yaml").read_text()

@@ -9,22 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from hapsvm.core.multirun import (
-    failure_of,
-    read_summaries,
-    write_multirun_reports,
-    write_run_summary,
-)
-from hapsvm.core.multirun_report import (
-    failure_reason,
-    group_failures,
-    render_html,
-    row_table,
-    summary_row,
-    totals_of,
-)
+from hapsvm.core.multirun import failure_of
+from hapsvm.core.multirun import read_summaries
+from hapsvm.core.multirun import write_multirun_reports
+from hapsvm.core.multirun import write_run_summary
+from hapsvm.core.multirun_report import failure_reason
+from hapsvm.core.multirun_report import group_failures
+from hapsvm.core.multirun_report import render_html
+from hapsvm.core.multirun_report import row_table
+from hapsvm.core.multirun_report import summary_row
+from hapsvm.core.multirun_report import totals_of
 from hapsvm.core.usage import UsageMeter
-from hapsvm.errors import AlgorithmError, InputError, StepFailed
+from hapsvm.errors import AlgorithmError
+from hapsvm.errors import InputError
+from hapsvm.errors import StepFailed
 
 
 @pytest.mark.parametrize(("message", "expected"), [

@@ -119,7 +119,8 @@ def test_rerun_removes_what_an_interrupted_run_left(visit: Path, tmp_path: Path)
 def test_scratch_dir_is_hidden_removed_and_found_by_the_cleanup(tmp_path: Path) -> None:
     """``ctx.scratch_dir(name)`` makes ``.<name>_<random>.tmp`` in the output directory and
     deletes it after the block; a leftover of a killed run is what ``remove_scratch`` deletes."""
-    from hapsvm.core.context import VisitContext, remove_scratch
+    from hapsvm.core.context import VisitContext
+    from hapsvm.core.context import remove_scratch
     from hapsvm.core.provenance import RunProvenance
 
     ctx = VisitContext(tmp_path, RunProvenance.__new__(RunProvenance))

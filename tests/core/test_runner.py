@@ -8,9 +8,14 @@ import pytest
 import yaml
 
 from hapsvm.cli import run_visit
-from hapsvm.core import VisitContext, WiringError, check_wiring, registry
-from hapsvm.core.provenance import RunProvenance, sha256_of
-from hapsvm.errors import ConfigError, StepFailed
+from hapsvm.core import VisitContext
+from hapsvm.core import WiringError
+from hapsvm.core import check_wiring
+from hapsvm.core import registry
+from hapsvm.core.provenance import RunProvenance
+from hapsvm.core.provenance import sha256_of
+from hapsvm.errors import ConfigError
+from hapsvm.errors import StepFailed
 from tests.visit.synthetic import write_exposure
 
 

@@ -8,21 +8,20 @@ from typing import Any
 
 import pytest
 
-from hapsvm.mosaic import (
-    CosmicRayParams,
-    DrizzleParams,
-    PixmapCache,
-    SkyParams,
-    WorkBudget,
-    build_output_grid,
-    chip_outline_sky,
-    drizzle_product,
-    read_exposure_chips,
-)
+from hapsvm.mosaic import CosmicRayParams
+from hapsvm.mosaic import DrizzleParams
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import SkyParams
+from hapsvm.mosaic import WorkBudget
+from hapsvm.mosaic import build_output_grid
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import drizzle_product
+from hapsvm.mosaic import read_exposure_chips
 from hapsvm.mosaic.chips import Exposure
 from hapsvm.mosaic.grid import OutputGrid
 from hapsvm.mosaic.pipeline import ProductDrizzle
-from tests.mosaic.synth import TinyVisit, make_tiny_visit
+from tests.mosaic.synth import TinyVisit
+from tests.mosaic.synth import make_tiny_visit
 
 
 @dataclass

@@ -14,7 +14,10 @@ from hapsvm.mosaic.params import SkyParams
 from hapsvm.mosaic.sky import clipped_statistic
 from hapsvm.simulate.detectors import get_detector
 from hapsvm.simulate.filters import get_filter
-from hapsvm.simulate.psf import add_points, encircled_energy, psf_for, psf_stamps
+from hapsvm.simulate.psf import add_points
+from hapsvm.simulate.psf import encircled_energy
+from hapsvm.simulate.psf import psf_for
+from hapsvm.simulate.psf import psf_stamps
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Tiny synthetic exposures (TAN WCS, Gaussian stars, sky, noise, cosmic rays) for unit tests."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from tests.mosaic.measure import chip_electrons, expected_electrons, measure_stars
+from tests.mosaic.measure import chip_electrons
+from tests.mosaic.measure import expected_electrons
+from tests.mosaic.measure import measure_stars
 
 DETECTORS = ["acs_wfc", "wfc3_ir"]
 

@@ -12,10 +12,15 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from hapsvm.cli import run_visit
-from hapsvm.mosaic import PixmapCache, footprint_masks, footprint_statistics, read_exposure_chips
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import footprint_masks
+from hapsvm.mosaic import footprint_statistics
+from hapsvm.mosaic import read_exposure_chips
 from hapsvm.mosaic.grid import OutputGrid
-from hapsvm.mosaic.s_region import _contains, polygon_area
-from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
+from hapsvm.mosaic.s_region import _contains
+from hapsvm.mosaic.s_region import polygon_area
+from tests.conftest import VISIT21_DIRECT
+from tests.conftest import VISIT21_GRISM
 
 #: Third-party warnings another step may raise; the drizzle products are opened with warnings
 #: as errors below.

@@ -8,14 +8,19 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
-from astropy.wcs import WCS, DistortionLookupTable
+from astropy.wcs import WCS
+from astropy.wcs import DistortionLookupTable
 from drizzle.utils import calc_pixmap
 
 from hapsvm.errors import InputError
-from hapsvm.mosaic import PixmapCache, build_output_grid, chip_outline_sky, read_exposure_chips
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import build_output_grid
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import read_exposure_chips
 from hapsvm.mosaic.chips import chip_wcs
 from hapsvm.mosaic.grid import footprint_center
-from hapsvm.mosaic.pixmaps import compute_pixmap, interpolated_pixmap
+from hapsvm.mosaic.pixmaps import compute_pixmap
+from hapsvm.mosaic.pixmaps import interpolated_pixmap
 
 
 def _chips(tiny_visit):

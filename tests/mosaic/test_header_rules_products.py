@@ -8,20 +8,18 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.errors import InputError
-from hapsvm.mosaic import (
-    ChipJob,
-    DrizzleParams,
-    PixmapCache,
-    ProductSpec,
-    build_output_grid,
-    build_product,
-    chip_outline_sky,
-    drizzle_chips,
-    footprint_masks,
-    footprint_statistics,
-    read_exposure_chips,
-    read_rules,
-)
+from hapsvm.mosaic import ChipJob
+from hapsvm.mosaic import DrizzleParams
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import ProductSpec
+from hapsvm.mosaic import build_output_grid
+from hapsvm.mosaic import build_product
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import drizzle_chips
+from hapsvm.mosaic import footprint_masks
+from hapsvm.mosaic import footprint_statistics
+from hapsvm.mosaic import read_exposure_chips
+from hapsvm.mosaic import read_rules
 from hapsvm.mosaic.header_rules import merge_values
 from hapsvm.paths import project_paths
 from hapsvm.visit import instrument_facts

@@ -9,11 +9,19 @@ import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from hapsvm.mosaic import chip_outline_sky, region_polygons, sky_cells_for
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import region_polygons
+from hapsvm.mosaic import sky_cells_for
 from hapsvm.mosaic.chips import chip_wcs
-from hapsvm.mosaic.footprints import FootprintMasks, fill_polygon, footprint_statistics
-from hapsvm.mosaic.s_region import _contains, polygon_area
-from hapsvm.mosaic.skycells import SC_SIZE, SC_STEP, projection_cell, zone_table
+from hapsvm.mosaic.footprints import FootprintMasks
+from hapsvm.mosaic.footprints import fill_polygon
+from hapsvm.mosaic.footprints import footprint_statistics
+from hapsvm.mosaic.s_region import _contains
+from hapsvm.mosaic.s_region import polygon_area
+from hapsvm.mosaic.skycells import SC_SIZE
+from hapsvm.mosaic.skycells import SC_STEP
+from hapsvm.mosaic.skycells import projection_cell
+from hapsvm.mosaic.skycells import zone_table
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / \
     "wfc3_ib4606_hap_samples"

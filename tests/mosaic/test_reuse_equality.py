@@ -6,15 +6,15 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from hapsvm.mosaic import (
-    DrizzleParams,
-    PixmapCache,
-    build_output_grid,
-    chip_outline_sky,
-    read_exposure_chips,
-)
-from hapsvm.mosaic.chips import Chip, read_chip_arrays
-from hapsvm.mosaic.drizzling import ChipJob, drizzle_chips
+from hapsvm.mosaic import DrizzleParams
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import build_output_grid
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import read_exposure_chips
+from hapsvm.mosaic.chips import Chip
+from hapsvm.mosaic.chips import read_chip_arrays
+from hapsvm.mosaic.drizzling import ChipJob
+from hapsvm.mosaic.drizzling import drizzle_chips
 from hapsvm.mosaic.pixmaps import compute_pixmap
 
 
@@ -84,7 +84,8 @@ def test_read_chip_arrays_equals_the_direct_conversion(tiny_visit, tmp_path) -> 
 
 
 def test_cached_splines_give_the_interpolated_map_exactly(tmp_path) -> None:
-    from hapsvm.mosaic.pixmaps import PixmapSpline, fit_pixmap_spline
+    from hapsvm.mosaic.pixmaps import PixmapSpline
+    from hapsvm.mosaic.pixmaps import fit_pixmap_spline
     from tests.mosaic.test_grid_pixmaps import _template_wcs
 
     wcs, shape = _template_wcs("wfc3_ir")

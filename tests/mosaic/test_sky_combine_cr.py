@@ -6,21 +6,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hapsvm.mosaic import (
-    ChipJob,
-    CosmicRayParams,
-    DrizzleParams,
-    PixmapCache,
-    SkyParams,
-    build_output_grid,
-    chip_outline_sky,
-    drizzle_chips,
-    drizzle_product,
-    read_exposure_chips,
-)
-from hapsvm.mosaic.combine import SingleDrizzle, combine_singles, minmed_combine, trimmed_combine
-from hapsvm.mosaic.cosmic_rays import driz_cr_mask, quick_derivative
-from hapsvm.mosaic.sky import SkySample, clipped_statistic, solve_sky
+from hapsvm.mosaic import ChipJob
+from hapsvm.mosaic import CosmicRayParams
+from hapsvm.mosaic import DrizzleParams
+from hapsvm.mosaic import PixmapCache
+from hapsvm.mosaic import SkyParams
+from hapsvm.mosaic import build_output_grid
+from hapsvm.mosaic import chip_outline_sky
+from hapsvm.mosaic import drizzle_chips
+from hapsvm.mosaic import drizzle_product
+from hapsvm.mosaic import read_exposure_chips
+from hapsvm.mosaic.combine import SingleDrizzle
+from hapsvm.mosaic.combine import combine_singles
+from hapsvm.mosaic.combine import minmed_combine
+from hapsvm.mosaic.combine import trimmed_combine
+from hapsvm.mosaic.cosmic_rays import driz_cr_mask
+from hapsvm.mosaic.cosmic_rays import quick_derivative
+from hapsvm.mosaic.sky import SkySample
+from hapsvm.mosaic.sky import clipped_statistic
+from hapsvm.mosaic.sky import solve_sky
 from hapsvm.mosaic.workers import save_array
 
 

@@ -9,7 +9,9 @@ import pytest
 from astropy.io import fits
 
 from hapsvm import mosaic
-from hapsvm.plan.headers import UnusualFitsError, scan_headers, sip_outline
+from hapsvm.plan.headers import UnusualFitsError
+from hapsvm.plan.headers import scan_headers
+from hapsvm.plan.headers import sip_outline
 from tests.visit.synthetic import write_exposure
 
 

@@ -14,11 +14,17 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.plan import features as plan_features
-from hapsvm.plan.cli import PlanOptions, plan_main, plan_settings, plan_visit
+from hapsvm.plan.cli import PlanOptions
+from hapsvm.plan.cli import plan_main
+from hapsvm.plan.cli import plan_settings
+from hapsvm.plan.cli import plan_visit
 from hapsvm.plan.features import visit_features
 from hapsvm.plan.headers import UnusualFitsError
-from hapsvm.plan.model import load_model, memory_terms, time_terms
-from hapsvm.plan.table import memory_class, parse_memory
+from hapsvm.plan.model import load_model
+from hapsvm.plan.model import memory_terms
+from hapsvm.plan.model import time_terms
+from hapsvm.plan.table import memory_class
+from hapsvm.plan.table import parse_memory
 from tests.repo import REPO_ROOT
 
 SVM = [sys.executable, "-c", "from hapsvm.cli import main; main()"]

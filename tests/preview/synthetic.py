@@ -11,15 +11,15 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
-from hapsvm.core import RunProvenance, VisitContext, get_step
-from hapsvm.visit import (
-    Decision,
-    InputRow,
-    ProductTree,
-    build_product_tree,
-    copy_and_rename,
-    read_exposure,
-)
+from hapsvm.core import RunProvenance
+from hapsvm.core import VisitContext
+from hapsvm.core import get_step
+from hapsvm.visit import Decision
+from hapsvm.visit import InputRow
+from hapsvm.visit import ProductTree
+from hapsvm.visit import build_product_tree
+from hapsvm.visit import copy_and_rename
+from hapsvm.visit import read_exposure
 from tests.visit.synthetic import write_exposure
 
 GRID = (96, 128)

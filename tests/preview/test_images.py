@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hapsvm.preview import (
-    DrizzleImage,
-    StretchSettings,
-    color_composite,
-    stretch_to_uint8,
-    stretch_to_unit,
-    to_uint8,
-    write_jpeg,
-)
+from hapsvm.preview import DrizzleImage
+from hapsvm.preview import StretchSettings
+from hapsvm.preview import color_composite
+from hapsvm.preview import stretch_to_uint8
+from hapsvm.preview import stretch_to_unit
+from hapsvm.preview import to_uint8
+from hapsvm.preview import write_jpeg
 
 MODULES = ["hapsvm.preview.images", "hapsvm.preview.levels", "hapsvm.preview.stretch",
            "hapsvm.preview.jpeg",

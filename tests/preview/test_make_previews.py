@@ -8,7 +8,11 @@ import pytest
 from PIL import Image
 
 from hapsvm.errors import NoWorkFound
-from tests.preview.synthetic import GRID, make_visit, run_step, write_copies, write_drizzles
+from tests.preview.synthetic import GRID
+from tests.preview.synthetic import make_visit
+from tests.preview.synthetic import run_step
+from tests.preview.synthetic import write_copies
+from tests.preview.synthetic import write_drizzles
 
 
 def _jpeg_size(path: Path) -> tuple[int, int]:

@@ -12,9 +12,11 @@ from hapsvm.cli import run_visit
 from hapsvm.core import Recipe
 from hapsvm.demo import catalog_overrides
 from hapsvm.paths import project_paths
-from hapsvm.preview.browser import check_page, find_chromium
+from hapsvm.preview.browser import check_page
+from hapsvm.preview.browser import find_chromium
 from hapsvm.preview.report.files import detector_rows
-from hapsvm.visit import ProductTree, TotalProduct
+from hapsvm.visit import ProductTree
+from hapsvm.visit import TotalProduct
 from tests.preview.links import local_files
 
 

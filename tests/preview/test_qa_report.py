@@ -7,19 +7,20 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from hapsvm.preview.report import AlignmentRow, Footprint
+from hapsvm.preview.report import AlignmentRow
+from hapsvm.preview.report import Footprint
 from hapsvm.preview.report.files import detector_rows
-from hapsvm.preview.report.svg import footprint_svg, shift_svg
-from tests.preview.links import local_files, page_links
-from tests.preview.synthetic import (
-    SyntheticVisit,
-    make_visit,
-    run_report_steps,
-    run_step,
-    write_catalogs,
-    write_copies,
-    write_drizzles,
-)
+from hapsvm.preview.report.svg import footprint_svg
+from hapsvm.preview.report.svg import shift_svg
+from tests.preview.links import local_files
+from tests.preview.links import page_links
+from tests.preview.synthetic import SyntheticVisit
+from tests.preview.synthetic import make_visit
+from tests.preview.synthetic import run_report_steps
+from tests.preview.synthetic import run_step
+from tests.preview.synthetic import write_catalogs
+from tests.preview.synthetic import write_copies
+from tests.preview.synthetic import write_drizzles
 
 REPORT = "wfc3_b6o_21_qa_report.html"
 

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from hapsvm.preview.browser import check_page, find_chromium
-from tests.preview.synthetic import make_visit, run_report_steps
+from hapsvm.preview.browser import check_page
+from hapsvm.preview.browser import find_chromium
+from tests.preview.synthetic import make_visit
+from tests.preview.synthetic import run_report_steps
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,

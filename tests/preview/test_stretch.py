@@ -7,14 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hapsvm.preview import (
-    DrizzleImage,
-    StretchSettings,
-    color_composite,
-    display_levels,
-    sky_and_noise,
-    stretch_to_uint8,
-)
+from hapsvm.preview import DrizzleImage
+from hapsvm.preview import StretchSettings
+from hapsvm.preview import color_composite
+from hapsvm.preview import display_levels
+from hapsvm.preview import sky_and_noise
+from hapsvm.preview import stretch_to_uint8
 
 SKY, NOISE = 100.0, 5.0
 SHAPE = (400, 500)

@@ -10,7 +10,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                if getattr(r, "when", "") == "call" and "tests/reliability/" in r.nodeid]
     if not reports:
         return
-    from tests.reliability.test_bad_inputs import BAD_FILES, INPUT_LISTS
+    from tests.reliability.test_bad_inputs import BAD_FILES
+    from tests.reliability.test_bad_inputs import INPUT_LISTS
     from tests.reliability.test_catalog_faults import FAULT_PLANS
     from tests.reliability.test_kill_resume import _kill_points
     from tests.reliability.test_main_process_death import WORKER_STEPS

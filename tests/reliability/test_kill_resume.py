@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from hapsvm.cli import run_visit
-from hapsvm.core import Recipe, get_step
+from hapsvm.core import Recipe
+from hapsvm.core import get_step
 from hapsvm.core.provenance import sha256_of
 from hapsvm.paths import project_paths
 from tests.reliability.compare import directory_differences

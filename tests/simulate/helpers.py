@@ -78,7 +78,8 @@ def true_epsf(detector: str, filter_name: str, *, half: int = 5, oversampling: i
 
     from hapsvm.simulate.detectors import get_detector
     from hapsvm.simulate.filters import get_filter
-    from hapsvm.simulate.psf import psf_for, psf_stamps
+    from hapsvm.simulate.psf import psf_for
+    from hapsvm.simulate.psf import psf_stamps
 
     spec = get_detector(detector)
     psf = psf_for(spec, get_filter(detector, filter_name).pivot_a)

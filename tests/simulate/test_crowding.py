@@ -14,13 +14,11 @@ from hapsvm.errors import ConfigError
 from hapsvm.simulate import simulate_visit
 from hapsvm.simulate.astrometry import gaia_uncertainties
 from hapsvm.simulate.cli import main
-from hapsvm.simulate.crowding import (
-    CLUSTER_DISTANCE_MODULUS_V,
-    CROWDED_STARS_PER_ARCSEC2,
-    GAIA_MAX_DENSITY_DEG2,
-    cluster_stars,
-    gaia_selection,
-)
+from hapsvm.simulate.crowding import CLUSTER_DISTANCE_MODULUS_V
+from hapsvm.simulate.crowding import CROWDED_STARS_PER_ARCSEC2
+from hapsvm.simulate.crowding import GAIA_MAX_DENSITY_DEG2
+from hapsvm.simulate.crowding import cluster_stars
+from hapsvm.simulate.crowding import gaia_selection
 from hapsvm.simulate.effects import DQ_SATURATED
 
 

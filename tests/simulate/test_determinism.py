@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from hapsvm.errors import ConfigError, InputError
+from hapsvm.errors import ConfigError
+from hapsvm.errors import InputError
 from hapsvm.simulate import simulate_visit
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from hapsvm.simulate.effects import (
-    CR_RATE_CM2_S,
-    DQ_BAD,
-    DQ_HOT,
-    bleed_saturation,
-    cosmic_rays,
-    pixel_defects,
-)
+from hapsvm.simulate.effects import CR_RATE_CM2_S
+from hapsvm.simulate.effects import DQ_BAD
+from hapsvm.simulate.effects import DQ_HOT
+from hapsvm.simulate.effects import bleed_saturation
+from hapsvm.simulate.effects import cosmic_rays
+from hapsvm.simulate.effects import pixel_defects
 
 
 def test_effects_cosmic_ray_rate_matches_hst():

@@ -5,7 +5,8 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.errors import ConfigError
-from hapsvm.simulate import EXTRAS, simulate_visit
+from hapsvm.simulate import EXTRAS
+from hapsvm.simulate import simulate_visit
 
 ALLOWED = {
     "wfc3_ir": ["grism", "zero_exptime", "dark", "scan", "moving_target", "fgs_coarse"],

@@ -6,17 +6,15 @@ import pytest
 from astropy.wcs import WCS
 
 from hapsvm.simulate.builtin import builtin_template
-from hapsvm.simulate.geometry import (
-    apply_matrix,
-    crop_chip,
-    move_matrix,
-    orientat,
-    roll_matrix,
-    tan_offsets,
-    tan_point,
-    transform_chip,
-    wcs_header,
-)
+from hapsvm.simulate.geometry import apply_matrix
+from hapsvm.simulate.geometry import crop_chip
+from hapsvm.simulate.geometry import move_matrix
+from hapsvm.simulate.geometry import orientat
+from hapsvm.simulate.geometry import roll_matrix
+from hapsvm.simulate.geometry import tan_offsets
+from hapsvm.simulate.geometry import tan_point
+from hapsvm.simulate.geometry import transform_chip
+from hapsvm.simulate.geometry import wcs_header
 
 
 def _wcs(chip):

@@ -11,7 +11,10 @@ from astropy.wcs import WCS
 
 from hapsvm.simulate import simulate_visit
 from hapsvm.simulate.builtin import builtin_template
-from hapsvm.simulate.templates import ENV_VAR, REALDATA_DIR, load_template, realdata_dir
+from hapsvm.simulate.templates import ENV_VAR
+from hapsvm.simulate.templates import REALDATA_DIR
+from hapsvm.simulate.templates import load_template
+from hapsvm.simulate.templates import realdata_dir
 
 PRIMARY = ["ROOTNAME", "PROPOSID", "LINENUM", "INSTRUME", "DETECTOR", "EXPTIME", "EXPSTART",
            "EXPEND", "DATE-OBS", "TIME-OBS", "OBSTYPE", "MTFLAG", "TARGNAME", "FGSLOCK",

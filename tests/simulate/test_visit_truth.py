@@ -6,14 +6,19 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
-from photutils.aperture import CircularAnnulus, CircularAperture, aperture_photometry
+from photutils.aperture import CircularAnnulus
+from photutils.aperture import CircularAperture
+from photutils.aperture import aperture_photometry
 from photutils.psf import PSFPhotometry
 
 from hapsvm.simulate.detectors import get_detector
 from hapsvm.simulate.filters import get_filter
-from hapsvm.simulate.geometry import relative_pixel_area, tan_offsets
-from hapsvm.simulate.psf import psf_for, psf_stamps
-from tests.simulate.helpers import isolated_stars, true_epsf
+from hapsvm.simulate.geometry import relative_pixel_area
+from hapsvm.simulate.geometry import tan_offsets
+from hapsvm.simulate.psf import psf_for
+from hapsvm.simulate.psf import psf_stamps
+from tests.simulate.helpers import isolated_stars
+from tests.simulate.helpers import true_epsf
 
 DETECTORS = ["wfc3_ir", "wfc3_uvis", "acs_wfc"]
 

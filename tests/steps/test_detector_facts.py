@@ -8,7 +8,8 @@ import pytest
 from hapsvm.errors import ConfigError
 from hapsvm.paths import project_paths
 from hapsvm.steps._detector_facts import DetectorSection
-from hapsvm.visit.instruments import DETECTORS, INSTRUMENTS
+from hapsvm.visit.instruments import DETECTORS
+from hapsvm.visit.instruments import INSTRUMENTS
 
 PATHS = project_paths()
 

@@ -11,7 +11,8 @@ from astropy.table import Table
 from hapsvm.cli import run_visit
 from hapsvm.core import recipe_path_for
 from hapsvm.core.provenance import sha256_of
-from tests.conftest import VISIT21_DIRECT, VISIT21_GRISM
+from tests.conftest import VISIT21_DIRECT
+from tests.conftest import VISIT21_GRISM
 
 pytestmark = pytest.mark.realdata
 

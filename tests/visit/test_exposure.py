@@ -8,7 +8,8 @@ import pytest
 from astropy.io import fits
 
 from hapsvm.errors import InputError
-from hapsvm.visit import InputRow, read_exposure
+from hapsvm.visit import InputRow
+from hapsvm.visit import read_exposure
 from tests.visit.synthetic import write_exposure
 
 

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from hapsvm.errors import ConfigError, InputError
+from hapsvm.errors import ConfigError
+from hapsvm.errors import InputError
 from hapsvm.simulate.detectors import DETECTORS as SIMULATED
-from hapsvm.visit import InputRow, read_exposure
-from hapsvm.visit.instruments import (
-    DETECTORS,
-    INSTRUMENTS,
-    detector_facts,
-    find_detector,
-    instrument_facts,
-)
+from hapsvm.visit import InputRow
+from hapsvm.visit import read_exposure
+from hapsvm.visit.instruments import DETECTORS
+from hapsvm.visit.instruments import INSTRUMENTS
+from hapsvm.visit.instruments import detector_facts
+from hapsvm.visit.instruments import find_detector
+from hapsvm.visit.instruments import instrument_facts
 from tests.visit.synthetic import write_exposure
 
 

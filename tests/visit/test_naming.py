@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from hapsvm.visit import InputRow, build_product_tree, derive_filter_name, read_exposure
+from hapsvm.visit import InputRow
+from hapsvm.visit import build_product_tree
+from hapsvm.visit import derive_filter_name
+from hapsvm.visit import read_exposure
 from tests.visit.synthetic import write_exposure
 
 BINS = {"wfc3_ir": [1, 2, 4], "acs_wfc": [1, 2, 6], "wfc3_uvis": [1, 2, 6]}

@@ -9,7 +9,10 @@ import pytest
 from hapsvm.core.schema import load_schema
 from hapsvm.errors import NoViableDataError
 from hapsvm.paths import project_paths
-from hapsvm.visit import InputRow, UnknownUnitError, build_product_tree, read_exposure
+from hapsvm.visit import InputRow
+from hapsvm.visit import UnknownUnitError
+from hapsvm.visit import build_product_tree
+from hapsvm.visit import read_exposure
 from tests.visit.synthetic import write_exposure
 
 BINS = {"wfc3_ir": [1, 2, 4], "wfc3_uvis": [1, 2, 6]}

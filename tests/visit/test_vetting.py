@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from hapsvm.visit import InputRow, read_exposure, vet_exposure
+from hapsvm.visit import InputRow
+from hapsvm.visit import read_exposure
+from hapsvm.visit import vet_exposure
 from tests.visit.synthetic import write_exposure
 
 

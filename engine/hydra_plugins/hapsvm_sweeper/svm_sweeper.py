@@ -17,7 +17,8 @@ from typing import Any
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.utils import JobReturn
 from hydra.plugins.launcher import Launcher
-from hydra.types import HydraContext, TaskFunction
+from hydra.types import HydraContext
+from hydra.types import TaskFunction
 from omegaconf import DictConfig
 
 __all__ = ["SvmSweeper", "slim"]

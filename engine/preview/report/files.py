@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hapsvm.preview.report.model import FileLink, ProductRow
+from hapsvm.preview.report.model import FileLink
+from hapsvm.preview.report.model import ProductRow
 from hapsvm.recipe_files import recipe_name_for
-from hapsvm.visit.product_tree import ExposureProduct, TotalProduct
+from hapsvm.visit.product_tree import ExposureProduct
+from hapsvm.visit.product_tree import TotalProduct
 
 __all__ = ["detector_rows", "link"]
 

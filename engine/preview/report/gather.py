@@ -3,30 +3,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import TypeVar
 
 from PIL import Image
 
 from hapsvm.preview.report.catalogs import summarize_catalog
-from hapsvm.preview.report.files import detector_rows, link
-from hapsvm.preview.report.headers import (
-    alignment_row,
-    copy_footprint,
-    product_footprint,
-    svm_keywords,
-)
-from hapsvm.preview.report.model import (
-    DecisionRow,
-    DetectorReport,
-    FileLink,
-    Footprint,
-    ReportData,
-    StepOutcome,
-)
+from hapsvm.preview.report.files import detector_rows
+from hapsvm.preview.report.files import link
+from hapsvm.preview.report.headers import alignment_row
+from hapsvm.preview.report.headers import copy_footprint
+from hapsvm.preview.report.headers import product_footprint
+from hapsvm.preview.report.headers import svm_keywords
+from hapsvm.preview.report.model import DecisionRow
+from hapsvm.preview.report.model import DetectorReport
+from hapsvm.preview.report.model import FileLink
+from hapsvm.preview.report.model import Footprint
+from hapsvm.preview.report.model import ReportData
+from hapsvm.preview.report.model import StepOutcome
 from hapsvm.recipe_files import recipe_name_for
-from hapsvm.visit.product_tree import ProductTree, TotalProduct
+from hapsvm.visit.product_tree import ProductTree
+from hapsvm.visit.product_tree import TotalProduct
 
 __all__ = ["ReportRequest", "gather_detector", "gather_report", "report_name"]
 

@@ -11,7 +11,9 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
-from hapsvm.preview.report.model import AlignmentRow, Footprint, KeywordTable
+from hapsvm.preview.report.model import AlignmentRow
+from hapsvm.preview.report.model import Footprint
+from hapsvm.preview.report.model import KeywordTable
 
 __all__ = ["parse_s_region", "copy_footprint", "product_footprint", "svm_keywords",
            "alignment_row", "ALIGNMENT_KEYWORDS", "SVM_KEYWORDS"]

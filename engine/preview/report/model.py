@@ -1,7 +1,8 @@
 """What the QA report shows, as plain data gathered from the products on disk."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 __all__ = ["FileLink", "ProductRow", "Footprint", "AlignmentRow", "KeywordTable",
            "CatalogSummary", "DecisionRow", "StepOutcome", "DetectorReport", "ReportData"]

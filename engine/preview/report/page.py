@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from html import escape
 
-from hapsvm.preview.report.model import DecisionRow, ReportData, StepOutcome
-from hapsvm.preview.report.sections import detector_section, file_item, href
+from hapsvm.preview.report.model import DecisionRow
+from hapsvm.preview.report.model import ReportData
+from hapsvm.preview.report.model import StepOutcome
+from hapsvm.preview.report.sections import detector_section
+from hapsvm.preview.report.sections import file_item
+from hapsvm.preview.report.sections import href
 
 __all__ = ["render_report", "CSS"]
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-from hapsvm.preview.report.model import (
-    AlignmentRow,
-    CatalogSummary,
-    DetectorReport,
-    FileLink,
-    KeywordTable,
-    ProductRow,
-)
-from hapsvm.preview.report.svg import footprint_svg, histogram_svg, overlay_svg, shift_svg
+from hapsvm.preview.report.model import AlignmentRow
+from hapsvm.preview.report.model import CatalogSummary
+from hapsvm.preview.report.model import DetectorReport
+from hapsvm.preview.report.model import FileLink
+from hapsvm.preview.report.model import KeywordTable
+from hapsvm.preview.report.model import ProductRow
+from hapsvm.preview.report.svg import footprint_svg
+from hapsvm.preview.report.svg import histogram_svg
+from hapsvm.preview.report.svg import overlay_svg
+from hapsvm.preview.report.svg import shift_svg
 
 __all__ = ["detector_section", "file_item", "href"]
 

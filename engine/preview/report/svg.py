@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 import numpy as np
 
-from hapsvm.preview.report.model import AlignmentRow, CatalogSummary, Footprint
+from hapsvm.preview.report.model import AlignmentRow
+from hapsvm.preview.report.model import CatalogSummary
+from hapsvm.preview.report.model import Footprint
 
 __all__ = ["PALETTE", "footprint_svg", "shift_svg", "histogram_svg", "overlay_svg",
            "sky_offsets"]
