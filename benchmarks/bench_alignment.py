@@ -26,7 +26,8 @@ import shutil
 import statistics
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +37,15 @@ from astropy.wcs import WCS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
+from hapsvm.align import FileCatalogProvider  # noqa: E402
+from hapsvm.align import align_detector  # noqa: E402
 from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
 from hapsvm.align.params import AlignmentSettings  # noqa: E402
 from hapsvm.cli import run_visit  # noqa: E402
 from hapsvm.core import Recipe  # noqa: E402
 from hapsvm.paths import project_paths  # noqa: E402
-from hapsvm.simulate import VisitTruth, simulate_visit  # noqa: E402
+from hapsvm.simulate import VisitTruth  # noqa: E402
+from hapsvm.simulate import simulate_visit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "work" / "alignment"

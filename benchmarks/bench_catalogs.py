@@ -27,8 +27,13 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hapsvm.catalogs import CatalogParameters, read_product, write_catalog
-from hapsvm.catalogs.pipeline import DetectorCatalogs, _measure_filter, _quality, _total
+from hapsvm.catalogs import CatalogParameters
+from hapsvm.catalogs import read_product
+from hapsvm.catalogs import write_catalog
+from hapsvm.catalogs.pipeline import DetectorCatalogs
+from hapsvm.catalogs.pipeline import _measure_filter
+from hapsvm.catalogs.pipeline import _quality
+from hapsvm.catalogs.pipeline import _total
 from hapsvm.catalogs.point_catalog import detect_point_positions
 from hapsvm.catalogs.prepare import prepare_image
 from hapsvm.catalogs.segment_catalog import detect_segments

@@ -90,7 +90,9 @@ def child(args: argparse.Namespace) -> None:
     from drizzle.resample import Drizzle
 
     from hapsvm.cli import run_visit
-    from hapsvm.mosaic import PixmapCache, read_chip_arrays, read_exposure_chips
+    from hapsvm.mosaic import PixmapCache
+    from hapsvm.mosaic import read_chip_arrays
+    from hapsvm.mosaic import read_exposure_chips
 
     work = Path(args.work)
     recipe = work / "bench_drizzle.yaml"

@@ -41,9 +41,13 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
 
-from hapsvm.catalogs import CatalogParameters, build_catalogs, read_product, saturated_pixels
+from hapsvm.catalogs import CatalogParameters
+from hapsvm.catalogs import build_catalogs
+from hapsvm.catalogs import read_product
+from hapsvm.catalogs import saturated_pixels
 from hapsvm.simulate import load_truth
-from hapsvm.simulate.scoring import _exposed, expected_snr
+from hapsvm.simulate.scoring import _exposed
+from hapsvm.simulate.scoring import expected_snr
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -378,7 +379,10 @@ def machine() -> str:
 
 
 def fit_and_report(data: dict[str, dict], command: str, speed: list[dict]) -> None:
-    from hapsvm.plan.model import LinearModel, ResourceModel, memory_terms, time_terms
+    from hapsvm.plan.model import LinearModel
+    from hapsvm.plan.model import ResourceModel
+    from hapsvm.plan.model import memory_terms
+    from hapsvm.plan.model import time_terms
 
     ok = {n: m for n, m in data.items() if m["exit_code"] == 0}
     feats = features_of(ok)

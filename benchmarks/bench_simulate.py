@@ -19,7 +19,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from run_record import command_line, loadavg, run_at_commit, start_record, write_result  # noqa: E402
+from run_record import command_line  # noqa: E402
+from run_record import loadavg  # noqa: E402
+from run_record import run_at_commit  # noqa: E402
+from run_record import start_record  # noqa: E402
+from run_record import write_result  # noqa: E402
 
 from hapsvm.simulate import simulate_visit  # noqa: E402
 

@@ -133,7 +133,8 @@ def static_masks(run: Path) -> list[str]:
     """Lever 1's precondition on a run's copies: do the total's static masks (DQ with the filter
     step's CR flags, union over every exposure of the chip position) equal each filter
     product's (CR bits reset, union over the filter's exposures)?"""
-    from hapsvm.mosaic.chips import read_chip_arrays, read_exposure_chips
+    from hapsvm.mosaic.chips import read_chip_arrays
+    from hapsvm.mosaic.chips import read_exposure_chips
     from hapsvm.mosaic.cosmic_rays import static_mask
     from hapsvm.mosaic.params import good_pixel_mask
 

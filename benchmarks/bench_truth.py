@@ -45,7 +45,9 @@ import resource
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,22 +57,29 @@ from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_alignment import recipe_file, rms_error  # noqa: E402
-from run_record import command_line, run_at_commit, start_record, write_result  # noqa: E402
-from truth_catalogs import (  # noqa: E402
-    TARGETS,
-    catalog_report,
-    completeness,
-    filter_catalogs,
-    score_run,
-)
+from bench_alignment import recipe_file  # noqa: E402
+from bench_alignment import rms_error  # noqa: E402
+from run_record import command_line  # noqa: E402
+from run_record import run_at_commit  # noqa: E402
+from run_record import start_record  # noqa: E402
+from run_record import write_result  # noqa: E402
+from truth_catalogs import TARGETS  # noqa: E402
+from truth_catalogs import catalog_report  # noqa: E402
+from truth_catalogs import completeness  # noqa: E402
+from truth_catalogs import filter_catalogs  # noqa: E402
+from truth_catalogs import score_run  # noqa: E402
 
-from hapsvm.align import FileCatalogProvider, align_detector  # noqa: E402
+from hapsvm.align import FileCatalogProvider  # noqa: E402
+from hapsvm.align import align_detector  # noqa: E402
 from hapsvm.align.chip_wcs import read_exposure_wcs  # noqa: E402
 from hapsvm.cli import run_visit  # noqa: E402
-from hapsvm.core import Recipe, RecipeComposer  # noqa: E402
+from hapsvm.core import Recipe  # noqa: E402
+from hapsvm.core import RecipeComposer  # noqa: E402
 from hapsvm.paths import project_paths  # noqa: E402
-from hapsvm.simulate import SimulatedVisit, VisitTruth, load_truth, simulate_visit  # noqa: E402
+from hapsvm.simulate import SimulatedVisit  # noqa: E402
+from hapsvm.simulate import VisitTruth  # noqa: E402
+from hapsvm.simulate import load_truth  # noqa: E402
+from hapsvm.simulate import simulate_visit  # noqa: E402
 from hapsvm.simulate.truth import TRUTH_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

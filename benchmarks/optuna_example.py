@@ -28,7 +28,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from run_record import command_line, run_at_commit, start_record, write_result  # noqa: E402
+from run_record import command_line  # noqa: E402
+from run_record import run_at_commit  # noqa: E402
+from run_record import start_record  # noqa: E402
+from run_record import write_result  # noqa: E402
 
 from hapsvm.simulate import simulate_visit  # noqa: E402
 

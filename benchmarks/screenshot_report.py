@@ -35,7 +35,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks/results/qa_report.png")
     args = parser.parse_args()
 
-    from hapsvm.preview.browser import check_page, find_chromium
+    from hapsvm.preview.browser import check_page
+    from hapsvm.preview.browser import find_chromium
 
     work = Path(os.environ.get("BENCH_WORK", ROOT / "benchmarks/work")) / "report_demo"
     products = work / args.detector / "products"

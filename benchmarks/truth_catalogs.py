@@ -17,7 +17,8 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
-from bench_psf_photometry import find_products, score
+from bench_psf_photometry import find_products
+from bench_psf_photometry import score
 
 from hapsvm.simulate import VisitTruth
 from hapsvm.simulate.scoring import expected_snr

@@ -53,7 +53,8 @@ def grid_of(path: Path):
 def one_pass(paths: list[Path], grid, kernel: str, pixfrac: float, outdir: Path) -> dict:
     from drizzle.resample import Drizzle
 
-    from hapsvm.mosaic.chips import read_chip_arrays, read_exposure_chips
+    from hapsvm.mosaic.chips import read_chip_arrays
+    from hapsvm.mosaic.chips import read_exposure_chips
     from hapsvm.mosaic.pixmaps import compute_pixmap
 
     t = dict(read=0.0, pixmap=0.0, kernel=0.0, write=0.0)

@@ -30,7 +30,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from run_record import RESULTS, finish_record, loadavg, start_record  # noqa: E402
+from run_record import RESULTS  # noqa: E402
+from run_record import finish_record  # noqa: E402
+from run_record import loadavg  # noqa: E402
+from run_record import start_record  # noqa: E402
 
 __all__ = ["run_once", "paired_runs", "summarise"]
 

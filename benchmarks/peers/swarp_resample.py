@@ -36,7 +36,8 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sip_tpv import max_tpv_error_arcsec, sip_to_tpv_header  # noqa: E402
+from sip_tpv import max_tpv_error_arcsec  # noqa: E402
+from sip_tpv import sip_to_tpv_header  # noqa: E402
 
 SWARP = "SWarp"
 
