@@ -286,8 +286,16 @@ def render_catalogs(results: Path) -> str:
 
 
 def render_peers(results: Path) -> str:
-    """The machine, end-to-end and goals tables of the generated part of ``results/peers.md``."""
-    return _excerpt(results, "peers.md", [("section", "Machine and versions"),
+    """The verdicts, machine, end-to-end and goals tables of the generated part of peers.md.
+
+    The verdicts table (``peers/peer_goals.py``) is copied when the page has one: a page rendered
+    before ``peers/report.py`` wrote it has none.
+    """
+    gen = MARKER_PLAIN.search("\n".join(_page(results, "peers.md") or []))
+    summary = "Summary: goals and verdicts"
+    verdicts = [("table", summary)] if gen and _section(gen.group("body").splitlines(),
+                                                        summary) else []
+    return _excerpt(results, "peers.md", [*verdicts, ("section", "Machine and versions"),
                                           ("table", "End to end"), ("table", "Goals")],
                     note="its Commands section names the commit of every run")
 
@@ -414,8 +422,12 @@ def pages(root: Path = ROOT) -> dict[Path, dict[str, Renderer]]:
 
 
 def prose_figures(text: str) -> list[str]:
-    """Return the figures (a number and a unit) in ``text`` outside its generated sections."""
-    return FIGURE.findall(MARKER.sub("", text))
+    """Return the figures (a number and a unit) in ``text`` outside its generated sections.
+
+    Both marker forms count: named (``<!-- BEGIN GENERATED: name -->``, the pages this script
+    fills) and plain (``<!-- BEGIN GENERATED -->``, the pages the benchmarks write themselves).
+    """
+    return FIGURE.findall(MARKER_PLAIN.sub("", MARKER.sub("", text)))
 
 
 def main(argv: list[str] | None = None) -> int:

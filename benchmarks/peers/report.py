@@ -1,15 +1,20 @@
 """Render benchmarks/results/peers.md's generated section from benchmarks/work/results/*/*.json.
 
-Text outside the markers ``<!-- BEGIN GENERATED -->`` / ``<!-- END GENERATED -->`` is kept, so the
-analysis written by hand survives a re-run.
+Text outside the markers ``<!-- BEGIN GENERATED -->`` / ``<!-- END GENERATED -->`` is kept: it
+explains the tables and holds no figures (``tests/test_peers_report.py`` checks). The section
+opens with issue 10's goals and their verdicts (``peer_goals.py``). Without any saved record the
+page is left as it is.
 """
 from __future__ import annotations
 
 import json
 import platform
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import peer_goals as G
 
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
 VISIT_LABEL = {"real": "real WFC3/IR visit 21 (4 x F098M, no catalogue)",
@@ -46,14 +51,16 @@ def _norm(text: str, work: Path) -> str:
 
 def _machine() -> list[str]:
     cpu = "?"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = 0
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemTotal"):
-            mem = int(line.split()[1]) / 2 ** 20
+    with open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = 0.0
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) / 2 ** 20
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return [f"- machine: `nproc` = {nproc}, CPU `{cpu}`, {mem:.1f} GiB RAM, {platform.platform()}",
             "- the machine is shared: other engineers' jobs ran at the same time (the 1-minute "
@@ -62,6 +69,8 @@ def _machine() -> list[str]:
 
 def _versions(repo: Path, peerenv: Path) -> list[str]:
     def pkgs(py: str, names: list[str]) -> str:
+        if not Path(py).is_file():
+            return f"not installed ({py} missing)"
         code = ("import importlib.metadata as m\n"
                 f"for n in {names!r}:\n"
                 "    try: print(n + '==' + m.version(n))\n"
@@ -74,8 +83,9 @@ def _versions(repo: Path, peerenv: Path) -> list[str]:
     pv = pkgs(str(peerenv / "bin" / "python"),
               ["drizzlepac", "drizzle", "numpy", "astropy", "photutils", "tweakwcs", "stwcs",
                "scipy"])
-    sw = subprocess.run(["SWarp", "-v"], capture_output=True, text=True)
-    swv = (sw.stdout + sw.stderr).strip().splitlines()
+    swarp = shutil.which("SWarp")
+    sw = subprocess.run([swarp, "-v"], capture_output=True, text=True) if swarp else None
+    swv = (sw.stdout + sw.stderr).strip().splitlines() if sw else ["not installed"]
     py = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-V"], capture_output=True,
                         text=True).stdout.strip()
     return [f"- hapsvm venv ({py}): {hv}",
@@ -116,7 +126,17 @@ def _align(q: dict) -> str:
 
 
 def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
+    """Rewrite the generated section of ``out`` from the records under ``work``; 1 if none."""
+    records = G.load_records(work)
+    if not any(rec for per_visit in records.values() for rec in per_visit.values()):
+        print(f"no run records under {work / 'results'}: {out} left as it is "
+              "(run `benchmarks/peers/run.sh` first)")
+        return 1
     L: list[str] = []
+    L += ["## Summary: goals and verdicts", "",
+          "Issue 10's goals; each verdict is computed by `benchmarks/peers/peer_goals.py` from the "
+          "records the tables below are made of (hapsvm vs runsinglehap figures: medians of the "
+          "runs).", "", *G.verdict_table(G.goal_verdicts(records)), ""]
     L += ["## Machine and versions", *_machine(), *_versions(repo, peerenv), ""]
     L += ["## End to end (same inputs, same machine)", "",
           "wall, CPU = user+sys of the whole process tree (`/usr/bin/time -v`); RSS1 = largest "
@@ -223,7 +243,8 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
           "(provenance seconds); kernel = time inside `Drizzle.add_image` summed over every "
           "drizzle the stage makes (separate, final, exposure and total products), as the steps "
           "log it; blot = time inside `blot_image` (the driz_cr step's resampling of the median "
-          "back to each chip), logged since 2026-11-26 10:50 (earlier runs: –). Kernel seconds of "
+          "back to each chip; – for runs whose record has none: made before the steps logged it). "
+          "Kernel seconds of "
           "parts that run in two processes are summed (CPU seconds), the stage is wall time.", "",
           "| visit | drizzle stage s | drizzle kernel s | blot kernel s | stage / drizzle kernel "
           "| stage / (drizzle + blot kernels) |",
@@ -240,10 +261,11 @@ def write_report(work: Path, out: Path, repo: Path, peerenv: Path) -> int:
                      f"{_ratio(st.get('drizzle_stage_s'), st.get('kernel_s_logged'))} | "
                      f"{_ratio(st.get('drizzle_stage_s'), both) if blot else '–'} |")
     L += ["", "## Goals (computed from the tables above)", "",
-          "| visit | wall rsh/hapsvm (goal >= 5) | CPU rsh/hapsvm "
+          f"| visit | wall rsh/hapsvm (goal >= {G.WALL_SPEEDUP_MIN:g}) | CPU rsh/hapsvm "
           "| align mas hapsvm vs rsh (no worse) | star scatter % hapsvm vs rsh (no worse) "
-          "| RSS MiB (ACS goal <= 2048) | drizzle stage / (drizzle + blot kernels) (<= 1.3) "
-          "| SWarp/hapsvm Mpix/s (<= 1.5) |",
+          f"| RSS MiB (ACS goal <= {G.ACS_RSS_MAX_MIB:g}) | drizzle stage / (drizzle + blot "
+          f"kernels) (<= {G.DRIZZLE_OVERHEAD_MAX:g}) "
+          f"| SWarp/hapsvm Mpix/s (<= {G.SWARP_RATIO_MAX:g}) |",
           "|---|---|---|---|---|---|---|---|"]
     for v in ("real", "sim_ir", "sim_uvis", "sim_acs"):
         rsh, hap, rs = (_load(work, v, "runsinglehap"), _load(work, v, "hapsvm"),
