@@ -30,6 +30,9 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # benchmarks/: run_record
+from run_record import export_commit  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("BENCH_WORK", ROOT / "benchmarks" / "work")) / "resource_model"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -80,21 +83,11 @@ def log(msg: str) -> None:
 
 
 def export_source(commit: str) -> tuple[str, dict[str, str]]:
-    """``git archive`` of ``commit`` into ``WORK/src_<commit>/`` (once): the runs use that
+    """``git archive`` of ``commit`` (``run_record.export_commit``, once): the runs use that
     tree, not the checkout's uncommitted files. Returns the short commit and the environment
     that imports ``hapsvm`` from it."""
-    short = subprocess.run(["git", "rev-parse", "--short", commit], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.strip()
-    src = WORK / f"src_{short}"
-    if not (src / "pkgs" / "hapsvm").exists():
-        subprocess.run(["rm", "-rf", str(src)], check=True)
-        (src / "pkgs").mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", short], cwd=ROOT, check=True,
-                                 capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-        (src / "pkgs" / "hapsvm").symlink_to("../engine")
-    env = dict(os.environ, PYTHONPATH=str(src / "pkgs"))
-    return short, env
+    short, pkgs = export_commit(commit)
+    return short, dict(os.environ, PYTHONPATH=str(pkgs))
 
 
 def simulate(spec: VisitSpec, env: dict[str, str]) -> Path:

@@ -8,13 +8,16 @@ page is left as it is.
 from __future__ import annotations
 
 import json
-import platform
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import peer_goals as G
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # benchmarks/: run_record
+from run_record import machine  # noqa: E402
 
 BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
 VISIT_LABEL = {"real": "real WFC3/IR visit 21 (4 x F098M, no catalogue)",
@@ -50,19 +53,9 @@ def _norm(text: str, work: Path) -> str:
 
 
 def _machine() -> list[str]:
-    cpu = "?"
-    with open("/proc/cpuinfo") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = 0.0
-    with open("/proc/meminfo") as fh:
-        for line in fh:
-            if line.startswith("MemTotal"):
-                mem = int(line.split()[1]) / 2 ** 20
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return [f"- machine: `nproc` = {nproc}, CPU `{cpu}`, {mem:.1f} GiB RAM, {platform.platform()}",
+    m = machine()
+    return [f"- machine: `nproc` = {m['nproc']}, CPU `{m['cpu']}`, {m['ram_gib']:.1f} GiB RAM, "
+            f"{m['system']}",
             "- the machine is shared: other engineers' jobs ran at the same time (the 1-minute "
             "load average before each run is in the JSON); quote ratios, not absolute times"]
 
