@@ -17,7 +17,8 @@ scored against the truth:
   matches within 1 output pixel;
 * false fraction among trusted rows: trusted rows with no true star or galaxy within 1 pixel;
 * PSF and aperture-corrected magnitudes of isolated stars (no other true source within 1″, not
-  saturated) with expected S/N ≥ 50: median and robust scatter (1.4826 MAD) of MagPSF − true
+  saturated: flag 4's rule applied to the inputs' DQ, also on WFC3/IR where the catalogue never
+  sets flag 4) with expected S/N ≥ 50: median and robust scatter (1.4826 MAD) of MagPSF − true
   total mag and MagAp2Cor − true total mag;
 * issue 19's targets per detector and filter: completeness ≥ 95 %, false among trusted ≤ 2 %,
   MagPSF robust scatter ≤ 0.02 mag and |median| ≤ 0.01 mag (``TARGETS``; the table says which
@@ -40,11 +41,13 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
+from astropy.wcs.utils import proj_plane_pixel_scales
 
 from hapsvm.catalogs import CatalogParameters
 from hapsvm.catalogs import build_catalogs
 from hapsvm.catalogs import read_product
 from hapsvm.catalogs import saturated_pixels
+from hapsvm.catalogs.flags import saturation_flags
 from hapsvm.simulate import load_truth
 from hapsvm.simulate.scoring import _exposed
 from hapsvm.simulate.scoring import expected_snr
@@ -119,8 +122,27 @@ def _robust(values: np.ndarray) -> tuple[float, float]:
     return med, 1.4826 * float(np.median(np.abs(values - med)))
 
 
-def score(table: Table, drizzle: Path, truth: object, filter_name: str) -> dict[str, float]:
-    """Completeness, false fraction among trusted rows, PSF and Ap2Cor magnitude errors."""
+def saturated_inputs(run_dir: Path) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]:
+    """Per filter, the run's saturated input pixels (DQ ``saturation_dq_bits``) in the product
+    frame, and the aperture-2 radius in pixels: the rule of flag 4, which WFC3/IR never sets."""
+    from hapsvm.catalogs import product_grid
+
+    products, params = find_products(run_dir), run_params(run_dir)
+    wcs, shape = product_grid(products.total)
+    scale = float(np.mean(proj_plane_pixel_scales(wcs.celestial))) * 3600.0
+    return ({f: saturated_pixels(products.inputs[f], params.saturation_dq_bits, wcs, shape)
+             for f in products.filters}, params.aperture_2_arcsec / scale)
+
+
+def score(table: Table, drizzle: Path, truth: object, filter_name: str, *,
+          saturated: tuple[tuple[np.ndarray, np.ndarray], float] | None = None
+          ) -> dict[str, float]:
+    """Completeness, false fraction among trusted rows, PSF and Ap2Cor magnitude errors.
+
+    Saturated stars (flag 4, or with ``saturated`` = (saturated input pixels in the product
+    frame, aperture-2 radius px) within flag 4's distance of one: the detectors that never set
+    flag 4) are left out of the magnitude figures of unsaturated stars; their MagPSF is scored
+    apart (``MagPSF_sat_*``): the PSF fit measures them from their wings."""
     src = truth.sources  # type: ignore[attr-defined]
     good, scale = _exposed(drizzle, np.asarray(src["ra"]), np.asarray(src["dec"]), margin=3)
     radius = 1.0 * scale
@@ -151,17 +173,25 @@ def score(table: Table, drizzle: Path, truth: object, filter_name: str) -> dict[
     c_all = SkyCoord(np.asarray(table["RA"], float), np.asarray(table["DEC"], float), unit="deg")
     j, sep_all, _ = c_src.match_to_catalog_sky(c_all)
     flags = np.asarray(table["Flags"], int)[j]
-    sel = is_star & good & (snr >= 50) & (d2.to_value(u.arcsec) > 1.0) & \
-        (sep_all.to_value(u.arcsec) < radius) & ((flags & 4) == 0)
+    sat = (flags & 4) != 0
+    if saturated is not None:
+        (sx, sy), r2 = saturated
+        sat |= saturation_flags(np.asarray(table["X-Center"], float)[j],
+                                np.asarray(table["Y-Center"], float)[j], sx, sy,
+                                aperture_2_px=r2) != 0
+    base = is_star & good & (snr >= 50) & (d2.to_value(u.arcsec) > 1.0) & \
+        (sep_all.to_value(u.arcsec) < radius)
+    sel = base & ~sat
     out["n_snr50"] = int(sel.sum())
-    for col in ("MagPSF", "MagAp2Cor"):
+    for col, which, suffix in (("MagPSF", sel, ""), ("MagAp2Cor", sel, ""),
+                               ("MagPSF", base & sat, "_sat")):
         if col not in table.colnames:
             continue
-        d = np.asarray(table[col], float)[j][sel] - mag_true[sel]
+        d = np.asarray(table[col], float)[j][which] - mag_true[which]
         d = d[np.isfinite(d)]
         if d.size >= 3:
-            out[f"{col}_median"], out[f"{col}_scatter"] = _robust(d)
-            out[f"{col}_n"] = int(d.size)
+            out[f"{col}{suffix}_median"], out[f"{col}{suffix}_scatter"] = _robust(d)
+            out[f"{col}{suffix}_n"] = int(d.size)
     return out
 
 
@@ -191,12 +221,14 @@ def main(argv: list[str] | None = None) -> int:
         products, params = find_products(run_dir), run_params(run_dir)
         truth = load_truth(visit_dir)
         result, cpu, wall = make(products, params)
+        sat_xy, r2 = saturated_inputs(run_dir)
         load = os.getloadavg()[0]
         times.append((products.detector, cpu, wall, load))
         print(f"{products.detector}: catalogue stage {cpu:.1f} CPU s, {wall:.1f} wall s "
               f"(load {load:.1f})", flush=True)
         for prod in result.filters:  # type: ignore[attr-defined]
-            s = score(prod.point, products.filters[prod.filter_name], truth, prod.filter_name)
+            s = score(prod.point, products.filters[prod.filter_name], truth, prod.filter_name,
+                      saturated=(sat_xy[prod.filter_name], r2))
             meta = prod.point.meta
             s["apcorr"] = meta.get("Aperture correction", float("nan"))
             s["apcorr_method"] = str(meta.get("Aperture correction method", "")).split(":")[0]

@@ -18,6 +18,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 from bench_psf_photometry import find_products
+from bench_psf_photometry import saturated_inputs
 from bench_psf_photometry import score
 
 from hapsvm.simulate import VisitTruth
@@ -107,11 +108,14 @@ def score_run(truth: VisitTruth, run_dir: Path, *, curve: bool) -> dict[str, dic
     """Per filter: ``bench_psf_photometry.score`` of the run's point catalogue, plus the
     completeness curve when ``curve``."""
     out: dict[str, dict[str, Any]] = {}
-    for name, (cat, drizzle) in filter_catalogs(run_dir).items():
+    catalogs = filter_catalogs(run_dir)
+    sat_xy, r2 = saturated_inputs(run_dir) if catalogs else ({}, 0.0)
+    for name, (cat, drizzle) in catalogs.items():
         table = Table.read(cat, format="ascii.ecsv")
+        scores = score(table, drizzle, truth, name, saturated=(sat_xy[name], r2))
         row: dict[str, Any] = {"catalog": cat.name,
                                **{k: float(v) if isinstance(v, float) else v
-                                  for k, v in score(table, drizzle, truth, name).items()}}
+                                  for k, v in scores.items()}}
         if curve:
             row["curve"] = completeness(truth, cat, drizzle, name)
         out[name] = row
@@ -195,7 +199,9 @@ def _header(record: dict[str, Any], n_done: int, n_planned: int) -> list[str]:
             "matches within 1 output pixel; false = Trusted rows with no true star or galaxy "
             "within 1 pixel; MagPSF − true total magnitude of isolated (no true source within "
             "1″), unsaturated stars with expected S/N ≥ 50 (median and robust scatter "
-            "1.4826·MAD).", ""]
+            "1.4826·MAD). Saturated = within flag 4's distance of a saturated input pixel "
+            "(DQ 256), applied on WFC3/IR too, whose catalogues never set flag 4; their MagPSF "
+            "(fitted on the wings: the drizzled cores are partly empty) is scored apart.", ""]
 
 
 def catalog_report(rows: list[dict[str, Any]], record: dict[str, Any], n_planned: int) -> str:
@@ -221,8 +227,9 @@ def catalog_report(rows: list[dict[str, Any]], record: dict[str, Any], n_planned
             f"{_meets(p)} |")
     lines += ["", "## Every visit", "",
               "| visit | filter | rows | Trusted | false | stars S/N≥10 | completeness | "
-              "MagPSF median / scatter (n) | MagAp2Cor median / scatter | run s (CPU) |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "MagPSF median / scatter (n) | MagAp2Cor median / scatter | saturated: MagPSF "
+              "median / scatter (n) | run s (CPU) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for filt, s in r["filters"].items():
             lines.append(
@@ -231,7 +238,8 @@ def catalog_report(rows: list[dict[str, Any]], record: dict[str, Any], n_planned
                 f"{_f(s['completeness_snr10'])} | {_f(s.get('MagPSF_median'), 4)} / "
                 f"{_f(s.get('MagPSF_scatter'), 4)} ({s.get('MagPSF_n', 0)}) | "
                 f"{_f(s.get('MagAp2Cor_median'), 4)} / {_f(s.get('MagAp2Cor_scatter'), 4)} | "
-                f"{r['run_s']:.0f} ({r['run_cpu_s']:.0f}) |")
+                f"{_f(s.get('MagPSF_sat_median'), 4)} / {_f(s.get('MagPSF_sat_scatter'), 4)} "
+                f"({s.get('MagPSF_sat_n', 0)}) | {r['run_s']:.0f} ({r['run_cpu_s']:.0f}) |")
     lines += _curves(rows)
     return "\n".join(lines) + "\n"
 

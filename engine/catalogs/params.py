@@ -98,7 +98,9 @@ class CatalogParameters:
     flag_trim_value: int = 5
     """Total-catalogue rows whose every filter flag exceeds this are removed."""
     flag_saturation: bool = True
-    """Set flag 4 from the input exposures' DQ saturation bits (spec: never for WFC3/IR)."""
+    """Set flag 4 from the input exposures' DQ saturation bits (spec: never for WFC3/IR). The
+    bits are read either way: saturated stars never serve as PSF or aperture-correction stars,
+    and their saturated pixels are left out of the PSF fits."""
     saturation_dq_bits: list[int] = field(default_factory=lambda: [256])
     """DQ bits of the input exposures that mark saturated pixels."""
     detect_saturated: bool = True
@@ -141,6 +143,11 @@ class CatalogParameters:
     """Size of the star stamps the effective PSF is built from (odd), pixels."""
     psf_oversampling: int = constrained(2, minimum=1)
     """Oversampling of the effective PSF."""
+    psf_star_ci_width: float = constrained(0.3, exclusiveMinimum=0)
+    """PSF stars lie within this many mag of the stellar concentration index (wider than the
+    aperture-correction stars' 0.08: an undersampled star's CI changes with its sub-pixel
+    position, and a narrow band keeps only stars centred alike, leaving the effective PSF's
+    other sub-pixel samples unconstrained)."""
     psf_min_stars: int = constrained(10, minimum=1)
     """Fewest isolated bright stars for an effective PSF; fewer: a Gaussian of their FWHM."""
     psf_max_stars: int = constrained(200, minimum=1)
@@ -148,6 +155,10 @@ class CatalogParameters:
     psf_scale_degree: int = constrained(2, minimum=0)
     """Degree of the polynomial in x and y that puts PSF-fit fluxes on the total-flux scale (the
     drizzled PSF changes over the image); lower with fewer than 10 reference stars per term."""
+    psf_saturated_grow_px: int = constrained(1, minimum=0)
+    """Product pixels holding saturated input pixels (``saturation_dq_bits``), grown by this many
+    pixels, are left out of the PSF fits: drizzling leaves a saturated core partly empty and its
+    partly covered pixels low, so the fit measures such a star from its wings."""
     psf_min_snr: float = constrained(3.0, minimum=0)
     """Rows with a smaller aperture-2 S/N are not fitted (their PSF columns are missing)."""
     trust_min_snr: float = constrained(10.0, minimum=0)

@@ -174,7 +174,9 @@ def build_catalogs(total: ProductImage | Callable[[], ProductImage],
     params
         Catalogue parameters of the detector.
     saturated
-        Filter → saturated input pixels in the product frame (flag 4); None: no flag 4.
+        Filter → saturated input pixels in the product frame, or None (not known). They set
+        flag 4 (with ``params.flag_saturation``), keep saturated stars out of the PSF and
+        aperture-correction stars and out of the PSF fits' pixels.
     exposures
         Filter → (number of exposures, summed exposure time s), for the CR rejection rule.
     recipe_version

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from astropy.table import Table
+from scipy import ndimage
 
 from hapsvm.catalogs.apcorr import ApertureCorrection
 from hapsvm.catalogs.apcorr import FarSkyFluxes
@@ -191,7 +192,9 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
     params
         Catalogue parameters.
     saturated_xy
-        Saturated input pixels in this image's frame, or None (no flag 4).
+        Saturated input pixels in this image's frame, or None (not known): flag 4 with
+        ``params.flag_saturation``; either way the stars near them are no reference stars and
+        their pixels are left out of the PSF fits.
     neighbours
         Detected sources that rule out reference stars near them (default: the catalogue).
     segm
@@ -208,9 +211,12 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                            exptime_map=prep.exptime_map, photflam=img.photflam,
                            photplam=img.photplam, sky_statistic=params.sky_statistic)
     flags = source_flags(prep, x, y, phot, params, saturated_xy=saturated_xy)
+    # saturated stars are never reference stars, whether flag 4 is written or not (WFC3/IR)
+    near_sat = saturation_flags(x, y, *saturated_xy, aperture_2_px=prep.radii.r2) \
+        if saturated_xy is not None else np.zeros(len(x), np.int64)
     r_big = params.apcorr_radius_arcsec / img.pixel_scale_arcsec
     with np.errstate(divide="ignore", invalid="ignore"):
-        usable = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags,
+        usable = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags | near_sat,
                                min_snr=params.apcorr_min_snr, min_stars=params.apcorr_min_stars)
     far = far_sky_fluxes(img.sci, prep.background.noise, x, y, r2=prep.radii.r2, r_big=r_big,
                          exptime_map=prep.exptime_map, big_for=usable)
@@ -223,7 +229,13 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                                  t_eff_map=_t_eff(prep, x, y),
                                  outer_factor=params.apcorr_outer_factor)
     cor = far.flux2 * apcorr.factor
-    psf = _psf_columns(prep, x, y, phot, far, usable, apcorr, params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        psf_stars = stellar_locus(phot.ci, phot.flux2 / phot.err2, flags | near_sat,
+                                  min_snr=params.apcorr_min_snr,
+                                  min_stars=params.apcorr_min_stars,
+                                  half_width=params.psf_star_ci_width)
+    psf = _psf_columns(prep, x, y, phot, far, (usable, psf_stars), apcorr, params,
+                       saturated_xy=saturated_xy)
     values = {"X-Center": pos.x, "Y-Center": pos.y, "RA": pos.ra, "DEC": pos.dec,
               "ID": pos.ids, "MagAp1": phot.mag1, "MagErrAp1": phot.merr1,
               "FluxAp1": phot.flux1, "FluxErrAp1": phot.err1, "MagAp2": phot.mag2,
@@ -248,9 +260,15 @@ class _PsfColumns:
 
 
 def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: ApertureFluxes,
-                 far: FarSkyFluxes, reference: np.ndarray, apcorr: ApertureCorrection,
-                 params: CatalogParameters) -> _PsfColumns:
-    """FluxPSF, FluxErrPSF, MagPSF, MagErrPSF, QfitPSF, Chi2PSF of one filter image."""
+                 far: FarSkyFluxes, stars: tuple[np.ndarray, np.ndarray],
+                 apcorr: ApertureCorrection,
+                 params: CatalogParameters, *,
+                 saturated_xy: tuple[np.ndarray, np.ndarray] | None = None) -> _PsfColumns:
+    """FluxPSF, FluxErrPSF, MagPSF, MagErrPSF, QfitPSF, Chi2PSF of one filter image.
+
+    ``stars`` holds the reference stars of the total-flux scale (those of the aperture
+    correction) and the candidate PSF stars."""
+    reference, psf_stars = stars
     if not params.psf_photometry or len(x) == 0:
         return _PsfColumns({}, "not measured (psf_photometry false)" if len(x) else "no sources")
     img = prep.image
@@ -258,15 +276,22 @@ def _psf_columns(prep: PreparedImage, x: np.ndarray, y: np.ndarray, phot: Apertu
     with np.errstate(divide="ignore", invalid="ignore"):
         snr = phot.flux2 / phot.err2
     model, info = build_psf_model(
-        resid, x, y, reference, snr, stamp_px=params.psf_stamp_px | 1,
+        resid, x, y, psf_stars, snr, stamp_px=params.psf_stamp_px | 1,
         oversampling=params.psf_oversampling, min_stars=params.psf_min_stars,
         max_stars=params.psf_max_stars,
         fwhm_px=params.fwhmpsf_arcsec / img.pixel_scale_arcsec)
     with np.errstate(invalid="ignore"):
         fit = np.isfinite(snr) & (snr >= params.psf_min_snr)
+    excluded = None
+    if saturated_xy is not None and len(saturated_xy[0]):
+        excluded = saturation_mask(*saturated_xy, img.shape, close_px=0)
+        if params.psf_saturated_grow_px > 0:
+            excluded = ndimage.binary_dilation(
+                excluded, structure=np.ones((3, 3), bool),
+                iterations=params.psf_saturated_grow_px)
     fitted = psf_fluxes(resid, prep.background.noise, x, y, fit, model,
                         fit_shape=params.psf_fit_shape | 1, init_flux=phot.flux2,
-                        xy_bound_px=params.psf_xy_bound_px)
+                        xy_bound_px=params.psf_xy_bound_px, excluded=excluded)
     del resid
     fallback = model_ee(model, prep.radii.r2, params.psf_stamp_px // 2) * apcorr.factor
     scale = total_flux_scale(fitted, x, y, reference, far.flux2 * apcorr.factor,

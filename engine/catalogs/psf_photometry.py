@@ -159,7 +159,8 @@ def _fixed(model: Fittable2DModel, names: tuple[str, ...] = ("x_0", "y_0", "fwhm
 
 def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
                fit: np.ndarray, model: Fittable2DModel, *, fit_shape: int,
-               init_flux: np.ndarray, xy_bound_px: float = 0.0) -> PsfFluxes:
+               init_flux: np.ndarray, xy_bound_px: float = 0.0,
+               excluded: np.ndarray | None = None) -> PsfFluxes:
     """Fit the model's flux at fixed positions with ``PSFPhotometry``, tile by tile.
 
     Parameters
@@ -179,6 +180,8 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
         Starting fluxes (e.g. aperture-2 fluxes), e⁻/s.
     xy_bound_px
         The fitted position may move this far from the catalogue position, pixels (0: fixed).
+    excluded
+        Pixels left out of every fit (bool, (ny, nx)), e.g. saturated cores; None: none.
 
     Returns
     -------
@@ -187,6 +190,19 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
     n = len(x)
     out = PsfFluxes(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
                     np.full(n, np.nan), fit_flags=np.full(n, -1))
+    boxes = _box_sizes(x, y, fit & np.isfinite(init_flux), excluded, fit_shape=fit_shape,
+                       max_shape=max(fit_shape, _model_size(model)))
+    for shape in np.unique(boxes[boxes > 0]):
+        # sources with excluded pixels in their box: a larger box, fixed positions
+        bound = xy_bound_px if shape == fit_shape else 0.0
+        _fit_all(resid, noise, x, y, boxes == shape, model, int(shape), bound, init_flux, out,
+                 excluded)
+    return out
+
+
+def _fit_all(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
+             fit: np.ndarray, model: Fittable2DModel, fit_shape: int, xy_bound_px: float,
+             init_flux: np.ndarray, out: PsfFluxes, excluded: np.ndarray | None) -> None:
     ny, nx = resid.shape
     margin = fit_shape // 2 + 2
     ix, iy = np.rint(x).astype(int), np.rint(y).astype(int)
@@ -194,23 +210,65 @@ def psf_fluxes(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarra
     for ty in range(0, ny, _TILE):
         for tx in range(0, nx, _TILE):
             sel = np.flatnonzero(fit & (ix >= tx) & (ix < tx + _TILE) & (iy >= ty) &
-                                 (iy < ty + _TILE) & np.isfinite(init_flux))
+                                 (iy < ty + _TILE))
             if sel.size:
                 _fit_tile(resid, noise, x, y, sel, (max(ty - margin, 0), max(tx - margin, 0),
                                                     min(ty + _TILE + margin, ny),
                                                     min(tx + _TILE + margin, nx)),
-                          fixed, (fit_shape, xy_bound_px), init_flux, out)
-    return out
+                          fixed, (fit_shape, xy_bound_px), init_flux, out, excluded)
+
+
+def _model_size(model: Fittable2DModel) -> int:
+    """Side of the model's own stamp in image pixels (odd), or 0 for an analytic model."""
+    data = getattr(model, "data", None)
+    if data is None:
+        return 0
+    over = int(np.max(np.atleast_1d(getattr(model, "oversampling", 1))))
+    return (int(np.asarray(data).shape[0]) // over) | 1
+
+
+def _box_sizes(x: np.ndarray, y: np.ndarray, fit: np.ndarray, excluded: np.ndarray | None, *,
+               fit_shape: int, max_shape: int) -> np.ndarray:
+    """Fit box side of each source (0: not fitted): ``fit_shape``, or, when excluded pixels
+    fall in that box, the smallest larger odd box with as many usable pixels as a full
+    ``fit_shape`` box (at most ``max_shape``).
+
+    Examples
+    --------
+    >>> ex = np.zeros((40, 40), bool); ex[19:22, 19:22] = True
+    >>> _box_sizes(np.array([20.0, 5.0]), np.array([20.0, 5.0]), np.ones(2, bool), ex,
+    ...            fit_shape=5, max_shape=15).tolist()
+    [7, 5]
+    """
+    boxes = np.where(fit, fit_shape, 0)
+    if excluded is None or not excluded.any():
+        return boxes
+    ny, nx = excluded.shape
+    ix, iy = np.rint(x).astype(int), np.rint(y).astype(int)
+    half = fit_shape // 2
+    for i in np.flatnonzero(fit):
+        for h in range(half, max(max_shape // 2, half) + 1):
+            cut = excluded[max(iy[i] - h, 0):min(iy[i] + h + 1, ny),
+                           max(ix[i] - h, 0):min(ix[i] + h + 1, nx)]
+            if h == half and not cut.any():
+                break
+            if cut.size - int(cut.sum()) >= fit_shape * fit_shape or h == max_shape // 2:
+                boxes[i] = 2 * h + 1
+                break
+    return boxes
 
 
 def _fit_tile(resid: np.ndarray, noise: np.ndarray, x: np.ndarray, y: np.ndarray,
               sel: np.ndarray, box: tuple[int, int, int, int], model: Fittable2DModel,
-              shape_bound: tuple[int, float], init_flux: np.ndarray, out: PsfFluxes) -> None:
+              shape_bound: tuple[int, float], init_flux: np.ndarray, out: PsfFluxes,
+              excluded: np.ndarray | None) -> None:
     fit_shape, bound = shape_bound
     y0, x0, y1, x1 = box
     data = np.asarray(resid[y0:y1, x0:x1], float)
     sig = np.asarray(noise[y0:y1, x0:x1], float)
     bad = ~np.isfinite(sig) | ~np.isfinite(data)
+    if excluded is not None:
+        bad |= excluded[y0:y1, x0:x1]
     init = Table({"id": np.arange(1, sel.size + 1), "x": x[sel] - x0, "y": y[sel] - y0,
                   "flux": np.where(init_flux[sel] > 0, init_flux[sel], 1.0)})
     phot = PSFPhotometry(model, (fit_shape, fit_shape), grouper=None,

@@ -47,7 +47,7 @@ def make_catalogs(ctx: VisitContext, cfg: MakeCatalogsConfig) -> None:
     filters = (catalogs.read_product(ctx.product_path(fp.drizzle), filter_name=fp.filter_name)
                for fp in products)
     saturated = None
-    if cfg.flag_saturation or cfg.detect_saturated:
+    if cfg.saturation_dq_bits:
         wcs, shape = catalogs.product_grid(total_path)
         saturated = {fp.filter_name: catalogs.saturated_pixels(
             _inputs(ctx, [e.exposure.rootname for e in fp.exposures]), cfg.saturation_dq_bits,

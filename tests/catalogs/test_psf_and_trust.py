@@ -134,3 +134,28 @@ def test_trusted_rows_need_a_second_filter_and_no_bright_neighbour() -> None:
     single = trusted_rows([a], pixel_scale_arcsec=0.05, min_snr=10, other_snr=3,
                           wing_radius_arcsec=1.0, wing_flux_ratio=10)
     assert single[0].tolist() == [True, True, True, False]
+
+
+def test_psf_fit_measures_a_hollow_saturated_core_from_its_wings() -> None:
+    """A drizzled saturated star whose core pixels are empty or low: the fit leaves the
+    excluded pixels out (in a box grown to hold as many usable pixels) and finds its flux."""
+    from photutils.psf import CircularGaussianPRF
+
+    from hapsvm.catalogs.psf_photometry import psf_fluxes
+
+    rng = np.random.default_rng(7)
+    model = CircularGaussianPRF(fwhm=2.5)
+    yy, xx = np.mgrid[0:41, 0:41].astype(float)
+    truth = 50000.0
+    star = model.evaluate(xx, yy, truth, 20.3, 19.8, 2.5)
+    noise = np.full(star.shape, 2.0)
+    image = star + rng.normal(0.0, 2.0, star.shape)
+    excluded = np.zeros(star.shape, bool)
+    excluded[18:22, 19:23] = True                # the saturated core, grown by a pixel
+    image[excluded] *= 0.3                       # what drizzling leaves there
+    args = (noise, np.array([20.3]), np.array([19.8]), np.ones(1, bool), model)
+    hollow = psf_fluxes(image, *args, fit_shape=5, init_flux=np.array([truth / 2]))
+    masked = psf_fluxes(image, *args, fit_shape=5, init_flux=np.array([truth / 2]),
+                        excluded=excluded)
+    assert abs(hollow.flux[0] / truth - 1) > 0.2
+    assert abs(masked.flux[0] / truth - 1) < 0.01
