@@ -53,15 +53,19 @@ class Background:
 
 
 def footprint_mask(wht: np.ndarray, *, erosion_px: int) -> np.ndarray:
-    """Illuminated pixels: WHT > 0, eroded ``erosion_px`` times (4-connected; outside counts as 0).
+    """Illuminated pixels: WHT > 0 with enclosed holes filled, eroded ``erosion_px`` times
+    (4-connected; outside counts as 0).
+
+    A hole is a patch of WHT = 0 inside the data, e.g. the core of a saturated star whose
+    pixels the drizzle left out: it is no edge, and eroding around it would hide the star.
 
     Examples
     --------
-    >>> w = np.zeros((7, 7)); w[1:6, 1:6] = 1
+    >>> w = np.zeros((7, 7)); w[1:6, 1:6] = 1; w[3, 3] = 0
     >>> int(footprint_mask(w, erosion_px=1).sum()), int(footprint_mask(w, erosion_px=0).sum())
     (9, 25)
     """
-    mask = wht > 0
+    mask = ndimage.binary_fill_holes(wht > 0)
     if erosion_px <= 0:
         return mask
     padded = np.pad(mask, 1)

@@ -100,22 +100,45 @@ _CROSS = ndimage.generate_binary_structure(2, 1)
 
 
 def edge_count_map(count: np.ndarray) -> np.ndarray:
-    """Exposure count with the pixels near the data edge zeroed (dilate 25, then erode 31).
+    """Exposure count with the pixels near the data edge zeroed (dilate 25, then erode 31),
+    and holes inside the data (no exposure: e.g. a saturated star's core, left out by every
+    exposure's drizzle) given the count around them: a hole is no edge.
 
     Taxicab (4-connected) steps; outside the image counts as no data. Boolean morphology keeps
     the memory at one byte per pixel.
 
     Examples
     --------
-    >>> c = np.zeros((80, 80), np.int16); c[10:70, 10:70] = 2
+    >>> c = np.zeros((80, 80), np.int16); c[10:70, 10:70] = 2; c[40:42, 40:43] = 0
     >>> e = edge_count_map(c)
-    >>> int(e[40, 40]), int(e[10, 40]), int(e[40, 41 - 31 + 10 - 1])
-    (2, 0, 0)
+    >>> int(e[40, 40]), int(e[41, 42]), int(e[10, 40]), int(e[40, 41 - 31 + 10 - 1])
+    (2, 2, 0, 0)
     """
+    count = _fill_holes(count)
     grown = ndimage.binary_dilation(count > 0, structure=_CROSS, iterations=25)
     shrunk = ndimage.binary_erosion(grown, structure=_CROSS, iterations=31, border_value=0)
     del grown
     return np.where(shrunk, count, 0).astype(count.dtype, copy=False)
+
+
+#: Holes wider than twice this many pixels keep a zero count at their centre.
+_HOLE_FILL_STEPS = 32
+
+
+def _fill_holes(count: np.ndarray) -> np.ndarray:
+    """``count`` with enclosed zero patches filled, step by step, by their neighbours' largest
+    count."""
+    holes = ndimage.binary_fill_holes(count > 0) & (count == 0)
+    if not holes.any():
+        return count
+    filled = count.copy()
+    for _ in range(_HOLE_FILL_STEPS):
+        grown = ndimage.grey_dilation(filled, footprint=_CROSS)
+        todo = holes & (filled == 0)
+        filled[todo] = grown[todo]
+        if not (holes & (filled == 0)).any():
+            break
+    return filled
 
 
 def edge_flags(count: np.ndarray, x: np.ndarray, y: np.ndarray, *, aperture_2_px: float,

@@ -167,11 +167,14 @@ class CatalogParameters:
     """With several filters, a trusted row also has this aperture-2 S/N in another filter (a
     cosmic-ray residual of one exposure shows in one filter only)."""
     trust_wing_radius_arcsec: float = constrained(1.0, minimum=0)
-    """An extended row (flag 1) this close to a source ``trust_wing_flux_ratio`` times brighter
-    is a detection in that source's wing: not trusted, arcsec."""
+    """An extended row (``trust_extended_ci``) this close to a source ``trust_wing_flux_ratio``
+    times brighter is a detection in that source's wing: not trusted, arcsec."""
     trust_wing_flux_ratio: float = constrained(10.0, minimum=1)
     """Flux ratio (aperture 2) of the brighter source that makes a nearby extended row a wing
     detection."""
+    trust_extended_ci: float = constrained(0.3, minimum=0)
+    """For the wing test, a row is extended when its CI exceeds the catalogue's stellar CI by
+    this many mag (flag 1 when the image has too few bright stars to know its stellar CI)."""
     max_flagged_fraction: float = constrained(0.9, minimum=0, maximum=1)
     """A catalogue whose fraction of rows flagged above ``flag_trim_value`` exceeds this is
     marked."""

@@ -239,10 +239,12 @@ def _mark_trusted(per_filter: list[ProductCatalogs], params: CatalogParameters,
     masks = trusted_rows(tables, pixel_scale_arcsec=pixel_scale_arcsec,
                          min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
                          wing_radius_arcsec=params.trust_wing_radius_arcsec,
-                         wing_flux_ratio=params.trust_wing_flux_ratio)
+                         wing_flux_ratio=params.trust_wing_flux_ratio,
+                         extended_ci=params.trust_extended_ci)
     notes = trust_notes(min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
                         wing_radius_arcsec=params.trust_wing_radius_arcsec,
-                        wing_flux_ratio=params.trust_wing_flux_ratio)
+                        wing_flux_ratio=params.trust_wing_flux_ratio,
+                        extended_ci=params.trust_extended_ci)
     for table, mask in zip(tables, masks, strict=True):
         table["Trusted"] = mask.astype(int)
         table.meta["Trusted rows"] = int(mask.sum())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,13 @@ __all__ = [
     "detect_point_positions",
     "measure_point_catalog",
     "source_flags",
+    "STELLAR_CI_KEY",
+    "stellar_ci",
     "stellar_locus",
 ]
+
+#: Header entry of a filter point catalogue: the median CI of its bright point-like sources.
+STELLAR_CI_KEY = "Stellar CI"
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +151,42 @@ def stellar_locus(ci: np.ndarray, snr: np.ndarray, flags: np.ndarray, *, min_snr
     ...               min_stars=3).tolist()
     [True, True, True, True, False, False, False]
     """
+    locus = stellar_ci(ci, snr, flags, min_snr=min_snr, min_stars=min_stars)
+    if not np.isfinite(locus):
+        return np.zeros(len(ci), bool)
     with np.errstate(invalid="ignore"):
-        bright = (snr >= min_snr) & np.isfinite(ci) & \
+        return _bright(ci, snr, flags, min_snr) & (np.abs(ci - locus) <= half_width)
+
+
+def _bright(ci: np.ndarray, snr: np.ndarray, flags: np.ndarray, min_snr: float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (snr >= min_snr) & np.isfinite(ci) & \
             ((flags & (SATURATED | FAINT | EDGE | COMPACT)) == 0)
+
+
+def stellar_ci(ci: np.ndarray, snr: np.ndarray, flags: np.ndarray, *, min_snr: float,
+               min_stars: int) -> float:
+    """The image's stellar concentration index (the locus of :func:`stellar_locus`), or NaN
+    with fewer than ``min_stars`` bright sources.
+
+    Examples
+    --------
+    The median CI of the bright point-like (flag 1 unset) sources; with too few of them, the
+    densest CI of all bright ones:
+
+    >>> ci = np.array([0.70, 0.68, 0.71, 0.69, 1.3])
+    >>> stellar_ci(ci, np.full(5, 100.0), np.array([0, 0, 0, 0, 1]), min_snr=50, min_stars=3)
+    0.695
+    >>> stellar_ci(ci, np.full(5, 100.0), np.ones(5, int), min_snr=50, min_stars=3)
+    0.69
+    """
+    bright = _bright(ci, snr, flags, min_snr)
     point = bright & ((flags & EXTENDED) == 0)
     if point.sum() >= min_stars:
-        locus = float(np.median(ci[point]))
-    elif bright.sum() >= min_stars:
-        locus = _densest(ci[bright], min_count=min_stars)
-    else:
-        return np.zeros(len(ci), bool)
-    return bright & (np.abs(ci - locus) <= half_width)
+        return float(np.median(ci[point]))
+    if bright.sum() >= min_stars:
+        return _densest(ci[bright], min_count=min_stars)
+    return math.nan
 
 
 def _densest(values: np.ndarray, *, min_count: int) -> float:
@@ -245,6 +276,10 @@ def measure_point_catalog(prep: PreparedImage, pos: Positions, x: np.ndarray, y:
                                                              far.flux2 * apcorr.error),
               "MagAp2Cor": abmag(cor, img.photflam, img.photplam)} | psf.columns
     table = make_table(POINT_COLUMNS, values, len(pos.ids))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        locus = stellar_ci(phot.ci, phot.flux2 / phot.err2, flags | near_sat,
+                           min_snr=params.apcorr_min_snr, min_stars=params.apcorr_min_stars)
+    table.meta[STELLAR_CI_KEY] = round(locus, 4) if np.isfinite(locus) else None
     log.info("%s point catalogue: %d sources, %d unflagged, aperture correction %.3f mag (%s, "
              "%d stars)", img.filter_name, len(table), int(np.count_nonzero(flags == 0)),
              apcorr.mag, apcorr.method, apcorr.n_stars)

@@ -36,7 +36,8 @@ def _pixel_gaussian(pix: np.ndarray, c: np.ndarray, s: np.ndarray
 
 
 def fit_centroids(data: np.ndarray, x: np.ndarray, y: np.ndarray, *, fwhm_px: float,
-                  half_size: int = 3, n_iter: int = 15) -> tuple[np.ndarray, np.ndarray]:
+                  half_size: int = 3, n_iter: int = 15, max_shift_px: float = 3.0,
+                  max_width_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Refine positions by least-squares fits of a pixel-integrated circular Gaussian.
 
     The amplitude, centre and width are free; fitting the pixel-integrated model keeps the
@@ -55,11 +56,17 @@ def fit_centroids(data: np.ndarray, x: np.ndarray, y: np.ndarray, *, fwhm_px: fl
         Fit box half-size, pixels (box 2·half_size + 1 square).
     n_iter
         Gauss-Newton iterations.
+    max_shift_px
+        A fit that moves farther than this from its start keeps its start, pixels (DAO's
+        position of a star cut by the footprint's edge can be 3 px off).
+    max_width_factor
+        Largest Gaussian sigma, in units of ``fwhm_px`` (a broad Gaussian follows a brighter
+        neighbour's wing instead of the source).
 
     Returns
     -------
     tuple of ndarray
-        Refined (x, y); a fit that fails or wanders more than 1.5 px keeps its start.
+        Refined (x, y); a fit that fails or wanders more than ``max_shift_px`` keeps its start.
 
     Examples
     --------
@@ -99,9 +106,10 @@ def fit_centroids(data: np.ndarray, x: np.ndarray, y: np.ndarray, *, fwhm_px: fl
         step = np.linalg.solve(jtj, np.einsum("nki,nk->ni", jac, res)[..., None])[..., 0]
         amp = amp + step[:, 0]
         cx, cy = cx + np.clip(step[:, 1], -0.5, 0.5), cy + np.clip(step[:, 2], -0.5, 0.5)
-        s = np.clip(s + np.clip(step[:, 3], -0.3, 0.3), 0.2, 3 * fwhm_px)
+        s = np.clip(s + np.clip(step[:, 3], -0.3, 0.3), 0.2, max_width_factor * fwhm_px)
     xf, yf = ix + cx, iy + cy
-    bad = ~np.isfinite(xf) | ~np.isfinite(yf) | (np.hypot(xf - x0, yf - y0) > 1.5) | (amp <= 0)
+    bad = ~np.isfinite(xf) | ~np.isfinite(yf) | (amp <= 0) | \
+        (np.hypot(xf - x0, yf - y0) > max_shift_px)
     xf[bad], yf[bad] = x0[bad], y0[bad]
     return xf, yf
 

@@ -10,8 +10,12 @@ rows are noise peaks and cosmic-ray residuals (on a simulated full-size UVIS vis
 3. with two or more filter products, its aperture-2 S/N in another filter is at least
    ``trust_other_snr`` (a cosmic-ray residual of one exposure shows in one filter only; so
    does a real source of extreme colour, which is then not trusted);
-4. it is not an extended row (flag 1) within ``trust_wing_radius_arcsec`` of a source at least
+4. it is not an extended row within ``trust_wing_radius_arcsec`` of a source at least
    ``trust_wing_flux_ratio`` times brighter in aperture 2 (a detection in that source's wing).
+   Extended here means a CI more than ``trust_extended_ci`` above the catalogue's stellar CI
+   (its header's ``Stellar CI``), or flag 1 when the image has too few bright stars for one:
+   the spec's fixed CI limits can call every star of an image extended (drizzled WFC3/IR),
+   and the rule would then drop every star near a bright one.
 
 Saturated rows (flag 4) can be trusted: the source is real, its photometry is not (the flag
 says so). The total catalogue's ``Trusted`` is 1 when the row is trusted in any filter.
@@ -25,6 +29,7 @@ from scipy.spatial import cKDTree
 from hapsvm.catalogs.flags import COMPACT
 from hapsvm.catalogs.flags import EDGE
 from hapsvm.catalogs.flags import EXTENDED
+from hapsvm.catalogs.point_catalog import STELLAR_CI_KEY
 
 __all__ = ["TRUST_NOTES", "trust_notes", "trusted_rows"]
 
@@ -32,7 +37,8 @@ __all__ = ["TRUST_NOTES", "trust_notes", "trusted_rows"]
 TRUST_NOTES = (
     "Trusted = 1: a real source by these tests (else 0): aperture-2 S/N >= {min_snr};",
     "no flag 16 or 64; S/N >= {other_snr} in another filter when the detector has several;",
-    "not an extended row within {radius}\" of a source {ratio}x brighter (a wing detection).",
+    "not an extended row (CI > Stellar CI + {ci}, else flag 1) within {radius}\" of a source",
+    "{ratio}x brighter (a wing detection).",
     "Saturated rows (flag 4) may be trusted: the source is real, its photometry is not.",
 )
 
@@ -43,11 +49,22 @@ def _snr(table: Table) -> np.ndarray:
         return np.where(err > 0, flux / err, np.nan)
 
 
-def _wing_rows(table: Table, *, radius_px: float, ratio: float) -> np.ndarray:
+def _extended(table: Table, ci_margin: float) -> np.ndarray:
+    """CI above the stellar CI by more than ``ci_margin`` (missing CI: extended), or flag 1."""
+    locus = table.meta.get(STELLAR_CI_KEY)
+    if locus is None or not np.isfinite(locus) or "CI" not in table.colnames:
+        return (np.asarray(table["Flags"], int) & EXTENDED) != 0
+    ci = np.asarray(table["CI"], float)
+    with np.errstate(invalid="ignore"):
+        return ~(ci <= float(locus) + ci_margin)
+
+
+def _wing_rows(table: Table, *, radius_px: float, ratio: float, ci_margin: float
+               ) -> np.ndarray:
     """Extended rows with a ``ratio`` times brighter source within ``radius_px``."""
     x, y = np.asarray(table["X-Center"], float), np.asarray(table["Y-Center"], float)
     flux = np.nan_to_num(np.asarray(table["FluxAp2"], float), nan=0.0)
-    extended = (np.asarray(table["Flags"], int) & EXTENDED) != 0
+    extended = _extended(table, ci_margin)
     out = np.zeros(len(table), bool)
     if len(table) < 2 or radius_px <= 0:
         return out
@@ -60,8 +77,8 @@ def _wing_rows(table: Table, *, radius_px: float, ratio: float) -> np.ndarray:
 
 
 def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: float,
-                 other_snr: float, wing_radius_arcsec: float, wing_flux_ratio: float
-                 ) -> list[np.ndarray]:
+                 other_snr: float, wing_radius_arcsec: float, wing_flux_ratio: float,
+                 extended_ci: float = 0.3) -> list[np.ndarray]:
     """The ``Trusted`` mask of each filter point catalogue of one detector.
 
     Parameters
@@ -72,7 +89,7 @@ def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: flo
         ``Y-Center``.
     pixel_scale_arcsec
         Pixel scale of the products, arcsec.
-    min_snr, other_snr, wing_radius_arcsec, wing_flux_ratio
+    min_snr, other_snr, wing_radius_arcsec, wing_flux_ratio, extended_ci
         The tests of the module docstring.
 
     Returns
@@ -101,13 +118,13 @@ def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: flo
                 ok &= np.max(np.where(np.isfinite(others), others, -np.inf), axis=0) >= \
                     other_snr
         ok &= ~_wing_rows(table, radius_px=wing_radius_arcsec / pixel_scale_arcsec,
-                          ratio=wing_flux_ratio)
+                          ratio=wing_flux_ratio, ci_margin=extended_ci)
         out.append(ok)
     return out
 
 
 def trust_notes(*, min_snr: float, other_snr: float, wing_radius_arcsec: float,
-                wing_flux_ratio: float) -> list[str]:
+                wing_flux_ratio: float, extended_ci: float = 0.3) -> list[str]:
     """The header lines describing ``Trusted`` with this catalogue's values."""
     return [line.format(min_snr=min_snr, other_snr=other_snr, radius=wing_radius_arcsec,
-                        ratio=wing_flux_ratio) for line in TRUST_NOTES]
+                        ratio=wing_flux_ratio, ci=extended_ci) for line in TRUST_NOTES]

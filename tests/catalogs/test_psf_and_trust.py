@@ -159,3 +159,34 @@ def test_psf_fit_measures_a_hollow_saturated_core_from_its_wings() -> None:
                         excluded=excluded)
     assert abs(hollow.flux[0] / truth - 1) > 0.2
     assert abs(masked.flux[0] / truth - 1) < 0.01
+
+
+def test_wing_test_judges_extended_by_the_stellar_ci_not_the_fixed_limits() -> None:
+    """Drizzled WFC3/IR: every star's CI exceeds the spec's fixed upper limit (flag 1), so the
+    wing test would drop every star near a bright one; it uses the catalogue's stellar CI."""
+    from astropy.table import Table
+
+    t = Table({"X-Center": [50.0, 54.0, 20.0, 23.0], "Y-Center": [50.0, 50.0, 20.0, 20.0],
+               "FluxAp2": [5000.0, 100.0, 5000.0, 100.0], "FluxErrAp2": [10.0, 5.0, 10.0, 5.0],
+               "CI": [0.70, 0.72, 0.69, 1.6], "Flags": [1, 1, 1, 1]})
+    t.meta["Stellar CI"] = 0.70
+    kw = dict(pixel_scale_arcsec=0.128, min_snr=10, other_snr=3, wing_radius_arcsec=1.0,
+              wing_flux_ratio=10)
+    assert trusted_rows([t], **kw)[0].tolist() == [True, True, True, False]
+    del t.meta["Stellar CI"]                 # unknown: flag 1 decides, as the spec's limits do
+    assert trusted_rows([t], **kw)[0].tolist() == [True, False, True, False]
+
+
+def test_centroid_refinement_recovers_a_start_three_pixels_off() -> None:
+    """DAO's position of a star cut by the footprint's edge can be ~3 px off; the fit moves
+    it home, with a Gaussian no broader than the PSF (a broad one follows a neighbour's
+    wing)."""
+    from scipy.special import erf
+
+    from hapsvm.catalogs.points import fit_centroids
+
+    p = np.arange(41) - 0.5
+    star = np.outer(np.diff(erf((p - 20.3) / (np.sqrt(2) * 0.6))),
+                    np.diff(erf((p - 19.6) / (np.sqrt(2) * 0.6)))) * 1000
+    xs, ys = fit_centroids(star, np.array([17.4]), np.array([21.5]), fwhm_px=1.4)
+    assert abs(xs[0] - 19.6) < 0.01 and abs(ys[0] - 20.3) < 0.01
