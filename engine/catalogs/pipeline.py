@@ -15,6 +15,7 @@ from astropy.table import Table
 from hapsvm.catalogs.apcorr import Neighbours
 from hapsvm.catalogs.ecsv import CatalogInfo
 from hapsvm.catalogs.ecsv import catalog_meta
+from hapsvm.catalogs.flags import saturation_flags
 from hapsvm.catalogs.image import ProductImage
 from hapsvm.catalogs.image import without_pixels
 from hapsvm.catalogs.params import CatalogParameters
@@ -212,7 +213,7 @@ def build_catalogs(total: ProductImage | Callable[[], ProductImage],
         sat = (saturated or {}).get(filter_image.filter_name) if saturated is not None else None
         per_filter.append(_measure_filter(filter_image, grid, pos, seg, params, version, sat))
         del filter_image                     # the next filter's arrays replace this one's
-    _mark_trusted(per_filter, params, grid.pixel_scale_arcsec)
+    _mark_trusted(per_filter, params, grid.pixel_scale_arcsec, _union(saturated))
     result = DetectorCatalogs(_total(grid, extra, pos, seg, per_filter, params, version),
                               per_filter)
     _quality(result, params, exposures or {}, grid.exptime)
@@ -231,16 +232,23 @@ EXTRA_POINT_NOTES = (
 
 
 def _mark_trusted(per_filter: list[ProductCatalogs], params: CatalogParameters,
-                  pixel_scale_arcsec: float) -> None:
+                  pixel_scale_arcsec: float,
+                  saturated: tuple[np.ndarray, np.ndarray] | None) -> None:
     """Add ``Trusted`` (0/1) to every filter point catalogue and describe it in the header."""
     tables = [p.point for p in per_filter if len(p.point)]
     if not tables:
         return
+    r2 = params.aperture_2_arcsec / pixel_scale_arcsec
+    near = [saturation_flags(np.asarray(t["X-Center"], float), np.asarray(t["Y-Center"], float),
+                             *saturated, aperture_2_px=r2) != 0 if saturated is not None
+            else np.zeros(len(t), bool) for t in tables]
     masks = trusted_rows(tables, pixel_scale_arcsec=pixel_scale_arcsec,
                          min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
                          wing_radius_arcsec=params.trust_wing_radius_arcsec,
                          wing_flux_ratio=params.trust_wing_flux_ratio,
-                         extended_ci=params.trust_extended_ci)
+                         extended_ci=params.trust_extended_ci,
+                         aperture_ratio=params.aperture_2_arcsec / params.aperture_1_arcsec,
+                         saturated=near)
     notes = trust_notes(min_snr=params.trust_min_snr, other_snr=params.trust_other_snr,
                         wing_radius_arcsec=params.trust_wing_radius_arcsec,
                         wing_flux_ratio=params.trust_wing_flux_ratio,

@@ -16,6 +16,11 @@ rows are noise peaks and cosmic-ray residuals (on a simulated full-size UVIS vis
    (its header's ``Stellar CI``), or flag 1 when the image has too few bright stars for one:
    the spec's fixed CI limits can call every star of an image extended (drizzled WFC3/IR),
    and the rule would then drop every star near a bright one.
+5. it has a peak at its position: its CI is at most that of a flat profile,
+   5·log10(r2 / r1) for apertures of radii r1 < r2 (a larger CI means aperture 1 holds less
+   light per unit area than the ring around it: a position on a bright star's ring or
+   diffraction spike, or beside the source); rows near saturated input pixels are exempt (a
+   saturated core left empty by the drizzle has no peak either).
 
 Saturated rows (flag 4) can be trusted: the source is real, its photometry is not (the flag
 says so). The total catalogue's ``Trusted`` is 1 when the row is trusted in any filter.
@@ -38,7 +43,8 @@ TRUST_NOTES = (
     "Trusted = 1: a real source by these tests (else 0): aperture-2 S/N >= {min_snr};",
     "no flag 16 or 64; S/N >= {other_snr} in another filter when the detector has several;",
     "not an extended row (CI > Stellar CI + {ci}, else flag 1) within {radius}\" of a source",
-    "{ratio}x brighter (a wing detection).",
+    "{ratio}x brighter (a wing detection); CI <= 5 log10(r2/r1) unless near saturated pixels",
+    "(no peak at the position: a ring, a diffraction spike).",
     "Saturated rows (flag 4) may be trusted: the source is real, its photometry is not.",
 )
 
@@ -78,7 +84,8 @@ def _wing_rows(table: Table, *, radius_px: float, ratio: float, ci_margin: float
 
 def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: float,
                  other_snr: float, wing_radius_arcsec: float, wing_flux_ratio: float,
-                 extended_ci: float = 0.3) -> list[np.ndarray]:
+                 extended_ci: float = 0.3, aperture_ratio: float | None = None,
+                 saturated: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The ``Trusted`` mask of each filter point catalogue of one detector.
 
     Parameters
@@ -91,6 +98,10 @@ def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: flo
         Pixel scale of the products, arcsec.
     min_snr, other_snr, wing_radius_arcsec, wing_flux_ratio, extended_ci
         The tests of the module docstring.
+    aperture_ratio
+        r2 / r1 of the two apertures, for test 5 (None: no test 5).
+    saturated
+        Per table, the rows near saturated input pixels (exempt from test 5).
 
     Returns
     -------
@@ -119,6 +130,12 @@ def trusted_rows(tables: list[Table], *, pixel_scale_arcsec: float, min_snr: flo
                     other_snr
         ok &= ~_wing_rows(table, radius_px=wing_radius_arcsec / pixel_scale_arcsec,
                           ratio=wing_flux_ratio, ci_margin=extended_ci)
+        if aperture_ratio is not None and "CI" in table.colnames:
+            with np.errstate(invalid="ignore"):
+                no_peak = np.asarray(table["CI"], float) > 5 * np.log10(aperture_ratio)
+            if saturated is not None:
+                no_peak &= ~saturated[k]
+            ok &= ~no_peak
         out.append(ok)
     return out
 

@@ -190,3 +190,20 @@ def test_centroid_refinement_recovers_a_start_three_pixels_off() -> None:
                     np.diff(erf((p - 19.6) / (np.sqrt(2) * 0.6)))) * 1000
     xs, ys = fit_centroids(star, np.array([17.4]), np.array([21.5]), fwhm_px=1.4)
     assert abs(xs[0] - 19.6) < 0.01 and abs(ys[0] - 20.3) < 0.01
+
+
+def test_a_row_without_a_peak_is_not_trusted_unless_saturated() -> None:
+    """CI above a flat profile's (5 log10 r2/r1: aperture 1 holds less light per area than the
+    ring around it) means no source peaks there: a diffraction spike's flank, a bright star's
+    ring. A saturated star whose drizzled core is empty is exempt."""
+    from astropy.table import Table
+
+    t = Table({"X-Center": [10.0, 90.0, 50.0], "Y-Center": [10.0, 90.0, 50.0],
+               "FluxAp2": [500.0, 300.0, 9e5], "FluxErrAp2": [10.0, 10.0, 100.0],
+               "CI": [0.7, 2.6, 2.6], "Flags": [0, 1, 1]})
+    kw = dict(pixel_scale_arcsec=0.128, min_snr=10, other_snr=3, wing_radius_arcsec=1.0,
+              wing_flux_ratio=10)
+    assert trusted_rows([t], **kw)[0].tolist() == [True, True, True]
+    sat = [np.array([False, False, True])]
+    assert trusted_rows([t], aperture_ratio=3.0, saturated=sat, **kw)[0].tolist() == \
+        [True, False, True]
