@@ -285,6 +285,21 @@ def render_catalogs(results: Path) -> str:
     return _excerpt(results, "catalogs.md", [("intro", "")])
 
 
+def render_truth(results: Path) -> str:
+    """The intro, WCS error and SVMAERR calibration tables of ``results/truth.md``."""
+    return _excerpt(results, "truth.md", [("intro", ""),
+                                          ("table", "Final WCS error per chip"),
+                                          ("table", "Calibration of SVMAERR")],
+                    note="its Commit line names the commit")
+
+
+def render_truth_catalogs(results: Path) -> str:
+    """The intro and per detector/filter table of ``results/truth_catalogs.md``."""
+    return _excerpt(results, "truth_catalogs.md", [("intro", ""),
+                                                   ("table", "Per detector and filter")],
+                    note="its Commit line names the commit")
+
+
 def render_peers(results: Path) -> str:
     """The verdicts, machine, end-to-end and goals tables of the generated part of peers.md.
 
@@ -304,7 +319,7 @@ RESULTS_SECTIONS: dict[str, Renderer] = {
     "simulate": render_simulate, "alignment": render_alignment, "drizzle": render_drizzle,
     "catalogs": render_catalogs, "multirun_workers": render_multirun_workers,
     "multirun_growth": render_multirun_growth, "optuna": render_optuna, "peers": render_peers,
-    "paired_ir": render_paired_ir}
+    "paired_ir": render_paired_ir, "truth": render_truth, "truth_catalogs": render_truth_catalogs}
 
 
 # --- the README's accuracy and speed section ------------------------------------------------
