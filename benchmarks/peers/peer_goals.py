@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -126,15 +127,22 @@ def _speed(records: Records, key: str, minimum: float, goal: str) -> Verdict:
     return _verdict(goal, checks, missing)
 
 
-def _alignment(records: Records) -> Verdict:
-    checks, missing, notes = [], [], []
+def _quality_pairs(records: Records, section: str, missing: list[str]
+                   ) -> Iterator[tuple[str, dict, dict]]:
+    """(visit, hapsvm's, runsinglehap's ``quality[section]``) of the visits both ran; the others
+    are appended to ``missing``."""
     for v in VISITS:
         rsh, hap = records[v]["runsinglehap"], records[v]["hapsvm"]
         if not (rsh and hap):
             missing.append(v)
             continue
-        ah = (hap.get("quality") or {}).get("alignment") or {}
-        ar = (rsh.get("quality") or {}).get("alignment") or {}
+        yield (v, (hap.get("quality") or {}).get(section) or {},
+               (rsh.get("quality") or {}).get(section) or {})
+
+
+def _alignment(records: Records) -> Verdict:
+    checks, missing, notes = [], [], []
+    for v, ah, ar in _quality_pairs(records, "alignment", missing):
         if not (ah.get("n_exposures") and ar.get("n_exposures")):
             notes.append(f"{SHORT[v]}: no true WCS, not scored")
             continue
@@ -147,13 +155,7 @@ def _alignment(records: Records) -> Verdict:
 
 def _stars(records: Records) -> Verdict:
     checks, missing, notes = [], [], []
-    for v in VISITS:
-        rsh, hap = records[v]["runsinglehap"], records[v]["hapsvm"]
-        if not (rsh and hap):
-            missing.append(v)
-            continue
-        ph = (hap.get("quality") or {}).get("photometry") or {}
-        pr = (rsh.get("quality") or {}).get("photometry") or {}
+    for v, ph, pr in _quality_pairs(records, "photometry", missing):
         if not pr:
             notes.append(f"{SHORT[v]}: no star photometry scored (no truth)")
         for f in sorted(pr):
